@@ -1,0 +1,148 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "DramaWire",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "dramawire-ingest", targets: ["dramawire-ingest"]),
+        .executable(name: "dramawire-subscriber", targets: ["dramawire-subscriber"]),
+        .executable(name: "dramawire", targets: ["dramawire"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
+    ],
+    targets: [
+        // C shim over Debian's libpq-dev.
+        .systemLibrary(
+            name: "CLibPQ",
+            pkgConfig: "libpq",
+            providers: [.apt(["libpq-dev"])]
+        ),
+        // Thin, domain-free wrapper over libpq: connections on their own serial executors.
+        .target(
+            name: "LibPQ",
+            dependencies: [
+                "CLibPQ",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The line protocol: framing, requests, replies, error codes, JSON values.
+        .target(
+            name: "LineProtocol",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio")
+            ]
+        ),
+        // The TCP side shared by both services: accept loop, greeting, limits, line writer.
+        .target(
+            name: "LineServer",
+            dependencies: [
+                "LineProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        // Pure domain: names, news items, validation, fact resolution, change records. No I/O.
+        .target(
+            name: "DramaDomain",
+            dependencies: ["LineProtocol"]
+        ),
+        // The ingest side's PostgreSQL store: schema, migrations, the write path and the change log.
+        .target(
+            name: "PostgresStore",
+            dependencies: [
+                "LibPQ", "DramaDomain", "LineProtocol",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // A small async client for the line protocol (CLI, subscriber, tests).
+        .target(
+            name: "DramaWireClient",
+            dependencies: [
+                "LineProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+        // The ingest service: TCP server, group commit, SUBSCRIBE streaming.
+        .target(
+            name: "IngestService",
+            dependencies: [
+                "LineProtocol", "LineServer", "DramaDomain", "PostgresStore", "LibPQ",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        // The subscriber service (read model); a stub until its issue lands.
+        .target(
+            name: "SubscriberService",
+            dependencies: [
+                "LineProtocol", "LineServer",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        // The CLI's commands, as a library so that tests can drive them.
+        .target(
+            name: "DramaWireCLI",
+            dependencies: [
+                "DramaWireClient", "LineProtocol",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+        .executableTarget(
+            name: "dramawire-ingest",
+            dependencies: [
+                "IngestService",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .executableTarget(
+            name: "dramawire-subscriber",
+            dependencies: [
+                "SubscriberService",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .executableTarget(
+            name: "dramawire",
+            dependencies: ["DramaWireCLI"]
+        ),
+        .target(
+            name: "TestSupport",
+            dependencies: [
+                "LibPQ", "PostgresStore", "IngestService", "DramaWireClient", "LineProtocol",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/TestSupport"
+        ),
+        .testTarget(name: "LineProtocolTests", dependencies: ["LineProtocol"]),
+        .testTarget(name: "DramaDomainTests", dependencies: ["DramaDomain", "LineProtocol"]),
+        .testTarget(
+            name: "IngestIntegrationTests",
+            dependencies: [
+                "TestSupport", "LibPQ", "PostgresStore", "IngestService", "DramaWireClient",
+                "LineProtocol", "DramaDomain",
+            ]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

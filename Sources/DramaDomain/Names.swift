@@ -1,0 +1,83 @@
+import Foundation
+
+/// What kind of entity a name refers to. Dramas and people have separate key spaces.
+public enum EntityKind: String, Sendable, CaseIterable {
+    case drama
+    case person
+}
+
+/// Name normalization: the lookup key that makes spelling variants one entity.
+///
+/// The key is Unicode NFKC, lower-cased, with everything but letters and digits removed, so
+/// "Kim Soo-Hyun", "Kim Soo Hyun" and "KIM SOO-HYUN" are all `kimsoohyun`. For dramas a leading
+/// "The" and a trailing "(working title)" are dropped as well. Similar keys are never joined:
+/// `kimsohyun` (Kim So-hyun) and `kimsoohyun` (Kim Soo-hyun) are different people; joining them
+/// takes an explicit MERGE.
+public enum NameKey {
+    /// The normalization key of `name`, or an empty string if it has no letters or digits.
+    public static func normalize(_ name: String, kind: EntityKind) -> String {
+        var text = name.precomposedStringWithCompatibilityMapping.lowercased()
+        if kind == .drama {
+            text = strippingDramaDecorations(text)
+        }
+        var key = String.UnicodeScalarView()
+        for scalar in text.unicodeScalars where isKeyScalar(scalar) {
+            key.append(scalar)
+        }
+        return String(key)
+    }
+
+    /// Letters (any script, including Hangul) and digits; combining marks are kept so that
+    /// decomposed letters stay distinct.
+    private static func isKeyScalar(_ scalar: Unicode.Scalar) -> Bool {
+        let properties = scalar.properties
+        if properties.isAlphabetic { return true }
+        switch properties.generalCategory {
+        case .decimalNumber, .letterNumber, .otherNumber, .nonspacingMark, .spacingMark: return true
+        default: return false
+        }
+    }
+
+    /// Drops surrounding quotes, a trailing "(working title)" and a leading "the".
+    private static func strippingDramaDecorations(_ lowered: String) -> String {
+        var text = lowered.trimmingCharacters(in: .whitespacesAndNewlines)
+        let quotes = CharacterSet(charactersIn: "\"'“”‘’「」『』《》<>")
+        text = text.trimmingCharacters(in: quotes.union(.whitespaces))
+        for suffix in ["(working title)", "(tentative title)", "(wt)"] where text.hasSuffix(suffix) {
+            text = String(text.dropLast(suffix.count)).trimmingCharacters(in: quotes.union(.whitespaces))
+        }
+        if text.hasPrefix("the ") {
+            let rest = text.dropFirst(4)
+            // "The" alone, or "The 8 Show" style titles where dropping would leave only digits,
+            // keep the article so the key does not collapse to something generic.
+            if rest.contains(where: { $0.isLetter }) { text = String(rest) }
+        }
+        return text
+    }
+
+    /// Picks the display spelling among `candidates`: the one used by the latest article
+    /// (by published instant, then URL, then the spelling itself), so the choice depends only on
+    /// the set of articles, never on ingestion order.
+    public static func preferredSpelling(_ candidates: [SpellingUse]) -> String? {
+        candidates.max { a, b in
+            (a.publishedMillis, a.url, a.spelling) < (b.publishedMillis, b.url, b.spelling)
+        }?.spelling
+    }
+}
+
+/// One use of a spelling by an article, for choosing display names.
+public struct SpellingUse: Sendable, Hashable {
+    /// The spelling as written.
+    public var spelling: String
+    /// When the article was published (Unix milliseconds).
+    public var publishedMillis: Int64
+    /// The article's url, the tie-breaker.
+    public var url: String
+
+    /// Creates a use.
+    public init(spelling: String, publishedMillis: Int64, url: String) {
+        self.spelling = spelling
+        self.publishedMillis = publishedMillis
+        self.url = url
+    }
+}

@@ -1,0 +1,276 @@
+import LineProtocol
+
+/// An entity reference in a derived state: key and display name.
+public struct EntityRef: Sendable, Hashable {
+    public var key: String
+    public var name: String
+
+    public init(key: String, name: String) {
+        self.key = key
+        self.name = name
+    }
+}
+
+/// One article's assertion of one fact, with its names already resolved to entity keys.
+public struct Assertion: Sendable, Hashable {
+    /// The asserting article's id.
+    public var articleID: String
+    /// The asserting article's url (tie-breaker for equal publication instants).
+    public var url: String
+    /// When the article was published.
+    public var publishedAt: Timestamp
+    /// The fact's position in the article.
+    public var index: Int
+    /// The fact as asserted.
+    public var fact: Fact
+    /// The resolved drama key.
+    public var dramaKey: String
+    /// The resolved person keys, parallel to `fact.personNames`.
+    public var personKeys: [String]
+
+    public init(
+        articleID: String, url: String, publishedAt: Timestamp, index: Int, fact: Fact, dramaKey: String,
+        personKeys: [String]
+    ) {
+        self.articleID = articleID
+        self.url = url
+        self.publishedAt = publishedAt
+        self.index = index
+        self.fact = fact
+        self.dramaKey = dramaKey
+        self.personKeys = personKeys
+    }
+
+    /// The total order "latest wins" is decided by: publication instant, then url, then position.
+    /// It depends only on the assertion itself, so the winner never depends on ingestion order.
+    var order: (Int64, String, Int) { (publishedAt.instantMillis, url, index) }
+
+    static func later(_ a: Assertion, _ b: Assertion) -> Bool { a.order > b.order }
+}
+
+/// A derived entity state: its key and the JSON carried in change records.
+public struct DerivedState: Sendable, Hashable {
+    public var key: String
+    public var json: JSON
+}
+
+/// Everything derived for one drama from the non-retracted assertions about it.
+public struct ResolvedDrama: Sendable, Hashable {
+    /// The drama's own state (`drama.upserted` data).
+    public var drama: DerivedState
+    /// OSTs, sorted by key.
+    public var osts: [DerivedState]
+    /// Castings, sorted by key.
+    public var castings: [DerivedState]
+}
+
+/// Fact resolution: the state of every OST and casting is a pure function of the set of
+/// non-retracted assertions. The latest `published_at` wins for status, dates and role; ties are
+/// broken by url and then by the fact's position, so any ingestion order gives the same result.
+public enum Resolver {
+    /// Derives a drama, its OSTs and its castings.
+    ///
+    /// - Parameters:
+    ///   - drama: the drama's key and display title.
+    ///   - aliases: every spelling of the drama's title.
+    ///   - assertions: all non-retracted assertions about this drama, in any order.
+    ///   - personNames: display names of the people the assertions refer to, by key.
+    public static func resolve(
+        drama: EntityRef, aliases: [String], assertions: [Assertion], personNames: [String: String]
+    ) -> ResolvedDrama {
+        let sorted = assertions.sorted(by: Assertion.later)  // latest first
+        let dramaRef: JSON = ["key": .string(drama.key), "title": .string(drama.name)]
+        func person(_ key: String) -> JSON {
+            ["key": .string(key), "name": .string(personNames[key] ?? key)]
+        }
+
+        // The drama itself: the latest non-null value of each field.
+        let dramaFacts = sorted.compactMap { a -> DramaFact? in
+            if case .drama(let f) = a.fact { return f }
+            return nil
+        }
+        let dramaJSON: JSON = [
+            "key": .string(drama.key),
+            "title": .string(drama.name),
+            "aliases": .array(Set(aliases).sorted().map { .string($0) }),
+            "network": .string(dramaFacts.lazy.compactMap(\.network).first),
+            "platforms": dramaFacts.lazy.compactMap(\.platforms).first.map { .array($0.map { .string($0) }) }
+                ?? .array([]),
+            "premiere": .string(dramaFacts.lazy.compactMap(\.premiere).first?.text),
+            "episodes": .int(dramaFacts.lazy.compactMap(\.episodes).first),
+            "sources": sourcesJSON(sorted.filter { if case .drama = $0.fact { return true } else { return false } }),
+        ]
+
+        // Castings: one per (drama, person).
+        var castingGroups: [String: [Assertion]] = [:]
+        for a in sorted {
+            if case .casting = a.fact, let personKey = a.personKeys.first {
+                castingGroups[personKey, default: []].append(a)
+            }
+        }
+        let castings = castingGroups.keys.sorted().map { personKey -> DerivedState in
+            let group = castingGroups[personKey]!  // latest first
+            let facts = group.map { a -> CastingFact in
+                if case .casting(let f) = a.fact { return f }
+                fatalError("grouped only casting facts")
+            }
+            var history: [JSON] = []
+            for a in group.reversed() {
+                guard case .casting(let f) = a.fact, let status = f.status else { continue }
+                history.append([
+                    "status": .string(status.rawValue), "as_of": .string(a.publishedAt.text),
+                    "article": .string(a.articleID),
+                ])
+            }
+            let key = "\(drama.key)/\(personKey)"
+            return DerivedState(
+                key: key,
+                json: [
+                    "key": .string(key),
+                    "drama": dramaRef,
+                    "person": person(personKey),
+                    "role": .string(facts.lazy.compactMap(\.role).first),
+                    "role_type": .string(facts.lazy.compactMap(\.roleType).first?.rawValue),
+                    "status": .string((facts.lazy.compactMap(\.status).first ?? .confirmed).rawValue),
+                    "history": .array(history),
+                    "sources": sourcesJSON(group),
+                ])
+        }
+
+        let osts = resolveOSTs(dramaKey: drama.key, assertions: sorted).map { cluster -> DerivedState in
+            let group = cluster.assertions.sorted(by: Assertion.later)
+            let facts = group.map { a -> OSTFact in
+                if case .ost(let f) = a.fact { return f }
+                fatalError("clustered only OST facts")
+            }
+            // Artist credits come from the latest assertion, in its order, as credited there.
+            let latest = group[0]
+            let artists: [JSON] = zip(latest.personKeys, facts[0].artists).map { key, credited in
+                ["key": .string(key), "name": .string(personNames[key] ?? credited), "credited_as": .string(credited)]
+            }
+            let announced = group.map(\.publishedAt).min { $0.instantMillis < $1.instantMillis }
+            return DerivedState(
+                key: cluster.key,
+                json: [
+                    "key": .string(cluster.key),
+                    "drama": dramaRef,
+                    "song": .string(facts.lazy.compactMap(\.song).first),
+                    "part": .int(facts.lazy.compactMap(\.part).first),
+                    "artists": .array(artists),
+                    "release": .string(facts.lazy.compactMap(\.release).first?.text),
+                    "status": .string((facts.lazy.compactMap(\.status).first ?? .announced).rawValue),
+                    "credits": facts.lazy.compactMap(\.credits).first?.json
+                        ?? Credits(composer: [], lyricist: [], producer: []).json,
+                    "announced_at": .string(announced?.text),
+                    "sources": sourcesJSON(group),
+                ])
+        }
+        return ResolvedDrama(
+            drama: DerivedState(key: drama.key, json: dramaJSON), osts: osts, castings: castings)
+    }
+
+    /// Article ids supporting a state, sorted, without repeats.
+    static func sourcesJSON(_ assertions: [Assertion]) -> JSON {
+        let ids = Set(assertions.map(\.articleID)).sorted { ($0.count, $0) < ($1.count, $1) }
+        return .array(ids.map { .string($0) })
+    }
+
+    /// A group of assertions that describe one OST.
+    struct OSTCluster {
+        var key: String
+        var assertions: [Assertion]
+    }
+
+    /// Groups OST assertions into OSTs.
+    ///
+    /// Titled assertions are grouped by normalized song title. An untitled assertion ("X will sing
+    /// an OST") joins the titled OST with the same part, or else one sharing an artist (and
+    /// without a conflicting part); so an announced OST never remains as a duplicate once its
+    /// title is known. Untitled assertions that match nothing are grouped with each other when
+    /// their parts are equal or, lacking a part, when they share an artist. Every choice depends
+    /// only on the set of assertions.
+    static func resolveOSTs(dramaKey: String, assertions: [Assertion]) -> [OSTCluster] {
+        var titled: [String: [Assertion]] = [:]
+        var untitled: [Assertion] = []
+        for a in assertions {
+            guard case .ost(let f) = a.fact else { continue }
+            if let song = f.song, !NameKey.normalize(song, kind: .person).isEmpty {
+                titled[NameKey.normalize(song, kind: .person), default: []].append(a)
+            } else {
+                untitled.append(a)
+            }
+        }
+        struct TitledInfo {
+            var songKey: String
+            var part: Int?
+            var artists: Set<String>
+        }
+        let titledInfo: [TitledInfo] = titled.keys.sorted().map { songKey in
+            let group = titled[songKey]!.sorted(by: Assertion.later)
+            let part = group.lazy.compactMap { a -> Int? in
+                if case .ost(let f) = a.fact { return f.part }
+                return nil
+            }.first
+            return TitledInfo(songKey: songKey, part: part, artists: Set(group.flatMap(\.personKeys)))
+        }
+
+        var leftovers: [Assertion] = []
+        for a in untitled {
+            guard case .ost(let f) = a.fact else { continue }
+            let artists = Set(a.personKeys)
+            let samePart = titledInfo.filter { f.part != nil && $0.part == f.part }
+            let sharingArtist = titledInfo.filter {
+                !$0.artists.isDisjoint(with: artists) && (f.part == nil || $0.part == nil)
+            }
+            let candidates = samePart.isEmpty ? sharingArtist : samePart
+            if let target = candidates.min(by: { ($0.part ?? Int.max, $0.songKey) < ($1.part ?? Int.max, $1.songKey) }) {
+                titled[target.songKey]!.append(a)
+            } else {
+                leftovers.append(a)
+            }
+        }
+
+        // Union-find over the leftovers; connected components are independent of input order.
+        var parent = Array(leftovers.indices)
+        func find(_ i: Int) -> Int {
+            var i = i
+            while parent[i] != i {
+                parent[i] = parent[parent[i]]
+                i = parent[i]
+            }
+            return i
+        }
+        func part(_ a: Assertion) -> Int? {
+            if case .ost(let f) = a.fact { return f.part }
+            return nil
+        }
+        for i in leftovers.indices {
+            for j in leftovers.indices where j > i {
+                let (pi, pj) = (part(leftovers[i]), part(leftovers[j]))
+                let joined: Bool
+                if let pi, let pj {
+                    joined = pi == pj
+                } else {
+                    joined = !Set(leftovers[i].personKeys).isDisjoint(with: leftovers[j].personKeys)
+                }
+                if joined { parent[find(i)] = find(j) }
+            }
+        }
+        var components: [Int: [Assertion]] = [:]
+        for i in leftovers.indices { components[find(i), default: []].append(leftovers[i]) }
+
+        var clusters = titled.map { songKey, group in
+            OSTCluster(key: "\(dramaKey)/song/\(songKey)", assertions: group)
+        }
+        for group in components.values {
+            let key: String
+            if let minPart = group.compactMap(part).min() {
+                key = "\(dramaKey)/part/\(minPart)"
+            } else {
+                key = "\(dramaKey)/by/" + Set(group.flatMap(\.personKeys)).sorted().joined(separator: "+")
+            }
+            clusters.append(OSTCluster(key: key, assertions: group))
+        }
+        return clusters.sorted { $0.key < $1.key }
+    }
+}

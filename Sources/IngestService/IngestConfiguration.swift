@@ -1,0 +1,55 @@
+import LineProtocol
+
+/// Settings of the ingest service. Every one has a flag and an environment variable (see the
+/// executable and the README's configuration table).
+public struct IngestConfiguration: Sendable {
+    /// libpq connection string or URI; empty means libpq's defaults and PG* variables.
+    public var databaseURL: String
+    /// Host to listen on.
+    public var host: String
+    /// Port to listen on (0 picks a free one).
+    public var port: Int
+    /// Token for full access (`DRAMAWIRE_TOKEN`); nil disables auth.
+    public var token: String?
+    /// Token for read-only access: SUBSCRIBE, HEAD, STATS (`DRAMAWIRE_READ_TOKEN`).
+    public var readToken: String?
+    /// The longest accepted line in bytes.
+    public var maximumLineBytes: Int
+    /// Connections beyond this get `ERR too_many_connections`.
+    public var maximumConnections: Int
+    /// Idle stream connections get a HEARTBEAT this often.
+    public var heartbeatInterval: Duration
+    /// A subscriber whose unsent output exceeds this many bytes is disconnected (`slow_consumer`).
+    public var subscriberBufferBytes: Int
+    /// A subscriber that cannot take a page of records within this time is disconnected.
+    public var slowConsumerTimeout: Duration
+    /// The change-log poll interval, the fallback when notifications are lost.
+    public var pollInterval: Duration
+    /// How long to keep trying to reach the database at startup.
+    public var startupTimeout: Duration
+    /// The most write requests committed in one transaction.
+    public var maximumBatch: Int
+
+    /// Creates a configuration with the contract's defaults.
+    public init(
+        databaseURL: String = "", host: String = "127.0.0.1", port: Int = 7400, token: String? = nil,
+        readToken: String? = nil, maximumLineBytes: Int = defaultMaximumLineBytes, maximumConnections: Int = 1024,
+        heartbeatInterval: Duration = .seconds(5), subscriberBufferBytes: Int = 8 << 20,
+        slowConsumerTimeout: Duration = .seconds(10), pollInterval: Duration = .seconds(1),
+        startupTimeout: Duration = .seconds(30), maximumBatch: Int = 256
+    ) {
+        self.databaseURL = databaseURL
+        self.host = host
+        self.port = port
+        self.token = token
+        self.readToken = readToken
+        self.maximumLineBytes = maximumLineBytes
+        self.maximumConnections = maximumConnections
+        self.heartbeatInterval = heartbeatInterval
+        self.subscriberBufferBytes = subscriberBufferBytes
+        self.slowConsumerTimeout = slowConsumerTimeout
+        self.pollInterval = pollInterval
+        self.startupTimeout = startupTimeout
+        self.maximumBatch = maximumBatch
+    }
+}

@@ -1,0 +1,148 @@
+import DramaDomain
+import LibPQ
+import LineProtocol
+import LineServer
+import Logging
+import NIOCore
+import PostgresStore
+import ServiceLifecycle
+import Synchronization
+
+/// The ingest service: the line protocol on port 7400 in front of PostgreSQL.
+///
+/// It owns one writer connection (group commit), a reader connection for SUBSCRIBE backlogs and
+/// queries, a LISTEN thread, and a poller. Run it as a `Service` in a `ServiceGroup`.
+public final class IngestServer: Service, Sendable {
+    let configuration: IngestConfiguration
+    let logger: Logger
+    let tokens: Tokens
+    let writer: ConnectionSlot
+    let reader: ConnectionSlot
+    let feed = ChangeFeed()
+    let committer: GroupCommitter
+    let subscribers = SubscriberRegistry()
+    let lineServer: LineServer
+    let shuttingDown = Atomic(false)
+
+    /// The verbs this service answers.
+    public static let verbs = [
+        "INGEST", "RETRACT", "MERGE", "EXTRACT", "HEAD", "SUBSCRIBE", "STATS", "PING", "AUTH", "HELP", "QUIT",
+    ]
+
+    /// Creates the service; nothing happens until `run()`.
+    public init(configuration: IngestConfiguration, logger: Logger) {
+        self.configuration = configuration
+        self.logger = logger
+        self.tokens = Tokens(full: configuration.token, readOnly: configuration.readToken)
+        self.writer = ConnectionSlot(conninfo: configuration.databaseURL, name: "writer", logger: logger)
+        self.reader = ConnectionSlot(conninfo: configuration.databaseURL, name: "reader", logger: logger)
+        self.committer = GroupCommitter(
+            slot: writer, feed: feed, logger: logger, maximumBatch: configuration.maximumBatch)
+        let box = HandlerBox()
+        self.lineServer = LineServer(
+            configuration: LineServerConfiguration(
+                host: configuration.host, port: configuration.port, service: "ingest",
+                authRequired: tokens.required, maximumLineBytes: configuration.maximumLineBytes,
+                maximumConnections: configuration.maximumConnections),
+            logger: logger,
+            handler: { connection in await box.server?.handle(connection) })
+        box.set(self)
+    }
+
+    /// The port actually listened on (useful with port 0).
+    public func boundPort() async throws -> Int {
+        try await lineServer.boundPort()
+    }
+
+    /// Connects (waiting up to the startup timeout), migrates, then serves until shutdown.
+    public func run() async throws {
+        try await prepareDatabase()
+        let listener = PQListener(
+            conninfo: configuration.databaseURL, channels: [WritePath.notifyChannel], logger: logger)
+        defer { listener.stop() }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await self.committer.run() }
+            group.addTask { await self.followNotifications(listener) }
+            group.addTask { await self.poll() }
+            group.addTask {
+                try await withGracefulShutdownHandler {
+                    try await self.lineServer.run()
+                } onGracefulShutdown: {
+                    self.shuttingDown.store(true, ordering: .relaxed)
+                    self.subscribers.closeAll()
+                }
+            }
+            // The server returns on shutdown; then drain the queued writes and stop the helpers.
+            try await group.next()
+            self.committer.close()
+            listener.stop()
+            group.cancelAll()
+            while let _ = try await group.next() {}
+        }
+        await writer.close()
+        await reader.close()
+    }
+
+    private func prepareDatabase() async throws {
+        let deadline = ContinuousClock.now + configuration.startupTimeout
+        while true {
+            do {
+                let connection = try await PQConnection.connect(conninfo: configuration.databaseURL, logger: logger)
+                let applied = try await Migrator.migrate(connection, logger: logger)
+                if !applied.isEmpty { logger.info("schema migrated", metadata: ["versions": "\(applied)"]) }
+                let head = try await connection.query("SELECT seq FROM log_counter WHERE id = 1").scalar
+                feed.advance(to: Int64(head ?? "0") ?? 0)
+                await connection.close()
+                return
+            } catch let error as PQError where error.isConnectionProblem && ContinuousClock.now < deadline {
+                logger.info("waiting for the database", metadata: ["error": "\(error.message)"])
+                try await Task.sleep(for: .seconds(1))
+            } catch let error as PQError {
+                throw StartupError(message: "cannot prepare the database: \(error.message)")
+            }
+        }
+    }
+
+    private func followNotifications(_ listener: PQListener) async {
+        for await note in listener.notifications {
+            if let seq = Int64(note.payload) {
+                feed.advance(to: seq)
+            } else {
+                await refreshHead()
+            }
+        }
+    }
+
+    private func poll() async {
+        while !Task.isCancelled {
+            try? await Task.sleep(for: configuration.pollInterval)
+            await refreshHead()
+        }
+    }
+
+    /// Reads the committed head from the database; other processes may have written.
+    @discardableResult
+    func refreshHead() async -> Int64? {
+        guard
+            let head = try? await reader.run({ db in
+                Int64(try db.query("SELECT seq FROM log_counter WHERE id = 1").scalar ?? "0") ?? 0
+            })
+        else { return nil }
+        feed.advance(to: head)
+        return head
+    }
+}
+
+/// A startup failure, reported as one line by the executable.
+public struct StartupError: Error, CustomStringConvertible {
+    /// The reason.
+    public var message: String
+    public var description: String { message }
+}
+
+/// Breaks the init-time cycle between the server and its connection handler.
+final class HandlerBox: Sendable {
+    private let value = Mutex<IngestServer?>(nil)
+    var server: IngestServer? { value.withLock { $0 } }
+    func set(_ server: IngestServer) { value.withLock { $0 = server } }
+}

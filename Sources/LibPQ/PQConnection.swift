@@ -1,0 +1,254 @@
+import CLibPQ
+import Logging
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// One PostgreSQL connection through libpq.
+///
+/// Every isolated method runs on the connection's own serial dispatch queue (see
+/// ``SerialQueueExecutor``), never on Swift's cooperative pool, because libpq blocks.
+/// The raw `PGconn` never leaves the actor. Only parameterized statements take user data;
+/// ``executeScript(_:)`` exists for static SQL such as migrations.
+///
+/// To run many statements without hopping executors, use ``withTransaction(_:)`` or
+/// ``run(_:)``, whose closure receives the isolated connection.
+public actor PQConnection {
+    private nonisolated let executor: SerialQueueExecutor
+    private var conn: OpaquePointer?
+    private let logger: Logger
+
+    /// The connection's executor: a private serial queue.
+    public nonisolated var unownedExecutor: UnownedSerialExecutor {
+        executor.asUnownedSerialExecutor()
+    }
+
+    private init(label: String, logger: Logger) {
+        self.executor = SerialQueueExecutor(label: label)
+        self.logger = logger
+    }
+
+    /// Opens a connection.
+    ///
+    /// - Parameters:
+    ///   - conninfo: a libpq connection string or URI; empty means libpq's defaults, and
+    ///     libpq's PG* environment variables apply either way.
+    ///   - logger: where server notices and connection events go.
+    public static func connect(conninfo: String, logger: Logger) async throws -> PQConnection {
+        let connection = PQConnection(label: "dramawire.pq", logger: logger)
+        try await connection.open(conninfo: conninfo)
+        return connection
+    }
+
+    private func open(conninfo: String) throws {
+        guard let raw = PQconnectdb(conninfo) else {
+            throw PQError(.clientFailure, message: "PQconnectdb returned NULL (out of memory)")
+        }
+        guard PQstatus(raw) == CONNECTION_OK else {
+            let message = Self.trimmed(PQerrorMessage(raw))
+            PQfinish(raw)
+            throw PQError(.connectionFailed, message: message)
+        }
+        // Server NOTICEs would otherwise be printed to stderr by libpq; route them to the logger.
+        PQsetNoticeProcessor(raw, { _, message in
+            guard let message else { return }
+            noticeLogger.debug("postgres notice: \(PQConnection.trimmed(message))")
+        }, nil)
+        conn = raw
+    }
+
+    isolated deinit {
+        if let conn { PQfinish(conn) }
+    }
+
+    /// Closes the connection. Later calls fail with `connectionLost`.
+    public func close() {
+        if let conn { PQfinish(conn) }
+        conn = nil
+    }
+
+    /// Whether libpq believes the connection is usable.
+    public var isOpen: Bool {
+        guard let conn else { return false }
+        return PQstatus(conn) == CONNECTION_OK
+    }
+
+    /// Runs `body` with the isolated connection, so a sequence of statements needs no hops.
+    public func run<T: Sendable>(_ body: @Sendable (isolated PQConnection) throws -> T) rethrows -> T {
+        try body(self)
+    }
+
+    /// Runs `body` inside BEGIN … COMMIT. Any thrown error rolls back and is rethrown.
+    public func withTransaction<T: Sendable>(
+        _ body: @Sendable (isolated PQConnection) throws -> T
+    ) throws -> T {
+        try execute("BEGIN")
+        do {
+            let value = try body(self)
+            try execute("COMMIT")
+            return value
+        } catch {
+            // Best effort: if the connection is gone, the server rolls back anyway.
+            _ = try? execute("ROLLBACK")
+            throw error
+        }
+    }
+
+    /// Runs one parameterized statement and returns its rows.
+    ///
+    /// Parameters are sent separately from the SQL text (`PQexecParams`), in text format;
+    /// `nil` is SQL NULL.
+    @discardableResult
+    public func query(_ sql: String, _ parameters: [String?] = []) throws -> PQResult {
+        let conn = try requireConnection()
+        // strdup'd copies keep the C strings alive for the whole call; freed on every path.
+        let cStrings: [UnsafeMutablePointer<CChar>?] = parameters.map { $0.flatMap { strdup($0) } }
+        defer { cStrings.forEach { free($0) } }
+        let pointers: [UnsafePointer<CChar>?] = cStrings.map { $0.map { UnsafePointer($0) } }
+        let result = pointers.withUnsafeBufferPointer { buffer in
+            PQexecParams(conn, sql, Int32(parameters.count), nil, buffer.baseAddress, nil, nil, 0)
+        }
+        return try consume(result, conn: conn)
+    }
+
+    /// Runs a statement without returning rows.
+    public func execute(_ sql: String, _ parameters: [String?] = []) throws {
+        _ = try query(sql, parameters)
+    }
+
+    /// Runs static SQL that may hold several statements (migrations). Never pass user data.
+    public func executeScript(_ sql: String) throws {
+        let conn = try requireConnection()
+        _ = try consume(PQexec(conn, sql), conn: conn)
+    }
+
+    /// Sends rows with `COPY … FROM STDIN` in text format and returns the number of rows copied.
+    ///
+    /// - Parameters:
+    ///   - sql: a `COPY table (columns) FROM STDIN` statement.
+    ///   - rows: values per row; `nil` is NULL.
+    @discardableResult
+    public func copyIn(_ sql: String, rows: [[String?]]) throws -> Int {
+        let conn = try requireConnection()
+        let start = PQexec(conn, sql)
+        let startStatus = PQresultStatus(start)
+        if startStatus != PGRES_COPY_IN {
+            _ = try consume(start, conn: conn)
+            throw PQError(.copyFailed, message: "statement did not start COPY FROM STDIN")
+        }
+        PQclear(start)
+        var payload = ""
+        for row in rows {
+            payload += row.map { $0.map(Self.copyEscape) ?? "\\N" }.joined(separator: "\t")
+            payload += "\n"
+        }
+        var bytes = Array(payload.utf8)
+        let sent = bytes.withUnsafeMutableBufferPointer { buffer in
+            buffer.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buffer.count) {
+                PQputCopyData(conn, $0, Int32(buffer.count))
+            }
+        }
+        let ended = PQputCopyEnd(conn, sent == 1 ? nil : "client failed to send data")
+        // Drain every result, or the connection stays busy.
+        var failure: PQError?
+        var copied = 0
+        while let result = PQgetResult(conn) {
+            if PQresultStatus(result) != PGRES_COMMAND_OK, failure == nil {
+                failure = Self.error(from: result, conn: conn, kind: .copyFailed)
+            } else {
+                copied = Int(String(cString: PQcmdTuples(result))) ?? 0
+            }
+            PQclear(result)
+        }
+        if let failure { throw failure }
+        if sent != 1 || ended != 1 {
+            throw PQError(.copyFailed, message: Self.trimmed(PQerrorMessage(conn)))
+        }
+        return copied
+    }
+
+    /// Sends `NOTIFY channel, payload` through `pg_notify`, parameterized.
+    public func notify(channel: String, payload: String = "") throws {
+        try execute("SELECT pg_notify($1, $2)", [channel, payload])
+    }
+
+    // MARK: - Internals
+
+    private func requireConnection() throws -> OpaquePointer {
+        guard let conn else { throw PQError(.connectionLost, message: "connection is closed") }
+        return conn
+    }
+
+    private func consume(_ result: OpaquePointer?, conn: OpaquePointer) throws -> PQResult {
+        guard let result else {
+            throw PQError(
+                PQstatus(conn) == CONNECTION_OK ? .clientFailure : .connectionLost,
+                message: Self.trimmed(PQerrorMessage(conn)))
+        }
+        defer { PQclear(result) }
+        switch PQresultStatus(result) {
+        case PGRES_COMMAND_OK, PGRES_EMPTY_QUERY:
+            return PQResult(columns: [], rows: [], affectedRows: Int(String(cString: PQcmdTuples(result))) ?? 0)
+        case PGRES_TUPLES_OK, PGRES_SINGLE_TUPLE:
+            let columnCount = Int(PQnfields(result))
+            let rowCount = Int(PQntuples(result))
+            let columns = (0..<columnCount).map { String(cString: PQfname(result, Int32($0))) }
+            var rows: [[String?]] = []
+            rows.reserveCapacity(rowCount)
+            for r in 0..<rowCount {
+                var row: [String?] = []
+                row.reserveCapacity(columnCount)
+                for c in 0..<columnCount {
+                    if PQgetisnull(result, Int32(r), Int32(c)) == 1 {
+                        row.append(nil)
+                    } else {
+                        row.append(String(cString: PQgetvalue(result, Int32(r), Int32(c))))
+                    }
+                }
+                rows.append(row)
+            }
+            return PQResult(columns: columns, rows: rows, affectedRows: rowCount)
+        default:
+            throw Self.error(from: result, conn: conn, kind: .queryFailed)
+        }
+    }
+
+    private static func error(from result: OpaquePointer, conn: OpaquePointer, kind: PQError.Kind) -> PQError {
+        let sqlState = PQresultErrorField(result, CLIBPQ_DIAG_SQLSTATE).map { String(cString: $0) }
+        var message = PQresultErrorField(result, CLIBPQ_DIAG_MESSAGE_PRIMARY).map { String(cString: $0) }
+        if message == nil || message?.isEmpty == true {
+            message = trimmed(PQresultErrorMessage(result))
+        }
+        if message?.isEmpty ?? true { message = trimmed(PQerrorMessage(conn)) }
+        let lost = PQstatus(conn) != CONNECTION_OK
+        return PQError(lost ? .connectionLost : kind, sqlState: sqlState, message: message ?? "unknown error")
+    }
+
+    static func trimmed(_ message: UnsafePointer<CChar>?) -> String {
+        guard let message else { return "" }
+        var text = String(cString: message)
+        while text.last?.isWhitespace == true { text.removeLast() }
+        return text
+    }
+
+    /// Escapes a value for COPY's text format: backslash, tab, newline and carriage return.
+    static func copyEscape(_ value: String) -> String {
+        var out = ""
+        out.reserveCapacity(value.utf8.count)
+        for ch in value.unicodeScalars {
+            switch ch {
+            case "\\": out += "\\\\"
+            case "\t": out += "\\t"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            default: out.unicodeScalars.append(ch)
+            }
+        }
+        return out
+    }
+}
+
+/// Notices are rare and carry no connection state, so one module-level logger serves all
+/// connections; libpq's C callback cannot capture a Swift context safely.
+let noticeLogger = Logger(label: "dramawire.pq.notice")

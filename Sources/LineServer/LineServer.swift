@@ -1,0 +1,174 @@
+import Logging
+import NIOCore
+import NIOPosix
+import ServiceLifecycle
+import Synchronization
+import LineProtocol
+
+/// One accepted connection, as seen by a service.
+public struct LineConnection: Sendable {
+    /// Frames from the peer, in order.
+    public let inbound: NIOAsyncChannelInboundStream<LineFrame>
+    /// Where replies and stream lines go.
+    public let writer: LineWriter
+    /// The peer's address, for logs.
+    public let peer: String
+}
+
+/// Settings of a ``LineServer``.
+public struct LineServerConfiguration: Sendable {
+    /// Host to bind.
+    public var host: String
+    /// Port to bind; 0 picks a free one (see ``LineServer/boundPort()``).
+    public var port: Int
+    /// The greeting's service name: `ingest` or `subscriber`.
+    public var service: String
+    /// Whether AUTH is required (announced in the greeting).
+    public var authRequired: Bool
+    /// The longest accepted line, in bytes.
+    public var maximumLineBytes: Int
+    /// Connections beyond this get `ERR too_many_connections` and are closed.
+    public var maximumConnections: Int
+
+    /// Creates a configuration.
+    public init(
+        host: String, port: Int, service: String, authRequired: Bool,
+        maximumLineBytes: Int = defaultMaximumLineBytes, maximumConnections: Int = 1024
+    ) {
+        self.host = host
+        self.port = port
+        self.service = service
+        self.authRequired = authRequired
+        self.maximumLineBytes = maximumLineBytes
+        self.maximumConnections = maximumConnections
+    }
+}
+
+/// A TCP server for the line protocol, shared by both services.
+///
+/// It binds, sends each new connection the greeting, enforces the line and connection limits,
+/// and hands the connection to `handler`. It runs as a `Service`: on graceful shutdown it stops
+/// accepting and lets `handler`s finish (they observe shutdown themselves). Modeled on
+/// swift-nio's `NIOTCPEchoServer`.
+public final class LineServer: Service, Sendable {
+    private let configuration: LineServerConfiguration
+    private let handler: @Sendable (LineConnection) async -> Void
+    private let logger: Logger
+    private let eventLoopGroup: MultiThreadedEventLoopGroup
+    private let bound: Mutex<BoundState> = Mutex(.waiting([]))
+    private let active = Atomic<Int>(0)
+
+    private enum BoundState {
+        case waiting([CheckedContinuation<Int, Error>])
+        case bound(Int)
+        case failed(Error)
+    }
+
+    /// Creates a server; call `run()` to serve.
+    public init(
+        configuration: LineServerConfiguration,
+        eventLoopGroup: MultiThreadedEventLoopGroup = .singleton,
+        logger: Logger,
+        handler: @escaping @Sendable (LineConnection) async -> Void
+    ) {
+        self.configuration = configuration
+        self.eventLoopGroup = eventLoopGroup
+        self.logger = logger
+        self.handler = handler
+    }
+
+    /// The port actually bound, once `run()` has bound it.
+    public func boundPort() async throws -> Int {
+        try await withCheckedThrowingContinuation { continuation in
+            bound.withLock { state in
+                switch state {
+                case .waiting(var list):
+                    list.append(continuation)
+                    state = .waiting(list)
+                case .bound(let port): continuation.resume(returning: port)
+                case .failed(let error): continuation.resume(throwing: error)
+                }
+            }
+        }
+    }
+
+    /// The number of open connections.
+    public var connectionCount: Int { active.load(ordering: .relaxed) }
+
+    private func resolveBound(_ result: Result<Int, Error>) {
+        let waiters: [CheckedContinuation<Int, Error>] = bound.withLock { state in
+            guard case .waiting(let list) = state else { return [] }
+            switch result {
+            case .success(let port): state = .bound(port)
+            case .failure(let error): state = .failed(error)
+            }
+            return list
+        }
+        for waiter in waiters { waiter.resume(with: result) }
+    }
+
+    /// Binds and serves until graceful shutdown or cancellation.
+    public func run() async throws {
+        let maxLine = configuration.maximumLineBytes
+        let server: NIOAsyncChannel<NIOAsyncChannel<LineFrame, ByteBuffer>, Never>
+        do {
+            server = try await ServerBootstrap(group: eventLoopGroup)
+                .serverChannelOption(.backlog, value: 256)
+                .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+                .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+                .bind(host: configuration.host, port: configuration.port) { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(
+                            ByteToMessageHandler(LineFrameDecoder(maximumLineBytes: maxLine)))
+                        return try NIOAsyncChannel<LineFrame, ByteBuffer>(
+                            wrappingChannelSynchronously: channel,
+                            configuration: .init(isOutboundHalfClosureEnabled: false))
+                    }
+                }
+        } catch {
+            resolveBound(.failure(error))
+            throw error
+        }
+        let port = server.channel.localAddress?.port ?? configuration.port
+        logger.info(
+            "listening",
+            metadata: ["service": "\(configuration.service)", "address": "\(configuration.host):\(port)"])
+        resolveBound(.success(port))
+
+        let greeting = greetingLine(
+            service: configuration.service, authRequired: configuration.authRequired, maxLine: maxLine)
+        try await withGracefulShutdownHandler {
+            try await withThrowingDiscardingTaskGroup { group in
+                try await server.executeThenClose { inbound in
+                    for try await child in inbound {
+                        group.addTask { await self.serve(child, greeting: greeting) }
+                    }
+                }
+            }
+        } onGracefulShutdown: {
+            // Stop accepting; open connections are wound down by their handlers.
+            server.channel.close(promise: nil)
+        }
+    }
+
+    private func serve(_ child: NIOAsyncChannel<LineFrame, ByteBuffer>, greeting: String) async {
+        let count = active.add(1, ordering: .relaxed).newValue
+        defer { active.subtract(1, ordering: .relaxed) }
+        let writer = LineWriter(channel: child.channel)
+        let peer = child.channel.remoteAddress?.description ?? "unknown"
+        do {
+            try await child.executeThenClose { inbound, _ in
+                if count > configuration.maximumConnections {
+                    try? await writer.write(
+                        WireError(.tooManyConnections, "the server has \(configuration.maximumConnections) connections")
+                            .line)
+                    return
+                }
+                try await writer.write(greeting)
+                await handler(LineConnection(inbound: inbound, writer: writer, peer: peer))
+            }
+        } catch {
+            logger.debug("connection ended", metadata: ["peer": "\(peer)", "error": "\(error)"])
+        }
+    }
+}
