@@ -107,7 +107,7 @@ let package = Package(
         .executableTarget(
             name: "dramawire-ingest",
             dependencies: [
-                "IngestService",
+                "IngestService", "LineServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -116,7 +116,7 @@ let package = Package(
         .executableTarget(
             name: "dramawire-subscriber",
             dependencies: [
-                "SubscriberService",
+                "SubscriberService", "LineServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

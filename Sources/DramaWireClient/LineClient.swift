@@ -1,0 +1,144 @@
+import LineProtocol
+import NIOCore
+import NIOPosix
+
+/// A `host:port` address of a DramaWire service.
+public struct ServiceAddress: Sendable, Hashable, CustomStringConvertible {
+    public var host: String
+    public var port: Int
+
+    public init(host: String, port: Int) {
+        self.host = host
+        self.port = port
+    }
+
+    /// Parses `host:port` (IPv6 as `[::1]:7400`).
+    public init?(parsing text: String) {
+        let trimmed = text.trimmingASCIIWhitespace()
+        guard let colon = trimmed.lastIndex(of: ":"), let port = Int(trimmed[trimmed.index(after: colon)...]),
+            (0...65535).contains(port)
+        else { return nil }
+        var host = String(trimmed[..<colon])
+        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        guard !host.isEmpty else { return nil }
+        self.host = host
+        self.port = port
+    }
+
+    public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+}
+
+/// Errors of the client itself (as opposed to `WireError`s sent by the server).
+public struct ClientError: Error, Sendable, CustomStringConvertible {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+/// A connection to a DramaWire service, used by one task at a time.
+///
+/// Open it with ``LineClient/withConnection(to:maximumLineBytes:_:)``; the connection is closed
+/// when the closure returns.
+public struct LineSession {
+    private var iterator: NIOAsyncChannelInboundStream<LineFrame>.AsyncIterator
+    private let outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>
+    /// The server's greeting (`HELLO {...}`) as JSON.
+    public private(set) var greeting: JSON = .null
+
+    init(
+        iterator: NIOAsyncChannelInboundStream<LineFrame>.AsyncIterator,
+        outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>
+    ) {
+        self.iterator = iterator
+        self.outbound = outbound
+    }
+
+    mutating func readGreeting() async throws {
+        guard let line = try await readLine() else { throw ClientError("connection closed before the greeting") }
+        guard line.hasPrefix("HELLO "), let json = try? JSON.parse(String(line.dropFirst(6))) else {
+            if case .error(let error)? = Reply.parse(line) { throw error }
+            throw ClientError("unexpected greeting: \(line.prefix(200))")
+        }
+        greeting = json
+    }
+
+    /// Sends one line (LF appended).
+    public func send(_ line: String) async throws {
+        var buffer = ByteBuffer(string: line)
+        buffer.writeInteger(UInt8(ascii: "\n"))
+        try await outbound.write(buffer)
+    }
+
+    /// Sends several lines in one write.
+    public func send(lines: [String]) async throws {
+        var buffer = ByteBuffer()
+        for line in lines {
+            buffer.writeString(line)
+            buffer.writeInteger(UInt8(ascii: "\n"))
+        }
+        try await outbound.write(buffer)
+    }
+
+    /// The next line from the server, or nil when it closed the connection.
+    public mutating func readLine() async throws -> String? {
+        guard let frame = try await iterator.next() else { return nil }
+        switch frame {
+        case .line(let text?): return text
+        case .line(nil): throw ClientError("the server sent invalid UTF-8")
+        case .tooLong: throw ClientError("the server sent a line longer than the client's limit")
+        }
+    }
+
+    /// The next reply line, parsed.
+    public mutating func readReply() async throws -> Reply {
+        guard let line = try await readLine() else { throw ClientError("connection closed by the server") }
+        guard let reply = Reply.parse(line) else { throw ClientError("unexpected line: \(line.prefix(200))") }
+        return reply
+    }
+
+    /// Sends a request and reads its reply.
+    public mutating func request(_ line: String) async throws -> Reply {
+        try await send(line)
+        return try await readReply()
+    }
+
+    /// Sends a request and returns the JSON of its `OK`; throws the `WireError` of an `ERR`.
+    @discardableResult
+    public mutating func call(_ line: String) async throws -> JSON? {
+        switch try await request(line) {
+        case .ok(let json): return json
+        case .error(let error): throw error
+        }
+    }
+
+    /// Sends `AUTH <token>` when a token is given.
+    public mutating func authenticate(_ token: String?) async throws {
+        guard let token, !token.isEmpty else { return }
+        try await call("AUTH \(token)")
+    }
+}
+
+/// Opens connections to DramaWire services.
+public enum LineClient {
+    /// Connects, reads the greeting, runs `body`, and closes.
+    public static func withConnection<T>(
+        to address: ServiceAddress, maximumLineBytes: Int = 64 << 20,
+        _ body: (inout LineSession) async throws -> T
+    ) async throws -> T {
+        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .connectTimeout(.seconds(5))
+            .connect(host: address.host, port: address.port) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(
+                        ByteToMessageHandler(LineFrameDecoder(maximumLineBytes: maximumLineBytes)))
+                    return try NIOAsyncChannel<LineFrame, ByteBuffer>(wrappingChannelSynchronously: channel)
+                }
+            }
+        return try await channel.executeThenClose { inbound, outbound in
+            var session = LineSession(iterator: inbound.makeAsyncIterator(), outbound: outbound)
+            try await session.readGreeting()
+            return try await body(&session)
+        }
+    }
+}

@@ -1,0 +1,63 @@
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Reads a setting from its flag or, failing that, its environment variable.
+///
+/// Invalid values fail loudly (never a silent default), so a typo stops the service at startup
+/// with one clear line.
+public enum Settings {
+    /// The flag's value, else the environment variable's, else nil. Empty strings count as unset.
+    public static func string(_ flag: String?, env name: String) -> String? {
+        if let flag, !flag.isEmpty { return flag }
+        guard let raw = getenv(name) else { return nil }
+        let value = String(cString: raw)
+        return value.isEmpty ? nil : value
+    }
+
+    /// A `host:port` setting.
+    public static func address(_ flag: String?, env name: String, default fallback: String) throws -> (String, Int) {
+        let text = string(flag, env: name) ?? fallback
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]),
+            (0...65535).contains(port), colon != text.startIndex
+        else {
+            throw SettingError("\(name): expected host:port, got \"\(text)\"")
+        }
+        var host = String(text[..<colon])
+        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        return (host, port)
+    }
+
+    /// A positive integer setting.
+    public static func positiveInt(_ flag: Int?, env name: String, default fallback: Int) throws -> Int {
+        if let flag {
+            guard flag > 0 else { throw SettingError("\(name): must be a positive integer, got \(flag)") }
+            return flag
+        }
+        guard let text = string(nil, env: name) else { return fallback }
+        guard let value = Int(text), value > 0 else {
+            throw SettingError("\(name): must be a positive integer, got \"\(text)\"")
+        }
+        return value
+    }
+
+    /// A duration in seconds (fractions allowed).
+    public static func seconds(_ flag: Double?, env name: String, default fallback: Double) throws -> Duration {
+        var value = fallback
+        if let flag {
+            value = flag
+        } else if let text = string(nil, env: name) {
+            guard let parsed = Double(text) else { throw SettingError("\(name): expected seconds, got \"\(text)\"") }
+            value = parsed
+        }
+        guard value > 0, value.isFinite else { throw SettingError("\(name): must be more than 0 seconds") }
+        return .milliseconds(Int64(value * 1000))
+    }
+}
+
+/// An invalid setting; its message is the one line printed at startup.
+public struct SettingError: Error, CustomStringConvertible {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}

@@ -1,0 +1,19 @@
+import Logging
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Sets up swift-log on stderr at `level` (default info) and returns a logger.
+public func bootstrapLogging(label: String, level: String?) -> Logger {
+    LoggingSystem.bootstrap(StreamLogHandler.standardError)
+    var logger = Logger(label: label)
+    logger.logLevel = level.flatMap { Logger.Level(rawValue: $0.lowercased()) } ?? .info
+    return logger
+}
+
+/// Prints `reason` as one line on stderr (the executable then exits non-zero).
+public func printStartupFailure(_ reason: String) {
+    let line = Array("error: \(reason)\n".utf8)
+    _ = line.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
+}

@@ -1,0 +1,51 @@
+import ArgumentParser
+import IngestService
+import LineServer
+import Logging
+import ServiceLifecycle
+
+/// `dramawire-ingest`: news in over TCP, PostgreSQL, and the change log out.
+@main
+struct IngestCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dramawire-ingest", abstract: "DramaWire ingest service (line protocol, default port 7400).")
+
+    @Option(help: "libpq connection string or URI [DATABASE_URL].") var databaseURL: String?
+    @Option(help: "host:port to listen on [DRAMAWIRE_INGEST_LISTEN, 127.0.0.1:7400].") var listen: String?
+    @Option(help: "Token required by AUTH [DRAMAWIRE_TOKEN].") var token: String?
+    @Option(help: "Read-only token: SUBSCRIBE, HEAD, STATS [DRAMAWIRE_READ_TOKEN].") var readToken: String?
+    @Option(help: "Longest request line in bytes [DRAMAWIRE_MAX_LINE, 1048576].") var maxLine: Int?
+    @Option(help: "Connection limit [DRAMAWIRE_MAX_CONNECTIONS, 1024].") var maxConnections: Int?
+    @Option(help: "Heartbeat interval in seconds [DRAMAWIRE_HEARTBEAT, 5].") var heartbeat: Double?
+    @Option(help: "Seconds to wait for the database at startup [DRAMAWIRE_STARTUP_TIMEOUT, 30].") var startupTimeout: Double?
+    @Option(help: "Log level: trace, debug, info, warning, error [DRAMAWIRE_LOG_LEVEL, info].") var logLevel: String?
+
+    func run() async throws {
+        let logger = bootstrapLogging(label: "dramawire.ingest", level: Settings.string(logLevel, env: "DRAMAWIRE_LOG_LEVEL"))
+        let configuration: IngestConfiguration
+        do {
+            let (host, port) = try Settings.address(listen, env: "DRAMAWIRE_INGEST_LISTEN", default: "127.0.0.1:7400")
+            configuration = IngestConfiguration(
+                databaseURL: Settings.string(databaseURL, env: "DATABASE_URL") ?? "",
+                host: host, port: port,
+                token: Settings.string(token, env: "DRAMAWIRE_TOKEN"),
+                readToken: Settings.string(readToken, env: "DRAMAWIRE_READ_TOKEN"),
+                maximumLineBytes: try Settings.positiveInt(maxLine, env: "DRAMAWIRE_MAX_LINE", default: 1 << 20),
+                maximumConnections: try Settings.positiveInt(maxConnections, env: "DRAMAWIRE_MAX_CONNECTIONS", default: 1024),
+                heartbeatInterval: try Settings.seconds(heartbeat, env: "DRAMAWIRE_HEARTBEAT", default: 5),
+                startupTimeout: try Settings.seconds(startupTimeout, env: "DRAMAWIRE_STARTUP_TIMEOUT", default: 30))
+        } catch {
+            printStartupFailure("\(error)")
+            throw ExitCode.failure
+        }
+        let server = IngestServer(configuration: configuration, logger: logger)
+        let group = ServiceGroup(
+            configuration: .init(services: [server], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        do {
+            try await group.run()
+        } catch {
+            printStartupFailure("\(error)")
+            throw ExitCode.failure
+        }
+    }
+}
