@@ -18,6 +18,10 @@ public actor PQConnection {
     private nonisolated let executor: SerialQueueExecutor
     private var conn: OpaquePointer?
     private let logger: Logger
+    /// Statement names by SQL text. Preparing once per connection skips the parse and
+    /// analysis PostgreSQL would otherwise repeat on every call, which dominates short queries.
+    private var prepared: [String: String] = [:]
+    private static let maximumPrepared = 512
 
     /// The connection's executor: a private serial queue.
     public nonisolated var unownedExecutor: UnownedSerialExecutor {
@@ -106,8 +110,12 @@ public actor PQConnection {
         let cStrings: [UnsafeMutablePointer<CChar>?] = parameters.map { $0.flatMap { strdup($0) } }
         defer { cStrings.forEach { free($0) } }
         let pointers: [UnsafePointer<CChar>?] = cStrings.map { $0.map { UnsafePointer($0) } }
+        let name = try preparedName(for: sql, parameterCount: parameters.count, conn: conn)
         let result = pointers.withUnsafeBufferPointer { buffer in
-            PQexecParams(conn, sql, Int32(parameters.count), nil, buffer.baseAddress, nil, nil, 0)
+            if let name {
+                return PQexecPrepared(conn, name, Int32(parameters.count), buffer.baseAddress, nil, nil, 0)
+            }
+            return PQexecParams(conn, sql, Int32(parameters.count), nil, buffer.baseAddress, nil, nil, 0)
         }
         return try consume(result, conn: conn)
     }
@@ -174,6 +182,17 @@ public actor PQConnection {
     }
 
     // MARK: - Internals
+
+    /// The prepared statement for `sql`, preparing it on first use; nil once the cache is full
+    /// (then the statement runs unprepared, which is correct, only slower).
+    private func preparedName(for sql: String, parameterCount: Int, conn: OpaquePointer) throws -> String? {
+        if let name = prepared[sql] { return name }
+        guard prepared.count < Self.maximumPrepared else { return nil }
+        let name = "dw\(prepared.count + 1)"
+        _ = try consume(PQprepare(conn, name, sql, Int32(parameterCount), nil), conn: conn)
+        prepared[sql] = name
+        return name
+    }
 
     private func requireConnection() throws -> OpaquePointer {
         guard let conn else { throw PQError(.connectionLost, message: "connection is closed") }

@@ -1,0 +1,11 @@
+import ArgumentParser
+
+/// The `dramawire` command-line tool.
+public struct DramaWireCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "dramawire",
+        abstract: "DramaWire: K-drama OST and casting news, from ingest to read model.",
+        subcommands: [IngestFileCommand.self, TailCommand.self, PingCommand.self, HeadCommand.self, BenchCommand.self])
+
+    public init() {}
+}

@@ -1,0 +1,55 @@
+import ArgumentParser
+import DramaWireClient
+import LineProtocol
+
+/// `dramawire tail --from N [--follow]`: print change records.
+struct TailCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tail", abstract: "Print change records after a sequence number.")
+
+    @OptionGroup var connection: IngestConnectionOptions
+
+    @Option(help: "Print records with seq greater than this.") var from: Int64 = 0
+
+    @Flag(help: "Keep following new records (until interrupted).") var follow = false
+
+    @Flag(help: "Print `seq type key` instead of the full JSON record.") var brief = false
+
+    func run() async throws {
+        let token = connection.resolvedToken
+        let follow = self.follow
+        let brief = self.brief
+        let start = from
+        try await LineClient.withConnection(to: try connection.address()) { session in
+            try await session.authenticate(token)
+            let head = try await session.call("SUBSCRIBE \(start)")?["head"].intValue ?? 0
+            if !follow && head <= start { return }
+            var expected = start + 1
+            while let line = try await session.readLine() {
+                if line.hasPrefix("HEARTBEAT ") { continue }
+                guard line.hasPrefix("CHANGE ") else {
+                    if case .error(let error)? = Reply.parse(line) { throw error }
+                    continue
+                }
+                let rest = line.dropFirst(7)
+                let seqText = rest.prefix { $0 != " " }
+                guard let seq = Int64(seqText) else { continue }
+                guard seq == expected else {
+                    throw ClientError("gap in the change stream: expected \(expected), got \(seq)")
+                }
+                expected += 1
+                let record = String(rest.dropFirst(seqText.count + 1))
+                if brief, let json = try? JSON.parse(record) {
+                    printLine("\(seq) \(json["type"].stringValue ?? "?") \(json["key"].stringValue ?? "?")")
+                } else {
+                    printLine(record)
+                }
+                try await session.send("ACK \(seq)")
+                if !follow && seq >= head {
+                    try await session.send("QUIT")
+                    return
+                }
+            }
+        }
+    }
+}
