@@ -134,7 +134,14 @@ let package = Package(
             ],
             path: "Tests/TestSupport"
         ),
-        .testTarget(name: "LineProtocolTests", dependencies: ["LineProtocol"]),
+        .testTarget(
+            name: "LineProtocolTests",
+            dependencies: [
+                "LineProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ]
+        ),
         .testTarget(name: "DramaDomainTests", dependencies: ["DramaDomain", "LineProtocol"]),
         .testTarget(
             name: "IngestIntegrationTests",

@@ -48,8 +48,8 @@ public enum NameKey {
         }
         if text.hasPrefix("the ") {
             let rest = text.dropFirst(4)
-            // "The" alone, or "The 8 Show" style titles where dropping would leave only digits,
-            // keep the article so the key does not collapse to something generic.
+            // A title that is only "The" (or "The" and digits) keeps it, so the key never
+            // collapses to nothing or to a bare number.
             if rest.contains(where: { $0.isLetter }) { text = String(rest) }
         }
         return text

@@ -250,6 +250,9 @@ struct FieldReader {
         if s.count > maxLength {
             throw .invalid(path, "longer than \(maxLength) characters")
         }
+        if !allowEmpty && NameKey.normalize(s, kind: .person).isEmpty {
+            throw .invalid(path, "has no letters or digits")
+        }
     }
 }
 

@@ -14,7 +14,8 @@ extension JSON {
         case .int(let i): out += String(i)
         case .double(let d):
             if d.isFinite {
-                if d.rounded() == d && abs(d) < 1e15 { out += String(Int64(d)) } else { out += "\(d)" }
+                // Integral doubles keep a fraction so they parse back as doubles, not integers.
+                if d.rounded() == d && abs(d) < 1e15 { out += String(Int64(d)) + ".0" } else { out += "\(d)" }
             } else {
                 out += "null"  // JSON has no NaN or infinity.
             }
