@@ -35,6 +35,7 @@ public final class PostgresHarness: Sendable {
             }
             let cluster = try TemporaryCluster.start()
             registerClusterForExit(cluster)
+            cluster.startWatchdog()
             return .success(
                 PostgresHarness(adminURL: cluster.url(database: "postgres"), baseURL: cluster.url(database: ""), cluster: cluster))
         } catch let error as HarnessError {
@@ -131,6 +132,19 @@ public final class TemporaryCluster: Sendable {
             runAs: runAs)
     }
 
+    /// Stops the cluster when this test process dies, even by SIGKILL: a detached shell polls
+    /// the test process and cleans up after it. (atexit alone misses crashes and kills.)
+    func startWatchdog() {
+        let pgctl = binDir + "/pg_ctl"
+        let stop = runAs.map { "runuser -u \($0) -- " } ?? ""
+        let script = """
+            while kill -0 \(getpid()) 2>/dev/null; do sleep 1; done
+            \(stop)\(pgctl) -D '\(directory)/data' -m immediate stop >/dev/null 2>&1
+            rm -rf '\(directory)'
+            """
+        _ = try? Self.spawnAndWait(["/usr/bin/setsid", "/bin/sh", "-c", script], outputPath: "/dev/null", wait: false)
+    }
+
     /// Stops the server and deletes the directory.
     public func destroy() {
         try? stop(mode: "immediate")
@@ -169,24 +183,39 @@ public final class TemporaryCluster: Sendable {
     }
 
     /// Runs a command to completion; throws with its output when it fails.
+    ///
+    /// Output goes to a file, not a pipe: pg_ctl's server inherits the descriptors, and a pipe
+    /// held open by the server would never reach end-of-file.
     static func run(_ path: String, _ arguments: [String], runAs: String? = nil) throws {
-        let process = Process()
-        if let runAs {
-            process.executableURL = URL(fileURLWithPath: "/usr/sbin/runuser")
-            process.arguments = ["-u", runAs, "--", path] + arguments
-        } else {
-            process.executableURL = URL(fileURLWithPath: path)
-            process.arguments = arguments
+        let argv = runAs.map { ["/usr/sbin/runuser", "-u", $0, "--", path] } ?? [path]
+        let logPath = FileManager.default.temporaryDirectory.path + "/dramawire-cmd-\(getpid())-\(UInt32.random(in: 0..<UInt32.max)).log"
+        defer { try? FileManager.default.removeItem(atPath: logPath) }
+        let status = try spawnAndWait(argv + arguments, outputPath: logPath)
+        guard status == 0 else {
+            let output = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
+            throw HarnessError("\(path) failed (\(status)): \(output.suffix(2000))")
         }
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw HarnessError("\(path) failed (\(process.terminationStatus)): \(String(decoding: data, as: UTF8.self).suffix(2000))")
-        }
+    }
+
+    /// posix_spawn + waitpid: Foundation's Process did not reap children reliably inside the
+    /// test runner, so the harness spawns directly.
+    static func spawnAndWait(_ argv: [String], outputPath: String, wait: Bool = true) throws -> Int32 {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        var cArgs: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
+        defer { cArgs.forEach { free($0) } }
+        var pid: pid_t = 0
+        let result = posix_spawn(&pid, argv[0], &actions, nil, &cArgs, environ)
+        guard result == 0 else { throw HarnessError("cannot run \(argv[0]): error \(result)") }
+        guard wait else { return 0 }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        // WEXITSTATUS, spelled out (the macro is not imported).
+        return (status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
     }
 }
 
