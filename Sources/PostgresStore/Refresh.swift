@@ -2,42 +2,49 @@ import DramaDomain
 import LibPQ
 import LineProtocol
 
-/// Recomputing derived state after a write, and emitting a change for whatever differs.
+/// Recomputing derived state once per batch, and emitting a change for whatever differs.
 ///
-/// Derived rows (people's names, drama state, OSTs, castings) are recomputed from the facts of
-/// all non-retracted articles with ``Resolver``, then compared with what is stored. Only what
-/// changed is written and produces a change record, so re-ingesting the same content is silent.
+/// People's names, drama state, OSTs and castings are recomputed from the facts of all
+/// non-retracted articles with ``Resolver`` and compared with what is stored; only what changed
+/// is written and produces a record, so re-ingesting the same content is silent. Everything is
+/// read and written with a fixed number of set-based statements per batch (`= ANY($1)`,
+/// `unnest`), however many entities the batch touched: round trips, not rows, are what a
+/// single writer pays for.
 extension WritePath {
-    static func refresh(
-        people: Set<Int64>, dramas: Set<Int64>, db: isolated PQConnection, changes: inout [Change]
-    ) throws {
-        var dramas = dramas
-        if !people.isEmpty {
-            dramas.formUnion(try refreshPeople(people, db: db, changes: &changes))
+    /// Recomputes the touched entities; returns derived changes keyed by the operation index
+    /// they are attributed to.
+    static func refresh(_ touched: Affected.Attribution, db: isolated PQConnection) throws -> [Int: [Change]] {
+        var derived: [Int: [Change]] = [:]
+        var dramas = touched.dramas
+        if !touched.people.isEmpty {
+            let renamedDramas = try refreshPeople(touched.people, db: db, derived: &derived)
+            for (drama, index) in renamedDramas { dramas[drama] = max(dramas[drama] ?? index, index) }
         }
-        for drama in dramas.sorted() {
-            try refreshDrama(drama, db: db, changes: &changes)
+        if !dramas.isEmpty {
+            try refreshDramas(dramas, db: db, derived: &derived)
         }
+        return derived
     }
 
-    /// Spelling uses of entities: for choosing display names and listing aliases.
+    /// Per entity: every spelling seen, and the latest non-retracted use of each.
     static func spellingUses(
         _ kind: EntityKind, ids: [Int64], db: isolated PQConnection
     ) throws -> [Int64: (aliases: Set<String>, uses: [SpellingUse])] {
         let rows = try db.query(
             """
-            SELECT al.entity_id, al.spelling, (extract(epoch FROM a.published_utc) * 1000)::bigint, a.url,
-                   coalesce(a.retracted, true)
-            FROM aliases al LEFT JOIN articles a ON a.id = al.article_id
+            SELECT DISTINCT ON (al.entity_id, al.spelling) al.entity_id, al.spelling,
+                   (extract(epoch FROM a.published_utc) * 1000)::bigint, a.url
+            FROM aliases al LEFT JOIN articles a ON a.id = al.article_id AND NOT a.retracted
             WHERE al.kind = $1 AND al.entity_id = ANY($2::bigint[]) AND al.origin = 'article'
+            ORDER BY al.entity_id, al.spelling, a.published_utc DESC NULLS LAST, a.url DESC
             """, [kind.rawValue, SQLValue.intArray(ids)])
         var result: [Int64: (aliases: Set<String>, uses: [SpellingUse])] = [:]
         for row in rows.rows {
             let id = Int64(row[0]!)!
             var entry = result[id] ?? ([], [])
             entry.aliases.insert(row[1]!)
-            if !row.bool(4), let millis = row[2].flatMap({ Int64($0) }) {
-                entry.uses.append(SpellingUse(spelling: row[1]!, publishedMillis: millis, url: row[3] ?? ""))
+            if let millis = row[2].flatMap({ Int64($0) }), let url = row[3] {
+                entry.uses.append(SpellingUse(spelling: row[1]!, publishedMillis: millis, url: url))
             }
             result[id] = entry
         }
@@ -45,14 +52,18 @@ extension WritePath {
     }
 
     /// Recomputes people's names and alias lists. Returns the dramas whose records must be
-    /// refreshed because a person's display name changed (records carry names).
-    static func refreshPeople(_ ids: Set<Int64>, db: isolated PQConnection, changes: inout [Change]) throws -> Set<Int64> {
-        let sortedIDs = ids.sorted()
+    /// refreshed because a person's display name changed (records carry names), with the
+    /// operation index to attribute them to.
+    static func refreshPeople(
+        _ touched: [Int64: Int], db: isolated PQConnection, derived: inout [Int: [Change]]
+    ) throws -> [Int64: Int] {
+        let ids = touched.keys.sorted()
         let rows = try db.query(
             "SELECT id, key, name, state FROM people WHERE id = ANY($1::bigint[]) AND merged_into IS NULL ORDER BY id",
-            [SQLValue.intArray(sortedIDs)])
-        let uses = try spellingUses(.person, ids: sortedIDs, db: db)
-        var renamed = Set<Int64>()
+            [SQLValue.intArray(ids)])
+        let uses = try spellingUses(.person, ids: ids, db: db)
+        var updates: (ids: [String?], names: [String?], states: [String?]) = ([], [], [])
+        var renamed: [Int64: Int] = [:]
         for row in rows.rows {
             let id = Int64(row[0]!)!
             let key = row[1]!
@@ -65,42 +76,69 @@ extension WritePath {
             ]
             let text = state.serialized()
             guard text != row[3] else { continue }
-            try db.execute("UPDATE people SET name = $2, state = $3 WHERE id = $1", [String(id), name, text])
-            changes.append(Change(.personUpserted, key: key, data: state))
-            if name != oldName { renamed.insert(id) }
+            updates.ids.append(String(id))
+            updates.names.append(name)
+            updates.states.append(text)
+            derived[touched[id]!, default: []].append(Change(.personUpserted, key: key, data: state))
+            if name != oldName { renamed[id] = touched[id]! }
         }
-        guard !renamed.isEmpty else { return [] }
-        let dramaRows = try db.query(
-            "SELECT DISTINCT drama_id FROM facts WHERE person_ids && $1::bigint[]",
-            [SQLValue.intArray(renamed.sorted())])
-        return Set(dramaRows.rows.compactMap { $0[0].flatMap { Int64($0) } })
+        if !updates.ids.isEmpty {
+            try db.execute(
+                """
+                UPDATE people p SET name = u.name, state = u.state
+                FROM unnest($1::bigint[], $2::text[], $3::text[]) AS u(id, name, state) WHERE p.id = u.id
+                """,
+                [SQLValue.textArray(updates.ids), SQLValue.textArray(updates.names), SQLValue.textArray(updates.states)])
+        }
+        guard !renamed.isEmpty else { return [:] }
+        var dramas: [Int64: Int] = [:]
+        for row in try db.query(
+            "SELECT drama_id, person_ids FROM facts WHERE person_ids && $1::bigint[]", [SQLValue.intArray(renamed.keys.sorted())]
+        ).rows {
+            let drama = Int64(row[0]!)!
+            for person in SQLValue.parseIntArray(row[1]) {
+                if let index = renamed[person] { dramas[drama] = max(dramas[drama] ?? index, index) }
+            }
+        }
+        return dramas
     }
 
-    static func refreshDrama(_ dramaID: Int64, db: isolated PQConnection, changes: inout [Change]) throws {
-        let id = String(dramaID)
-        guard let dramaRow = try db.query("SELECT key, title, state, merged_into FROM dramas WHERE id = $1", [id]).rows.first
-        else { return }
-        let key = dramaRow[0]!
-        let merged = dramaRow[3] != nil
-        let nameInfo = try spellingUses(.drama, ids: [dramaID], db: db)[dramaID] ?? ([], [])
-        let title = NameKey.preferredSpelling(nameInfo.uses) ?? dramaRow[1]!
+    /// Rows to write for the derived tables, gathered over all dramas of the batch.
+    private struct DerivedWrites {
+        var deleteOSTs: [String?] = []
+        var deleteCastings: [String?] = []
+        var osts: [[String?]] = []  // key, drama_id, song, part, release, status, state
+        var ostArtists: [[String?]] = []  // ost_key, position, person_id, credited_as
+        var castings: [[String?]] = []  // key, drama_id, person_id, role, role_type, status, state
+        var history: [[String?]] = []  // casting_key, position, status, as_of, article_id
+        var dramas: [[String?]] = []  // id, title, state
+    }
 
-        var assertions: [Assertion] = []
+    static func refreshDramas(_ touched: [Int64: Int], db: isolated PQConnection, derived: inout [Int: [Change]]) throws {
+        let ids = touched.keys.sorted()
+        let idArray = SQLValue.intArray(ids)
+        var dramaRows: [Int64: [String?]] = [:]
+        for row in try db.query("SELECT id, key, title, state, merged_into FROM dramas WHERE id = ANY($1::bigint[])", [idArray]).rows {
+            dramaRows[Int64(row[0]!)!] = row
+        }
+        let names = try spellingUses(.drama, ids: ids, db: db)
+
+        // Every non-retracted assertion about these dramas.
+        var factsByDrama: [Int64: [(row: [String?], fact: Fact, published: Timestamp, people: [Int64])]] = [:]
         var personIDs = Set<Int64>()
-        let factRows = try db.query(
+        for row in try db.query(
             """
-            SELECT f.idx, f.body, f.person_ids, a.id, a.url, a.published_at
+            SELECT f.drama_id, f.idx, f.body, f.person_ids, a.id, a.url, a.published_at
             FROM facts f JOIN articles a ON a.id = f.article_id
-            WHERE f.drama_id = $1 AND NOT a.retracted
-            """, [id])
-        var rawFacts: [(row: [String?], fact: Fact, published: Timestamp, people: [Int64])] = []
-        for row in factRows.rows {
-            guard let json = try? JSON.parse(row[1]!), let fact = try? NewsItem.validateFact(json, path: "fact"),
-                let published = Timestamp(row[5]!, allowDateOnly: false)
+            WHERE f.drama_id = ANY($1::bigint[]) AND NOT a.retracted
+            """, [idArray]
+        ).rows {
+            guard let json = try? JSON.parse(row[2]!), let fact = try? NewsItem.validateFact(json, path: "fact"),
+                let published = Timestamp(row[6]!, allowDateOnly: false)
             else { continue }  // Stored facts were validated on the way in.
-            let people = SQLValue.parseIntArray(row[2])
+            let people = SQLValue.parseIntArray(row[3])
             personIDs.formUnion(people)
-            rawFacts.append((row, fact, published, people))
+            factsByDrama[Int64(row[0]!)!, default: []].append((row, fact, published, people))
         }
         var personKeys: [Int64: String] = [:]
         var personNames: [String: String] = [:]
@@ -115,105 +153,144 @@ extension WritePath {
                 personIDByKey[row[1]!] = pid
             }
         }
-        for (row, fact, published, people) in rawFacts {
-            assertions.append(
-                Assertion(
-                    articleID: row[3]!, url: row[4]!, publishedAt: published,
-                    index: Int(row[0]!)!, fact: fact, dramaKey: key, personKeys: people.map { personKeys[$0] ?? String($0) }))
-        }
-        let resolved = Resolver.resolve(
-            drama: EntityRef(key: key, name: title), aliases: Array(nameInfo.aliases), assertions: assertions,
-            personNames: personNames)
-
-        if !merged {
-            let text = resolved.drama.json.serialized()
-            if text != dramaRow[2] {
-                try db.execute("UPDATE dramas SET title = $2, state = $3 WHERE id = $1", [id, title, text])
-                changes.append(Change(.dramaUpserted, key: key, data: resolved.drama.json))
-            }
-        }
-
-        var current: [String: (kind: String, state: String)] = [:]
+        var current: [Int64: [String: (kind: String, state: String)]] = [:]
         for row in try db.query(
             """
-            SELECT 'ost', key, state FROM osts WHERE drama_id = $1
-            UNION ALL SELECT 'casting', key, state FROM castings WHERE drama_id = $1
-            """, [id]
+            SELECT 'ost', drama_id, key, state FROM osts WHERE drama_id = ANY($1::bigint[])
+            UNION ALL SELECT 'casting', drama_id, key, state FROM castings WHERE drama_id = ANY($1::bigint[])
+            """, [idArray]
         ).rows {
-            current[row[1]!] = (row[0]!, row[2]!)
+            current[Int64(row[1]!)!, default: [:]][row[2]!] = (row[0]!, row[3]!)
         }
-        let dramaRef: JSON = ["key": .string(key), "title": .string(title)]
-        let reason: JSON = merged ? "merged" : "unsupported"
-        let wanted = Set(resolved.osts.map(\.key) + resolved.castings.map(\.key))
-        for (oldKey, old) in current.sorted(by: { $0.key < $1.key }) where !wanted.contains(oldKey) {
-            let oldState = (try? JSON.parse(old.state)) ?? .null
-            if old.kind == "ost" {
-                try db.execute("DELETE FROM osts WHERE key = $1", [oldKey])
-                changes.append(
-                    Change(
-                        .ostWithdrawn, key: oldKey,
-                        data: ["key": .string(oldKey), "drama": dramaRef, "song": oldState["song"], "reason": reason]))
-            } else {
-                try db.execute("DELETE FROM castings WHERE key = $1", [oldKey])
-                changes.append(
-                    Change(
-                        .castingWithdrawn, key: oldKey,
-                        data: ["key": .string(oldKey), "drama": dramaRef, "person": oldState["person"], "reason": reason]))
+
+        var writes = DerivedWrites()
+        for dramaID in ids {
+            guard let dramaRow = dramaRows[dramaID] else { continue }
+            var changes: [Change] = []
+            let key = dramaRow[1]!
+            let merged = dramaRow[4] != nil
+            let nameInfo = names[dramaID] ?? ([], [])
+            let title = NameKey.preferredSpelling(nameInfo.uses) ?? dramaRow[2]!
+            let assertions = (factsByDrama[dramaID] ?? []).map { row, fact, published, people in
+                Assertion(
+                    articleID: row[4]!, url: row[5]!, publishedAt: published, index: Int(row[1]!)!, fact: fact,
+                    dramaKey: key, personKeys: people.map { personKeys[$0] ?? String($0) })
             }
-        }
-        for ost in resolved.osts {
-            let text = ost.json.serialized()
-            guard current[ost.key]?.state != text else { continue }
-            try db.execute("DELETE FROM osts WHERE key = $1", [ost.key])
-            let s = ost.json
-            try db.execute(
-                "INSERT INTO osts (key, drama_id, song, part, release, status, state) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                [
-                    ost.key, id, s["song"].stringValue, s["part"].intValue.map { String($0) }, s["release"].stringValue,
-                    s["status"].stringValue ?? "announced", text,
+            let resolved = Resolver.resolve(
+                drama: EntityRef(key: key, name: title), aliases: Array(nameInfo.aliases), assertions: assertions,
+                personNames: personNames)
+
+            if !merged {
+                let text = resolved.drama.json.serialized()
+                if text != dramaRow[3] {
+                    writes.dramas.append([String(dramaID), title, text])
+                    changes.append(Change(.dramaUpserted, key: key, data: resolved.drama.json))
+                }
+            }
+            let stored = current[dramaID] ?? [:]
+            let dramaRef: JSON = ["key": .string(key), "title": .string(title)]
+            let reason: JSON = merged ? "merged" : "unsupported"
+            let wanted = Set(resolved.osts.map(\.key) + resolved.castings.map(\.key))
+            for (oldKey, old) in stored.sorted(by: { $0.key < $1.key }) where !wanted.contains(oldKey) {
+                let oldState = (try? JSON.parse(old.state)) ?? .null
+                if old.kind == "ost" {
+                    writes.deleteOSTs.append(oldKey)
+                    changes.append(
+                        Change(
+                            .ostWithdrawn, key: oldKey,
+                            data: ["key": .string(oldKey), "drama": dramaRef, "song": oldState["song"], "reason": reason]))
+                } else {
+                    writes.deleteCastings.append(oldKey)
+                    changes.append(
+                        Change(
+                            .castingWithdrawn, key: oldKey,
+                            data: ["key": .string(oldKey), "drama": dramaRef, "person": oldState["person"], "reason": reason]))
+                }
+            }
+            for ost in resolved.osts {
+                let text = ost.json.serialized()
+                guard stored[ost.key]?.state != text else { continue }
+                let s = ost.json
+                if stored[ost.key] != nil { writes.deleteOSTs.append(ost.key) }
+                writes.osts.append([
+                    ost.key, String(dramaID), s["song"].stringValue, s["part"].intValue.map { String($0) },
+                    s["release"].stringValue, s["status"].stringValue ?? "announced", text,
                 ])
-            let artists = s["artists"].arrayValue ?? []
+                for (position, artist) in (s["artists"].arrayValue ?? []).enumerated() {
+                    writes.ostArtists.append([
+                        ost.key, String(position + 1), personIDByKey[artist["key"].stringValue ?? ""].map(String.init),
+                        artist["credited_as"].stringValue,
+                    ])
+                }
+                changes.append(Change(.ostUpserted, key: ost.key, data: ost.json))
+            }
+            for casting in resolved.castings {
+                let text = casting.json.serialized()
+                guard stored[casting.key]?.state != text else { continue }
+                let s = casting.json
+                if stored[casting.key] != nil { writes.deleteCastings.append(casting.key) }
+                writes.castings.append([
+                    casting.key, String(dramaID), personIDByKey[s["person"]["key"].stringValue ?? ""].map(String.init),
+                    s["role"].stringValue, s["role_type"].stringValue, s["status"].stringValue ?? "confirmed", text,
+                ])
+                for (position, entry) in (s["history"].arrayValue ?? []).enumerated() {
+                    writes.history.append([
+                        casting.key, String(position + 1), entry["status"].stringValue, entry["as_of"].stringValue,
+                        entry["article"].stringValue,
+                    ])
+                }
+                changes.append(Change(.castingUpserted, key: casting.key, data: casting.json))
+            }
+            if !changes.isEmpty { derived[touched[dramaID]!, default: []].append(contentsOf: changes) }
+        }
+        try write(writes, db: db)
+    }
+
+    /// Applies the gathered writes: at most seven statements, whatever the batch size.
+    private static func write(_ w: DerivedWrites, db: isolated PQConnection) throws {
+        func columns(_ rows: [[String?]], _ count: Int) -> [String?] {
+            (0..<count).map { c in SQLValue.textArray(rows.map { $0[c] }) }
+        }
+        if !w.dramas.isEmpty {
+            try db.execute(
+                """
+                UPDATE dramas d SET title = u.title, state = u.state
+                FROM unnest($1::bigint[], $2::text[], $3::text[]) AS u(id, title, state) WHERE d.id = u.id
+                """, columns(w.dramas, 3))
+        }
+        if !w.deleteOSTs.isEmpty {
+            try db.execute("DELETE FROM osts WHERE key = ANY($1::text[])", [SQLValue.textArray(w.deleteOSTs)])
+        }
+        if !w.deleteCastings.isEmpty {
+            try db.execute("DELETE FROM castings WHERE key = ANY($1::text[])", [SQLValue.textArray(w.deleteCastings)])
+        }
+        if !w.osts.isEmpty {
+            try db.execute(
+                """
+                INSERT INTO osts (key, drama_id, song, part, release, status, state)
+                SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::int[], $5::text[], $6::text[], $7::text[])
+                """, columns(w.osts, 7))
+        }
+        if !w.ostArtists.isEmpty {
             try db.execute(
                 """
                 INSERT INTO ost_artists (ost_key, position, person_id, credited_as)
-                SELECT $1, ord, p, c FROM unnest($2::bigint[], $3::text[]) WITH ORDINALITY AS t(p, c, ord)
-                """,
-                [
-                    ost.key,
-                    SQLValue.textArray(artists.map { a in personIDByKey[a["key"].stringValue ?? ""].map(String.init) }),
-                    SQLValue.textArray(artists.map { $0["credited_as"].stringValue }),
-                ])
-            changes.append(Change(.ostUpserted, key: ost.key, data: ost.json))
+                SELECT * FROM unnest($1::text[], $2::int[], $3::bigint[], $4::text[])
+                """, columns(w.ostArtists, 4))
         }
-        for casting in resolved.castings {
-            let text = casting.json.serialized()
-            guard current[casting.key]?.state != text else { continue }
-            try db.execute("DELETE FROM castings WHERE key = $1", [casting.key])
-            let s = casting.json
-            let personID = personIDByKey[s["person"]["key"].stringValue ?? ""].map(String.init)
+        if !w.castings.isEmpty {
             try db.execute(
                 """
                 INSERT INTO castings (key, drama_id, person_id, role, role_type, status, state)
-                VALUES ($1, $2, $3, $4, $5, $6, $7)
-                """,
-                [
-                    casting.key, id, personID, s["role"].stringValue, s["role_type"].stringValue,
-                    s["status"].stringValue ?? "confirmed", text,
-                ])
-            let history = s["history"].arrayValue ?? []
-            if !history.isEmpty {
-                try db.execute(
-                    """
-                    INSERT INTO casting_status_history (casting_key, position, status, as_of, article_id)
-                    SELECT $1, ord, st, t, a FROM unnest($2::text[], $3::text[], $4::bigint[]) WITH ORDINALITY AS x(st, t, a, ord)
-                    """,
-                    [
-                        casting.key, SQLValue.textArray(history.map { $0["status"].stringValue }),
-                        SQLValue.textArray(history.map { $0["as_of"].stringValue }),
-                        SQLValue.textArray(history.map { $0["article"].stringValue }),
-                    ])
-            }
-            changes.append(Change(.castingUpserted, key: casting.key, data: casting.json))
+                SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[])
+                """, columns(w.castings, 7))
+        }
+        if !w.history.isEmpty {
+            try db.execute(
+                """
+                INSERT INTO casting_status_history (casting_key, position, status, as_of, article_id)
+                SELECT * FROM unnest($1::text[], $2::int[], $3::text[], $4::text[], $5::bigint[])
+                """, columns(w.history, 5))
         }
     }
 }

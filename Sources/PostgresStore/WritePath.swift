@@ -52,37 +52,58 @@ public enum WritePath {
             throw PQError(.clientFailure, message: "log_counter row is missing")
         }
         let at = Timestamp.formatUTC(millis: nowMillis)
-        var next = base + 1
-        var replies: [Result<JSON, WireError>] = []
-        var records: [(seq: Int64, line: String)] = []
-        for operation in operations {
+        // Phase 1, per operation under a savepoint: store articles and facts, resolve names, and
+        // note which people and dramas need their derived state recomputed.
+        var outcomes: [Result<(reply: JSON, changes: [Change]), WireError>] = []
+        var lastTouch = Affected.Attribution()
+        for (index, operation) in operations.enumerated() {
             try db.execute("SAVEPOINT item")
             do {
                 var changes: [Change] = []
-                var reply = try apply(operation, db: db, changes: &changes)
+                var affected = Affected()
+                let reply = try apply(operation, db: db, changes: &changes, affected: &affected)
                 try db.execute("RELEASE SAVEPOINT item")
+                lastTouch.record(affected, by: index)
+                outcomes.append(.success((reply, changes)))
+            } catch let error as WireError {
+                try db.execute("ROLLBACK TO SAVEPOINT item")
+                outcomes.append(.failure(error))
+            } catch let error as PQError where !error.isConnectionProblem {
+                try db.execute("ROLLBACK TO SAVEPOINT item")
+                logger.error("write failed", metadata: ["error": "\(error)"])
+                outcomes.append(.failure(WireError(.internal, "the item could not be stored")))
+            }
+        }
+        // Phase 2, once per batch: recompute every touched entity from the stored facts. Each
+        // derived change is attributed to the last operation that touched its entity, so every
+        // operation's records stay contiguous.
+        let derived = try refresh(lastTouch, db: db)
+
+        var next = base + 1
+        var replies: [Result<JSON, WireError>] = []
+        var records: [(seq: Int64, line: String)] = []
+        for (index, outcome) in outcomes.enumerated() {
+            switch outcome {
+            case .failure(let error):
+                replies.append(.failure(error))
+            case .success(let (reply, own)):
+                let changes = own + (derived[index] ?? [])
                 let first = next
                 for change in changes {
                     records.append((next, change.record(seq: next, at: at).serialized()))
                     next += 1
                 }
-                if case .ingest = operation {
-                    reply = reply.merging([
-                        "first_seq": changes.isEmpty ? .null : .int(first),
-                        "last_seq": changes.isEmpty ? .null : .int(next - 1),
-                        "changes": .int(Int64(changes.count)),
-                    ])
+                if case .ingest = operations[index] {
+                    replies.append(
+                        .success(
+                            reply.merging([
+                                "first_seq": changes.isEmpty ? .null : .int(first),
+                                "last_seq": changes.isEmpty ? .null : .int(next - 1),
+                                "changes": .int(Int64(changes.count)),
+                            ])))
                 } else {
-                    reply = reply.merging(["changes": .int(Int64(changes.count))])
+                    replies.append(.success(reply.merging(["changes": .int(Int64(changes.count))])))
                 }
-                replies.append(.success(reply))
-            } catch let error as WireError {
-                try db.execute("ROLLBACK TO SAVEPOINT item")
-                replies.append(.failure(error))
-            } catch let error as PQError where !error.isConnectionProblem {
-                try db.execute("ROLLBACK TO SAVEPOINT item")
-                logger.error("write failed", metadata: ["error": "\(error)"])
-                replies.append(.failure(WireError(.internal, "the item could not be stored")))
             }
         }
         let head = next - 1
@@ -103,17 +124,18 @@ public enum WritePath {
         return BatchOutcome(replies: replies, head: head, records: records)
     }
 
-    static func apply(_ operation: WriteOperation, db: isolated PQConnection, changes: inout [Change]) throws -> JSON {
+    static func apply(_ operation: WriteOperation, db: isolated PQConnection, changes: inout [Change], affected: inout Affected) throws -> JSON {
         switch operation {
-        case .ingest(let item): return try ingest(item, db: db, changes: &changes)
-        case .retract(let target): return try retract(target, db: db, changes: &changes)
-        case .merge(let kind, let from, let into): return try merge(kind, from: from, into: into, db: db, changes: &changes)
+        case .ingest(let item): return try ingest(item, db: db, changes: &changes, affected: &affected)
+        case .retract(let target): return try retract(target, db: db, changes: &changes, affected: &affected)
+        case .merge(let kind, let from, let into):
+            return try merge(kind, from: from, into: into, db: db, changes: &changes, affected: &affected)
         }
     }
 
     // MARK: - INGEST
 
-    static func ingest(_ item: NewsItem, db: isolated PQConnection, changes: inout [Change]) throws -> JSON {
+    static func ingest(_ item: NewsItem, db: isolated PQConnection, changes: inout [Change], affected: inout Affected) throws -> JSON {
         let content = item.canonicalContent
         let existing = try db.query(
             """
@@ -196,7 +218,8 @@ public enum WritePath {
                     "body": .string(item.body), "facts": .array(item.facts.map(\.json)), "retracted": false,
                     "version": .int(Int64(version) ?? 1),
                 ]))
-        try refresh(people: affectedPeople, dramas: affectedDramas, db: db, changes: &changes)
+        affected.people.formUnion(affectedPeople)
+        affected.dramas.formUnion(affectedDramas)
         return ["article": .string(String(articleID)), "duplicate": false]
     }
 
@@ -267,7 +290,7 @@ public enum WritePath {
 
     // MARK: - RETRACT
 
-    static func retract(_ target: RetractTarget, db: isolated PQConnection, changes: inout [Change]) throws -> JSON {
+    static func retract(_ target: RetractTarget, db: isolated PQConnection, changes: inout [Change], affected: inout Affected) throws -> JSON {
         let row: [String?]?
         switch target {
         case .url(let url):
@@ -297,7 +320,8 @@ public enum WritePath {
                     "id": .string(articleID), "url": .string(row[1]), "source": .string(row[2]),
                     "published_at": .string(row[3]), "headline": .string(row[4]), "retracted": true,
                 ]))
-        try refresh(people: affectedPeople, dramas: affectedDramas, db: db, changes: &changes)
+        affected.people.formUnion(affectedPeople)
+        affected.dramas.formUnion(affectedDramas)
         return ["article": .string(articleID)]
     }
 
@@ -320,7 +344,8 @@ public enum WritePath {
     }
 
     static func merge(
-        _ kind: EntityKind, from: String, into: String, db: isolated PQConnection, changes: inout [Change]
+        _ kind: EntityKind, from: String, into: String, db: isolated PQConnection, changes: inout [Change],
+        affected: inout Affected
     ) throws -> JSON {
         guard let fromID = try lookupEntity(kind, from, db: db) else {
             throw WireError(.notFound, "no \(kind.rawValue) \(from)")
@@ -367,8 +392,26 @@ public enum WritePath {
             Change(
                 kind == .drama ? .dramaMerged : .personMerged, key: fromRow[0]!,
                 data: ["key": .string(fromRow[0]), "into": intoRef]))
-        try refresh(people: affectedPeople, dramas: affectedDramas, db: db, changes: &changes)
+        affected.people.formUnion(affectedPeople)
+        affected.dramas.formUnion(affectedDramas)
         return ["into": .string(intoRow[0])]
+    }
+}
+
+/// The people and dramas an operation touched.
+struct Affected {
+    var people = Set<Int64>()
+    var dramas = Set<Int64>()
+
+    /// For each touched entity, the index of the last operation in the batch that touched it.
+    struct Attribution {
+        var people: [Int64: Int] = [:]
+        var dramas: [Int64: Int] = [:]
+
+        mutating func record(_ affected: Affected, by index: Int) {
+            for id in affected.people { people[id] = index }
+            for id in affected.dramas { dramas[id] = index }
+        }
     }
 }
 
