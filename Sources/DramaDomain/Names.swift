@@ -16,6 +16,7 @@ public enum EntityKind: String, Sendable, CaseIterable {
 public enum NameKey {
     /// The normalization key of `name`, or an empty string if it has no letters or digits.
     public static func normalize(_ name: String, kind: EntityKind) -> String {
+        if kind == .person, let key = asciiKey(name) { return key }
         var text = name.precomposedStringWithCompatibilityMapping.lowercased()
         if kind == .drama {
             text = strippingDramaDecorations(text)
@@ -25,6 +26,22 @@ public enum NameKey {
             key.append(scalar)
         }
         return String(key)
+    }
+
+    /// The key of a pure-ASCII person name, without Foundation's (slow) NFKC: ASCII text is
+    /// already in NFKC, so lower-casing and keeping letters and digits is the whole job.
+    private static func asciiKey(_ name: String) -> String? {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(name.utf8.count)
+        for byte in name.utf8 {
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"): bytes.append(byte)
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"): bytes.append(byte + 32)
+            case 0x80...: return nil
+            default: continue
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// Letters (any script, including Hangul) and digits; combining marks are kept so that

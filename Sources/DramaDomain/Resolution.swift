@@ -78,7 +78,9 @@ public enum Resolver {
     public static func resolve(
         drama: EntityRef, aliases: [String], assertions: [Assertion], personNames: [String: String]
     ) -> ResolvedDrama {
-        let sorted = assertions.sorted(by: Assertion.later)  // latest first
+        // Sort once (latest first) through indices: assertions are large values, and moving
+        // them around in every sort dominated recomputation.
+        let sorted = assertions.indices.sorted { Assertion.later(assertions[$0], assertions[$1]) }.map { assertions[$0] }
         let dramaRef: JSON = ["key": .string(drama.key), "title": .string(drama.name)]
         func person(_ key: String) -> JSON {
             ["key": .string(key), "name": .string(personNames[key] ?? key)]
@@ -138,7 +140,8 @@ public enum Resolver {
         }
 
         let osts = resolveOSTs(dramaKey: drama.key, assertions: sorted).map { cluster -> DerivedState in
-            let group = cluster.assertions.sorted(by: Assertion.later)
+            // Members are indices into `sorted`, so ascending order is latest first.
+            let group = cluster.members.sorted().map { sorted[$0] }
             let facts = group.map { a -> OSTFact in
                 if case .ost(let f) = a.fact { return f }
                 fatalError("clustered only OST facts")
@@ -175,10 +178,10 @@ public enum Resolver {
         return .array(ids.map { .string($0) })
     }
 
-    /// A group of assertions that describe one OST.
+    /// A group of assertions that describe one OST, as indices into the assertions given.
     struct OSTCluster {
         var key: String
-        var assertions: [Assertion]
+        var members: [Int]
     }
 
     /// Groups OST assertions into OSTs.
@@ -190,15 +193,20 @@ public enum Resolver {
     /// their parts are equal or, lacking a part, when they share an artist. Every choice depends
     /// only on the set of assertions.
     static func resolveOSTs(dramaKey: String, assertions: [Assertion]) -> [OSTCluster] {
-        var titled: [String: [Assertion]] = [:]
-        var untitled: [Assertion] = []
-        for a in assertions {
+        var titled: [String: [Int]] = [:]
+        var untitled: [Int] = []
+        for (i, a) in assertions.enumerated() {
             guard case .ost(let f) = a.fact else { continue }
-            if let song = f.song, !NameKey.normalize(song, kind: .person).isEmpty {
-                titled[NameKey.normalize(song, kind: .person), default: []].append(a)
+            let songKey = f.song.map { NameKey.normalize($0, kind: .person) } ?? ""
+            if !songKey.isEmpty {
+                titled[songKey, default: []].append(i)
             } else {
-                untitled.append(a)
+                untitled.append(i)
             }
+        }
+        func part(_ i: Int) -> Int? {
+            if case .ost(let f) = assertions[i].fact { return f.part }
+            return nil
         }
         struct TitledInfo {
             var songKey: String
@@ -206,27 +214,24 @@ public enum Resolver {
             var artists: Set<String>
         }
         let titledInfo: [TitledInfo] = titled.keys.sorted().map { songKey in
-            let group = titled[songKey]!.sorted(by: Assertion.later)
-            let part = group.lazy.compactMap { a -> Int? in
-                if case .ost(let f) = a.fact { return f.part }
-                return nil
-            }.first
-            return TitledInfo(songKey: songKey, part: part, artists: Set(group.flatMap(\.personKeys)))
+            let group = titled[songKey]!.sorted()  // latest first when the input is sorted that way
+            let latestPart = group.lazy.compactMap(part).first
+            return TitledInfo(songKey: songKey, part: latestPart, artists: Set(group.flatMap { assertions[$0].personKeys }))
         }
 
-        var leftovers: [Assertion] = []
-        for a in untitled {
-            guard case .ost(let f) = a.fact else { continue }
-            let artists = Set(a.personKeys)
-            let samePart = titledInfo.filter { f.part != nil && $0.part == f.part }
+        var leftovers: [Int] = []
+        for i in untitled {
+            let p = part(i)
+            let artists = Set(assertions[i].personKeys)
+            let samePart = titledInfo.filter { p != nil && $0.part == p }
             let sharingArtist = titledInfo.filter {
-                !$0.artists.isDisjoint(with: artists) && (f.part == nil || $0.part == nil)
+                !$0.artists.isDisjoint(with: artists) && (p == nil || $0.part == nil)
             }
             let candidates = samePart.isEmpty ? sharingArtist : samePart
             if let target = candidates.min(by: { ($0.part ?? Int.max, $0.songKey) < ($1.part ?? Int.max, $1.songKey) }) {
-                titled[target.songKey]!.append(a)
+                titled[target.songKey]!.append(i)
             } else {
-                leftovers.append(a)
+                leftovers.append(i)
             }
         }
 
@@ -240,36 +245,32 @@ public enum Resolver {
             }
             return i
         }
-        func part(_ a: Assertion) -> Int? {
-            if case .ost(let f) = a.fact { return f.part }
-            return nil
-        }
-        for i in leftovers.indices {
-            for j in leftovers.indices where j > i {
-                let (pi, pj) = (part(leftovers[i]), part(leftovers[j]))
+        for x in leftovers.indices {
+            for y in leftovers.indices where y > x {
+                let (px, py) = (part(leftovers[x]), part(leftovers[y]))
                 let joined: Bool
-                if let pi, let pj {
-                    joined = pi == pj
+                if let px, let py {
+                    joined = px == py
                 } else {
-                    joined = !Set(leftovers[i].personKeys).isDisjoint(with: leftovers[j].personKeys)
+                    joined = !Set(assertions[leftovers[x]].personKeys).isDisjoint(with: assertions[leftovers[y]].personKeys)
                 }
-                if joined { parent[find(i)] = find(j) }
+                if joined { parent[find(x)] = find(y) }
             }
         }
-        var components: [Int: [Assertion]] = [:]
-        for i in leftovers.indices { components[find(i), default: []].append(leftovers[i]) }
+        var components: [Int: [Int]] = [:]
+        for x in leftovers.indices { components[find(x), default: []].append(leftovers[x]) }
 
-        var clusters = titled.map { songKey, group in
-            OSTCluster(key: "\(dramaKey)/song/\(songKey)", assertions: group)
+        var clusters = titled.map { songKey, members in
+            OSTCluster(key: "\(dramaKey)/song/\(songKey)", members: members)
         }
-        for group in components.values {
+        for members in components.values {
             let key: String
-            if let minPart = group.compactMap(part).min() {
+            if let minPart = members.compactMap(part).min() {
                 key = "\(dramaKey)/part/\(minPart)"
             } else {
-                key = "\(dramaKey)/by/" + Set(group.flatMap(\.personKeys)).sorted().joined(separator: "+")
+                key = "\(dramaKey)/by/" + Set(members.flatMap { assertions[$0].personKeys }).sorted().joined(separator: "+")
             }
-            clusters.append(OSTCluster(key: key, assertions: group))
+            clusters.append(OSTCluster(key: key, members: members))
         }
         return clusters.sorted { $0.key < $1.key }
     }

@@ -82,10 +82,20 @@ extension NewsItem {
 
     /// Validates one fact; `path` prefixes field names in errors (e.g. `facts[2]`).
     public static func validateFact(_ json: JSON, path: String) throws(WireError) -> Fact {
+        try decodeFact(json, path: path, trusted: false)
+    }
+
+    /// Decodes a fact this program stored itself (already validated): types are still checked,
+    /// but the per-character text checks are skipped, since they dominate recomputation.
+    public static func decodeStoredFact(_ json: JSON) -> Fact? {
+        try? decodeFact(json, path: "fact", trusted: true)
+    }
+
+    static func decodeFact(_ json: JSON, path: String, trusted: Bool) throws(WireError) -> Fact {
         guard let object = json.objectValue else {
             throw .invalid(path, "expected an object, got \(json.typeName)")
         }
-        let v = FieldReader(object: object, path: path + ".")
+        let v = FieldReader(object: object, path: path + ".", trusted: trusted)
         let kind = try v.requiredString("kind")
         switch kind {
         case "drama":
@@ -103,7 +113,7 @@ extension NewsItem {
             switch object["credits"] ?? .null {
             case .null: credits = nil
             case .object(let c):
-                let cv = FieldReader(object: c, path: path + ".credits.")
+                let cv = FieldReader(object: c, path: path + ".credits.", trusted: trusted)
                 credits = Credits(
                     composer: try cv.optionalNameList("composer") ?? [],
                     lyricist: try cv.optionalNameList("lyricist") ?? [],
@@ -143,6 +153,8 @@ func isFormatControl(_ scalar: Unicode.Scalar) -> Bool {
 struct FieldReader {
     let object: [String: JSON]
     let path: String
+    /// Skip text checks for data this program stored itself.
+    var trusted = false
 
     func requiredString(_ key: String) throws(WireError) -> String {
         switch object[key] ?? .null {
@@ -177,12 +189,14 @@ struct FieldReader {
 
     func requiredName(_ key: String) throws(WireError) -> String {
         let s = try requiredString(key)
+        if trusted { return s }
         try Self.checkText(s, path: path + key, maxLength: NewsLimits.maximumNameLength, allowEmpty: false)
         return s.trimmingCharacters()
     }
 
     func optionalName(_ key: String) throws(WireError) -> String? {
         guard let s = try optionalString(key) else { return nil }
+        if trusted { return s }
         try Self.checkText(s, path: path + key, maxLength: NewsLimits.maximumNameLength, allowEmpty: false)
         return s.trimmingCharacters()
     }
@@ -198,6 +212,10 @@ struct FieldReader {
             for (i, item) in items.enumerated() {
                 guard let s = item.stringValue else {
                     throw .invalid("\(path)\(key)[\(i)]", "expected a string, got \(item.typeName)")
+                }
+                if trusted {
+                    names.append(s)
+                    continue
                 }
                 try Self.checkText(
                     s, path: "\(path)\(key)[\(i)]", maxLength: NewsLimits.maximumNameLength, allowEmpty: false)

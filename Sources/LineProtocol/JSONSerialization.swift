@@ -43,24 +43,51 @@ extension JSON {
     /// the output never contains a raw LF or CR and stays one protocol line.
     static func writeString(_ s: String, to out: inout String) {
         out += "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case "\u{2028}": out += "\\u2028"
-            case "\u{2029}": out += "\\u2029"
-            default:
-                if scalar.value < 0x20 || scalar.value == 0x7F {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
+        // Copy runs of bytes that need no escaping in one append; escape the rest.
+        let utf8 = s.utf8
+        var runStart = utf8.startIndex
+        var index = utf8.startIndex
+        func flush(upTo end: String.UTF8View.Index) {
+            if runStart < end { out += s[runStart..<end] }
+        }
+        while index < utf8.endIndex {
+            let byte = utf8[index]
+            var escape: String?
+            switch byte {
+            case UInt8(ascii: "\""): escape = "\\\""
+            case UInt8(ascii: "\\"): escape = "\\\\"
+            case UInt8(ascii: "\n"): escape = "\\n"
+            case UInt8(ascii: "\r"): escape = "\\r"
+            case UInt8(ascii: "\t"): escape = "\\t"
+            case 0x00..<0x20, 0x7F:
+                let hex = String(byte, radix: 16)
+                escape = "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            case 0xE2:
+                // U+2028 and U+2029 (E2 80 A8 / E2 80 A9) end lines in some parsers.
+                let next = utf8.index(after: index)
+                if next < utf8.endIndex, utf8[next] == 0x80 {
+                    let third = utf8.index(after: next)
+                    if third < utf8.endIndex, utf8[third] == 0xA8 || utf8[third] == 0xA9 {
+                        flush(upTo: index)
+                        out += utf8[third] == 0xA8 ? "\\u2028" : "\\u2029"
+                        index = utf8.index(after: third)
+                        runStart = index
+                        continue
+                    }
                 }
+            default:
+                break
+            }
+            if let escape {
+                flush(upTo: index)
+                out += escape
+                index = utf8.index(after: index)
+                runStart = index
+            } else {
+                index = utf8.index(after: index)
             }
         }
+        flush(upTo: index)
         out += "\""
     }
 }

@@ -133,7 +133,7 @@ extension WritePath {
             WHERE f.drama_id = ANY($1::bigint[]) AND NOT a.retracted
             """, [idArray]
         ).rows {
-            guard let json = try? JSON.parse(row[2]!), let fact = try? NewsItem.validateFact(json, path: "fact"),
+            guard let json = try? JSON.parse(row[2]!), let fact = NewsItem.decodeStoredFact(json),
                 let published = Timestamp(row[6]!, allowDateOnly: false)
             else { continue }  // Stored facts were validated on the way in.
             let people = SQLValue.parseIntArray(row[3])
