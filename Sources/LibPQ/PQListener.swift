@@ -54,6 +54,7 @@ public final class PQListener: Sendable {
                 continue
             }
             backoff = 0.1
+            PQsetNoticeProcessor(conn, { _, _ in }, nil)  // NOTICEs on this connection carry nothing of use
             var ok = true
             for channel in channels {
                 // Channel names are identifiers chosen by the program, never user data.

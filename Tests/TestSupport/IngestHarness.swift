@@ -73,6 +73,11 @@ public func binaryDirectory() -> URL {
 public struct ReceivedChange: Sendable, Equatable {
     public var seq: Int64
     public var record: JSON
+
+    public init(seq: Int64, record: JSON) {
+        self.seq = seq
+        self.record = record
+    }
 }
 
 /// Subscribes from `after` and collects records until `until` returns true for the records so

@@ -1,0 +1,77 @@
+import DramaWireClient
+import Foundation
+
+/// A service executable running as a real child process.
+public final class ServiceProcess: Sendable {
+    public let pid: pid_t
+    public let address: ServiceAddress
+    public let logPath: String
+
+    init(pid: pid_t, address: ServiceAddress, logPath: String) {
+        self.pid = pid
+        self.address = address
+        self.logPath = logPath
+    }
+
+    /// Starts `dramawire-ingest` on a free loopback port and waits until it answers PING.
+    public static func startIngest(databaseURL: String, extraEnvironment: [String: String] = [:]) async throws -> ServiceProcess {
+        let port = try TemporaryCluster.freePort()
+        var environment = ["DATABASE_URL": databaseURL, "DRAMAWIRE_INGEST_LISTEN": "127.0.0.1:\(port)"]
+        for (k, v) in extraEnvironment { environment[k] = v }
+        let binary = binaryDirectory().appendingPathComponent("dramawire-ingest").path
+        guard FileManager.default.isExecutableFile(atPath: binary) else {
+            throw HarnessError("\(binary) is missing; build the package first (swift build)")
+        }
+        let logPath = FileManager.default.temporaryDirectory.path + "/dramawire-ingest-\(port).log"
+        let pid = try spawn([binary], environment: environment, outputPath: logPath)
+        let process = ServiceProcess(pid: pid, address: ServiceAddress(host: "127.0.0.1", port: port), logPath: logPath)
+        try await process.waitUntilAnswering()
+        return process
+    }
+
+    /// Polls PING until it answers (20 s at most).
+    public func waitUntilAnswering(timeout: Duration = .seconds(20)) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            let answered = (try? await LineClient.withConnection(to: address) { session -> Bool in
+                try await session.call("PING")
+                return true
+            }) ?? false
+            if answered { return }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        let log = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
+        throw HarnessError("service on \(address) did not answer: \(log.suffix(1500))")
+    }
+
+    /// Sends a signal (SIGTERM by default) and waits for exit; returns the exit status.
+    @discardableResult
+    public func stop(signal: Int32 = SIGTERM) -> Int32 {
+        kill(pid, signal)
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        return (status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
+    }
+
+    /// Spawns `argv` with `environment` added to this process's environment.
+    static func spawn(_ argv: [String], environment: [String: String], outputPath: String) throws -> pid_t {
+        var merged = ProcessInfo.processInfo.environment
+        for (k, v) in environment { merged[k] = v }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        var cArgs: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
+        var cEnv: [UnsafeMutablePointer<CChar>?] = merged.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer {
+            cArgs.forEach { free($0) }
+            cEnv.forEach { free($0) }
+        }
+        var pid: pid_t = 0
+        let result = posix_spawn(&pid, argv[0], &actions, nil, &cArgs, &cEnv)
+        guard result == 0 else { throw HarnessError("cannot start \(argv[0]): error \(result)") }
+        return pid
+    }
+}
