@@ -12,7 +12,7 @@ extension IngestServer {
     func handle(_ connection: LineConnection) async {
         var access = tokens.initialAccess
         var iterator = connection.inbound.makeAsyncIterator()
-        let replies = OrderedReplies(writer: connection.writer)
+        var replies = OrderedReplies(writer: connection.writer)
         defer { replies.finish() }
         while true {
             await replies.throttle()
@@ -92,7 +92,11 @@ extension IngestServer {
                     continue
                 }
                 await replies.drain()
-                await stream(after: after, connection: connection, iterator: &iterator)
+                guard await stream(after: after, connection: connection, iterator: &iterator) else {
+                    // Refused before stream mode (ERR already sent): the connection goes on.
+                    replies = OrderedReplies(writer: connection.writer)
+                    continue
+                }
                 return
             case "ACK":
                 replies.enqueue(.error(WireError(.badRequest, "ACK is only valid after SUBSCRIBE")))

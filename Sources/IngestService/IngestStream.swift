@@ -18,10 +18,13 @@ extension IngestServer {
 
     /// Stream mode after `SUBSCRIBE <after>`: the backlog from the database, then live records,
     /// contiguous and in order; heartbeats when idle; ACK updates the lag in STATS.
+    ///
+    /// - Returns: false when SUBSCRIBE was refused (the `ERR` line is already written) and the
+    ///   connection stays in request mode; true when stream mode ran and the connection is done.
     func stream(
         after: Int64, connection: LineConnection,
         iterator: inout NIOAsyncChannelInboundStream<LineFrame>.AsyncIterator
-    ) async {
+    ) async -> Bool {
         let writer = connection.writer
         let bounds: (head: Int64, oldest: Int64?)
         do {
@@ -33,18 +36,18 @@ extension IngestServer {
             }
         } catch {
             try? await writer.write(.error(error))
-            return
+            return false
         }
         feed.advance(to: bounds.head)
         if after > bounds.head {
             try? await writer.write(
                 .error(WireError(.resetRequired, "after_seq \(after) is beyond the head \(bounds.head)")))
-            return
+            return false
         }
         if let oldest = bounds.oldest, after < oldest - 1 {
             try? await writer.write(
                 .error(WireError(.resetRequired, "changes before \(oldest) are no longer retained")))
-            return
+            return false
         }
         try? await writer.write(.ok(["head": .int(bounds.head)]))
 
@@ -100,6 +103,7 @@ extension IngestServer {
         await sender.value
         ticker.cancel()
         control.finish()
+        return true
     }
 
     /// Sends records from `after + 1` on, page by page, as the head grows.
