@@ -20,9 +20,13 @@ extension IngestServer {
             do {
                 frame = try await iterator.next()
             } catch {
+                frame = nil
+            }
+            guard let frame else {
+                // The peer finished sending; answer what it asked before closing.
+                await replies.drain()
                 return
             }
-            guard let frame else { return }
             let request: Request
             switch frame {
             case .tooLong:

@@ -25,7 +25,12 @@ public final class ServiceProcess: Sendable {
         let logPath = FileManager.default.temporaryDirectory.path + "/dramawire-ingest-\(port).log"
         let pid = try spawn([binary], environment: environment, outputPath: logPath)
         let process = ServiceProcess(pid: pid, address: ServiceAddress(host: "127.0.0.1", port: port), logPath: logPath)
-        try await process.waitUntilAnswering()
+        do {
+            try await process.waitUntilAnswering()
+        } catch {
+            process.stop(signal: SIGKILL)
+            throw error
+        }
         return process
     }
 
