@@ -57,6 +57,8 @@ public final class LineServer: Service, Sendable {
     private let eventLoopGroup: MultiThreadedEventLoopGroup
     private let bound: Mutex<BoundState> = Mutex(.waiting([]))
     private let active = Atomic<Int>(0)
+    private let channels = Mutex<[ObjectIdentifier: Channel]>([:])
+    private let shutdownGrace: Duration
 
     private enum BoundState {
         case waiting([CheckedContinuation<Int, Error>])
@@ -68,9 +70,11 @@ public final class LineServer: Service, Sendable {
     public init(
         configuration: LineServerConfiguration,
         eventLoopGroup: MultiThreadedEventLoopGroup = .singleton,
+        shutdownGrace: Duration = .seconds(2),
         logger: Logger,
         handler: @escaping @Sendable (LineConnection) async -> Void
     ) {
+        self.shutdownGrace = shutdownGrace
         self.configuration = configuration
         self.eventLoopGroup = eventLoopGroup
         self.logger = logger
@@ -149,8 +153,14 @@ public final class LineServer: Service, Sendable {
                 }
             }
         } onGracefulShutdown: {
-            // Stop accepting; open connections are wound down by their handlers.
+            // Stop accepting at once. Connections get a grace period to finish what they asked
+            // (their handlers answer new requests with `shutting_down`), then they are closed.
             server.channel.close(promise: nil)
+            let grace = self.shutdownGrace
+            server.channel.eventLoop.scheduleTask(in: .nanoseconds(grace.nanoseconds)) {
+                let open = self.channels.withLock { Array($0.values) }
+                for channel in open { channel.close(promise: nil) }
+            }
         }
     }
 
@@ -159,6 +169,9 @@ public final class LineServer: Service, Sendable {
         defer { active.subtract(1, ordering: .relaxed) }
         let writer = LineWriter(channel: child.channel)
         let peer = child.channel.remoteAddress?.description ?? "unknown"
+        let id = ObjectIdentifier(child.channel)
+        channels.withLock { $0[id] = child.channel }
+        defer { _ = channels.withLock { $0.removeValue(forKey: id) } }
         do {
             try await child.executeThenClose { inbound, _ in
                 if count > configuration.maximumConnections {
