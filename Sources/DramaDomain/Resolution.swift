@@ -80,7 +80,9 @@ public enum Resolver {
     ) -> ResolvedDrama {
         // Sort once (latest first) through indices: assertions are large values, and moving
         // them around in every sort dominated recomputation.
-        let sorted = assertions.indices.sorted { Assertion.later(assertions[$0], assertions[$1]) }.map { assertions[$0] }
+        let sorted = assertions.indices.sorted { Assertion.later(assertions[$0], assertions[$1]) }.map {
+            assertions[$0]
+        }
         let dramaRef: JSON = ["key": .string(drama.key), "title": .string(drama.name)]
         func person(_ key: String) -> JSON {
             ["key": .string(key), "name": .string(personNames[key] ?? key)]
@@ -216,7 +218,8 @@ public enum Resolver {
         let titledInfo: [TitledInfo] = titled.keys.sorted().map { songKey in
             let group = titled[songKey]!.sorted()  // latest first when the input is sorted that way
             let latestPart = group.lazy.compactMap(part).first
-            return TitledInfo(songKey: songKey, part: latestPart, artists: Set(group.flatMap { assertions[$0].personKeys }))
+            return TitledInfo(
+                songKey: songKey, part: latestPart, artists: Set(group.flatMap { assertions[$0].personKeys }))
         }
 
         var leftovers: [Int] = []
@@ -228,7 +231,8 @@ public enum Resolver {
                 !$0.artists.isDisjoint(with: artists) && (p == nil || $0.part == nil)
             }
             let candidates = samePart.isEmpty ? sharingArtist : samePart
-            if let target = candidates.min(by: { ($0.part ?? Int.max, $0.songKey) < ($1.part ?? Int.max, $1.songKey) }) {
+            if let target = candidates.min(by: { ($0.part ?? Int.max, $0.songKey) < ($1.part ?? Int.max, $1.songKey) })
+            {
                 titled[target.songKey]!.append(i)
             } else {
                 leftovers.append(i)
@@ -252,7 +256,8 @@ public enum Resolver {
                 if let px, let py {
                     joined = px == py
                 } else {
-                    joined = !Set(assertions[leftovers[x]].personKeys).isDisjoint(with: assertions[leftovers[y]].personKeys)
+                    joined = !Set(assertions[leftovers[x]].personKeys).isDisjoint(
+                        with: assertions[leftovers[y]].personKeys)
                 }
                 if joined { parent[find(x)] = find(y) }
             }
@@ -268,7 +273,9 @@ public enum Resolver {
             if let minPart = members.compactMap(part).min() {
                 key = "\(dramaKey)/part/\(minPart)"
             } else {
-                key = "\(dramaKey)/by/" + Set(members.flatMap { assertions[$0].personKeys }).sorted().joined(separator: "+")
+                key =
+                    "\(dramaKey)/by/"
+                    + Set(members.flatMap { assertions[$0].personKeys }).sorted().joined(separator: "+")
             }
             clusters.append(OSTCluster(key: key, members: members))
         }

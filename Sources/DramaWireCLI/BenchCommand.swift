@@ -39,7 +39,8 @@ struct BenchIngestCommand: AsyncParsableCommand {
                         try await session.authenticate(token)
                         var n = 0
                         while monotonicSeconds() < deadline {
-                            let line = "INGEST " + SyntheticNews.item(run: runID, worker: worker, n: n, facts: factsPerItem)
+                            let line =
+                                "INGEST " + SyntheticNews.item(run: runID, worker: worker, n: n, facts: factsPerItem)
                             let t0 = monotonicSeconds()
                             let reply = try await session.request(line)
                             histogram.record(microseconds: UInt64((monotonicSeconds() - t0) * 1e6))
@@ -63,9 +64,11 @@ struct BenchIngestCommand: AsyncParsableCommand {
         let rate = Double(histogram.count) / elapsed
         if json {
             let object: JSON = [
-                "items_per_s": .double(rate.rounded(toPlaces: 1)), "p50_ms": .double(histogram.milliseconds(atPercentile: 50)),
+                "items_per_s": .double(rate.rounded(toPlaces: 1)),
+                "p50_ms": .double(histogram.milliseconds(atPercentile: 50)),
                 "p90_ms": .double(histogram.milliseconds(atPercentile: 90)),
-                "p99_ms": .double(histogram.milliseconds(atPercentile: 99)), "max_ms": .double(histogram.maxMilliseconds),
+                "p99_ms": .double(histogram.milliseconds(atPercentile: 99)),
+                "max_ms": .double(histogram.maxMilliseconds),
                 "items": .int(Int64(histogram.count)), "errors": .int(Int64(results.1)),
                 "connections": .int(Int64(connections)), "duration_s": .double(elapsed.rounded(toPlaces: 2)),
             ]
@@ -77,7 +80,8 @@ struct BenchIngestCommand: AsyncParsableCommand {
             printLine(
                 "ack latency  p50 \(fmt(histogram.milliseconds(atPercentile: 50))) ms, "
                     + "p90 \(fmt(histogram.milliseconds(atPercentile: 90))) ms, "
-                    + "p99 \(fmt(histogram.milliseconds(atPercentile: 99))) ms, max \(fmt(histogram.maxMilliseconds)) ms")
+                    + "p99 \(fmt(histogram.milliseconds(atPercentile: 99))) ms, max \(fmt(histogram.maxMilliseconds)) ms"
+            )
         }
     }
 
@@ -101,8 +105,12 @@ enum SyntheticNews {
     ]
     static let words = ["Moon", "Tears", "Spring", "Garden", "Signal", "Crown", "River", "Letter", "Winter", "Star"]
 
-    static func person(_ i: Int) -> String { "\(families[i % families.count]) \(givens[(i / families.count) % givens.count])" }
-    static func drama(_ i: Int) -> String { "The \(words[i % words.count]) of \(words[(i / words.count) % words.count])" }
+    static func person(_ i: Int) -> String {
+        "\(families[i % families.count]) \(givens[(i / families.count) % givens.count])"
+    }
+    static func drama(_ i: Int) -> String {
+        "The \(words[i % words.count]) of \(words[(i / words.count) % words.count])"
+    }
 
     static func item(run: String, worker: Int, n: Int, facts: Int) -> String {
         let seed = worker &* 7919 &+ n &* 104_729
@@ -112,8 +120,10 @@ enum SyntheticNews {
             switch f % 3 {
             case 0:
                 list.append([
-                    "kind": "ost", "drama": .string(drama), "song": .string("Song \(seed % 500)"), "part": .int(Int64(seed % 12 + 1)),
-                    "artists": [.string(person(seed % 200))], "release": "2024-05-01T18:00:00+09:00", "status": "released",
+                    "kind": "ost", "drama": .string(drama), "song": .string("Song \(seed % 500)"),
+                    "part": .int(Int64(seed % 12 + 1)),
+                    "artists": [.string(person(seed % 200))], "release": "2024-05-01T18:00:00+09:00",
+                    "status": "released",
                 ])
             case 1:
                 list.append([

@@ -86,7 +86,9 @@ struct IngestFileCommand: AsyncParsableCommand {
                 report(inFlight.removeFirst(), reply)
                 done += 1
                 if showProgress && (done % 25 == 0 || done == items.count) {
-                    printError(progressBar(done: done, total: items.count, elapsed: monotonicSeconds() - started), terminator: "")
+                    printError(
+                        progressBar(done: done, total: items.count, elapsed: monotonicSeconds() - started),
+                        terminator: "")
                 }
             }
             try? await session.send("QUIT")

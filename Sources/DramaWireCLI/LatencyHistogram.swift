@@ -4,7 +4,8 @@ import Histogram
 ///
 /// `Histogram` is imported only here: swift-prometheus also exports a type of that name.
 struct LatencyHistogram: Sendable {
-    private var histogram = Histogram<UInt64>(highestTrackableValue: 600_000_000, numberOfSignificantValueDigits: .three)
+    private var histogram = Histogram<UInt64>(
+        highestTrackableValue: 600_000_000, numberOfSignificantValueDigits: .three)
 
     mutating func record(microseconds: UInt64) {
         _ = histogram.record(max(1, min(microseconds, 600_000_000)))

@@ -32,7 +32,9 @@ struct PingCommand: AsyncParsableCommand {
                 try await session.call("PING")
                 return session.greeting["service"].stringValue ?? "?"
             }
-            printLine("ok: \(service) at \(address) answered in \(String(format: "%.1f", (monotonicSeconds() - start) * 1000)) ms")
+            printLine(
+                "ok: \(service) at \(address) answered in \(String(format: "%.1f", (monotonicSeconds() - start) * 1000)) ms"
+            )
         } catch {
             printError("ping \(address): \(describe(error))")
             throw ExitCode.failure

@@ -1,12 +1,13 @@
-#if canImport(Glibc)
-    import Glibc
-#endif
 import DramaDomain
 import LibPQ
 import LineProtocol
 import Logging
 import PostgresStore
 import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// Group commit: one writer per process collects concurrent write requests and commits them
 /// in one transaction.
@@ -62,7 +63,9 @@ final class GroupCommitter: Sendable {
         await withCheckedContinuation { continuation in
             let rejection: WireError? = state.withLock { s in
                 if s.closed { return WireError(.shuttingDown, "the server is shutting down") }
-                if s.queue.count >= maximumQueue { return WireError(.unavailable, "too many writes queued, retry later") }
+                if s.queue.count >= maximumQueue {
+                    return WireError(.unavailable, "too many writes queued, retry later")
+                }
                 s.queue.append(Pending(operation: operation, continuation: continuation))
                 return nil
             }

@@ -30,7 +30,8 @@ extension IngestServer {
             let request: Request
             switch frame {
             case .tooLong:
-                replies.enqueue(.error(WireError(.lineTooLong, "line longer than \(configuration.maximumLineBytes) bytes")))
+                replies.enqueue(
+                    .error(WireError(.lineTooLong, "line longer than \(configuration.maximumLineBytes) bytes")))
                 await replies.drain()
                 return
             case .line(nil):

@@ -140,7 +140,8 @@ extension IngestServer {
                 }
                 guard let first = page.first, first.0 == next else {
                     // Committed seqs are dense, so a hole means a bug or a retention cut: never skip.
-                    logger.error("change log gap", metadata: ["expected": "\(next)", "found": "\(page.first?.0 ?? -1)"])
+                    logger.error(
+                        "change log gap", metadata: ["expected": "\(next)", "found": "\(page.first?.0 ?? -1)"])
                     try? await writer.write(
                         WireError(.resetRequired, "change \(next) is not available; resubscribe").line)
                     writer.close()

@@ -55,10 +55,12 @@ public actor PQConnection {
             throw PQError(.connectionFailed, message: message)
         }
         // Server NOTICEs would otherwise be printed to stderr by libpq; route them to the logger.
-        PQsetNoticeProcessor(raw, { _, message in
-            guard let message else { return }
-            noticeLogger.debug("postgres notice: \(PQConnection.trimmed(message))")
-        }, nil)
+        PQsetNoticeProcessor(
+            raw,
+            { _, message in
+                guard let message else { return }
+                noticeLogger.debug("postgres notice: \(PQConnection.trimmed(message))")
+            }, nil)
         conn = raw
     }
 

@@ -1,7 +1,7 @@
 import CLibPQ
 import Foundation
-import Synchronization
 import Logging
+import Synchronization
 
 /// A notification delivered by `LISTEN`.
 public struct PQNotification: Sendable {

@@ -1,9 +1,9 @@
+import LineProtocol
 import Logging
 import NIOCore
 import NIOPosix
 import ServiceLifecycle
 import Synchronization
-import LineProtocol
 
 /// One accepted connection, as seen by a service.
 public struct LineConnection: Sendable {

@@ -16,7 +16,8 @@ public func bootstrapLogging(label: String, level: String?) -> Logger {
 /// Prints `reason` as one line on stderr (the executable then exits non-zero).
 public func printStartupFailure(_ reason: String) {
     // One line, whatever the reason contains (libpq messages span several).
-    let flat = reason.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: " ")
+    let flat = reason.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.joined(
+        separator: " ")
     let line = Array("error: \(flat)\n".utf8)
     _ = line.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
 }

@@ -8,124 +8,124 @@ enum Migrations {
     ]
 
     static let v1 = """
-    -- DramaWire ingest schema, version 1.
-    -- Articles assert facts; OST and casting rows are derived from the non-retracted facts and
-    -- rewritten whenever they change. change_log is the dense, commit-ordered stream.
+        -- DramaWire ingest schema, version 1.
+        -- Articles assert facts; OST and casting rows are derived from the non-retracted facts and
+        -- rewritten whenever they change. change_log is the dense, commit-ordered stream.
 
-    CREATE TABLE articles (
-        id            bigserial PRIMARY KEY,
-        url           text NOT NULL UNIQUE,
-        content_hash  text NOT NULL,            -- sha256 of the canonical content, hex
-        source        text NOT NULL,
-        published_at  text NOT NULL,            -- as given, offset kept
-        published_utc timestamptz NOT NULL,     -- for ordering
-        headline      text NOT NULL,
-        body          text,
-        retracted     boolean NOT NULL DEFAULT false,
-        version       integer NOT NULL DEFAULT 1,
-        created_at    timestamptz NOT NULL DEFAULT now(),
-        updated_at    timestamptz NOT NULL DEFAULT now()
-    );
+        CREATE TABLE articles (
+            id            bigserial PRIMARY KEY,
+            url           text NOT NULL UNIQUE,
+            content_hash  text NOT NULL,            -- sha256 of the canonical content, hex
+            source        text NOT NULL,
+            published_at  text NOT NULL,            -- as given, offset kept
+            published_utc timestamptz NOT NULL,     -- for ordering
+            headline      text NOT NULL,
+            body          text,
+            retracted     boolean NOT NULL DEFAULT false,
+            version       integer NOT NULL DEFAULT 1,
+            created_at    timestamptz NOT NULL DEFAULT now(),
+            updated_at    timestamptz NOT NULL DEFAULT now()
+        );
 
-    CREATE TABLE dramas (
-        id          bigserial PRIMARY KEY,
-        key         text NOT NULL UNIQUE,       -- normalization key of the first spelling
-        title       text NOT NULL,              -- display title
-        merged_into bigint REFERENCES dramas(id),
-        state       text                        -- last drama.upserted data
-    );
+        CREATE TABLE dramas (
+            id          bigserial PRIMARY KEY,
+            key         text NOT NULL UNIQUE,       -- normalization key of the first spelling
+            title       text NOT NULL,              -- display title
+            merged_into bigint REFERENCES dramas(id),
+            state       text                        -- last drama.upserted data
+        );
 
-    CREATE TABLE people (
-        id          bigserial PRIMARY KEY,
-        key         text NOT NULL UNIQUE,
-        name        text NOT NULL,
-        merged_into bigint REFERENCES people(id),
-        state       text                        -- last person.upserted data
-    );
+        CREATE TABLE people (
+            id          bigserial PRIMARY KEY,
+            key         text NOT NULL UNIQUE,
+            name        text NOT NULL,
+            merged_into bigint REFERENCES people(id),
+            state       text                        -- last person.upserted data
+        );
 
-    -- Every spelling seen, with where it came from. (kind, norm) resolves a name to an entity.
-    CREATE TABLE aliases (
-        id         bigserial PRIMARY KEY,
-        kind       text NOT NULL CHECK (kind IN ('drama', 'person')),
-        entity_id  bigint NOT NULL,
-        spelling   text NOT NULL,
-        norm       text NOT NULL,
-        article_id bigint REFERENCES articles(id),
-        origin     text NOT NULL DEFAULT 'article' CHECK (origin IN ('article', 'merge')),
-        first_seen timestamptz NOT NULL DEFAULT now()
-    );
-    CREATE UNIQUE INDEX aliases_unique ON aliases (kind, spelling, coalesce(article_id, 0));
-    CREATE INDEX aliases_norm ON aliases (kind, norm);
-    CREATE INDEX aliases_entity ON aliases (kind, entity_id);
+        -- Every spelling seen, with where it came from. (kind, norm) resolves a name to an entity.
+        CREATE TABLE aliases (
+            id         bigserial PRIMARY KEY,
+            kind       text NOT NULL CHECK (kind IN ('drama', 'person')),
+            entity_id  bigint NOT NULL,
+            spelling   text NOT NULL,
+            norm       text NOT NULL,
+            article_id bigint REFERENCES articles(id),
+            origin     text NOT NULL DEFAULT 'article' CHECK (origin IN ('article', 'merge')),
+            first_seen timestamptz NOT NULL DEFAULT now()
+        );
+        CREATE UNIQUE INDEX aliases_unique ON aliases (kind, spelling, coalesce(article_id, 0));
+        CREATE INDEX aliases_norm ON aliases (kind, norm);
+        CREATE INDEX aliases_entity ON aliases (kind, entity_id);
 
-    -- Provenance: the facts each article asserted, with names resolved to entities.
-    CREATE TABLE facts (
-        id         bigserial PRIMARY KEY,
-        article_id bigint NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
-        idx        integer NOT NULL,
-        kind       text NOT NULL CHECK (kind IN ('drama', 'ost', 'casting')),
-        drama_id   bigint NOT NULL REFERENCES dramas(id),
-        person_ids bigint[] NOT NULL DEFAULT '{}',
-        body       text NOT NULL,               -- the fact's canonical JSON
-        UNIQUE (article_id, idx)
-    );
-    CREATE INDEX facts_drama ON facts (drama_id);
-    CREATE INDEX facts_people ON facts USING gin (person_ids);
+        -- Provenance: the facts each article asserted, with names resolved to entities.
+        CREATE TABLE facts (
+            id         bigserial PRIMARY KEY,
+            article_id bigint NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+            idx        integer NOT NULL,
+            kind       text NOT NULL CHECK (kind IN ('drama', 'ost', 'casting')),
+            drama_id   bigint NOT NULL REFERENCES dramas(id),
+            person_ids bigint[] NOT NULL DEFAULT '{}',
+            body       text NOT NULL,               -- the fact's canonical JSON
+            UNIQUE (article_id, idx)
+        );
+        CREATE INDEX facts_drama ON facts (drama_id);
+        CREATE INDEX facts_people ON facts USING gin (person_ids);
 
-    -- Derived: current OSTs with ordered artist credits.
-    CREATE TABLE osts (
-        key      text PRIMARY KEY,
-        drama_id bigint NOT NULL REFERENCES dramas(id),
-        song     text,
-        part     integer,
-        release  text,
-        status   text NOT NULL,
-        state    text NOT NULL
-    );
-    CREATE INDEX osts_drama ON osts (drama_id);
-    CREATE TABLE ost_artists (
-        ost_key     text NOT NULL REFERENCES osts(key) ON DELETE CASCADE,
-        position    integer NOT NULL,
-        person_id   bigint NOT NULL REFERENCES people(id),
-        credited_as text NOT NULL,
-        PRIMARY KEY (ost_key, position)
-    );
+        -- Derived: current OSTs with ordered artist credits.
+        CREATE TABLE osts (
+            key      text PRIMARY KEY,
+            drama_id bigint NOT NULL REFERENCES dramas(id),
+            song     text,
+            part     integer,
+            release  text,
+            status   text NOT NULL,
+            state    text NOT NULL
+        );
+        CREATE INDEX osts_drama ON osts (drama_id);
+        CREATE TABLE ost_artists (
+            ost_key     text NOT NULL REFERENCES osts(key) ON DELETE CASCADE,
+            position    integer NOT NULL,
+            person_id   bigint NOT NULL REFERENCES people(id),
+            credited_as text NOT NULL,
+            PRIMARY KEY (ost_key, position)
+        );
 
-    -- Derived: current castings with their status history.
-    CREATE TABLE castings (
-        key       text PRIMARY KEY,
-        drama_id  bigint NOT NULL REFERENCES dramas(id),
-        person_id bigint NOT NULL REFERENCES people(id),
-        role      text,
-        role_type text,
-        status    text NOT NULL,
-        state     text NOT NULL
-    );
-    CREATE INDEX castings_drama ON castings (drama_id);
-    CREATE TABLE casting_status_history (
-        casting_key text NOT NULL REFERENCES castings(key) ON DELETE CASCADE,
-        position    integer NOT NULL,
-        status      text NOT NULL,
-        as_of       text NOT NULL,
-        article_id  bigint NOT NULL REFERENCES articles(id),
-        PRIMARY KEY (casting_key, position)
-    );
+        -- Derived: current castings with their status history.
+        CREATE TABLE castings (
+            key       text PRIMARY KEY,
+            drama_id  bigint NOT NULL REFERENCES dramas(id),
+            person_id bigint NOT NULL REFERENCES people(id),
+            role      text,
+            role_type text,
+            status    text NOT NULL,
+            state     text NOT NULL
+        );
+        CREATE INDEX castings_drama ON castings (drama_id);
+        CREATE TABLE casting_status_history (
+            casting_key text NOT NULL REFERENCES castings(key) ON DELETE CASCADE,
+            position    integer NOT NULL,
+            status      text NOT NULL,
+            as_of       text NOT NULL,
+            article_id  bigint NOT NULL REFERENCES articles(id),
+            PRIMARY KEY (casting_key, position)
+        );
 
-    -- The change log. Sequence numbers come from log_counter, whose row lock every write
-    -- transaction holds until commit: numbers are dense, a rollback leaves no hole, and commit
-    -- order equals sequence order, across processes too.
-    CREATE TABLE log_counter (
-        id  integer PRIMARY KEY CHECK (id = 1),
-        seq bigint NOT NULL
-    );
-    INSERT INTO log_counter VALUES (1, 0);
+        -- The change log. Sequence numbers come from log_counter, whose row lock every write
+        -- transaction holds until commit: numbers are dense, a rollback leaves no hole, and commit
+        -- order equals sequence order, across processes too.
+        CREATE TABLE log_counter (
+            id  integer PRIMARY KEY CHECK (id = 1),
+            seq bigint NOT NULL
+        );
+        INSERT INTO log_counter VALUES (1, 0);
 
-    CREATE TABLE change_log (
-        seq    bigint PRIMARY KEY,
-        at     timestamptz NOT NULL DEFAULT now(),
-        type   text NOT NULL,
-        key    text NOT NULL,
-        record text NOT NULL                    -- the full JSON line after "CHANGE <seq> "
-    );
-    """
+        CREATE TABLE change_log (
+            seq    bigint PRIMARY KEY,
+            at     timestamptz NOT NULL DEFAULT now(),
+            type   text NOT NULL,
+            key    text NOT NULL,
+            record text NOT NULL                    -- the full JSON line after "CHANGE <seq> "
+        );
+        """
 }

@@ -88,12 +88,16 @@ extension WritePath {
                 UPDATE people p SET name = u.name, state = u.state
                 FROM unnest($1::bigint[], $2::text[], $3::text[]) AS u(id, name, state) WHERE p.id = u.id
                 """,
-                [SQLValue.textArray(updates.ids), SQLValue.textArray(updates.names), SQLValue.textArray(updates.states)])
+                [
+                    SQLValue.textArray(updates.ids), SQLValue.textArray(updates.names),
+                    SQLValue.textArray(updates.states),
+                ])
         }
         guard !renamed.isEmpty else { return [:] }
         var dramas: [Int64: Int] = [:]
         for row in try db.query(
-            "SELECT drama_id, person_ids FROM facts WHERE person_ids && $1::bigint[]", [SQLValue.intArray(renamed.keys.sorted())]
+            "SELECT drama_id, person_ids FROM facts WHERE person_ids && $1::bigint[]",
+            [SQLValue.intArray(renamed.keys.sorted())]
         ).rows {
             let drama = Int64(row[0]!)!
             for person in SQLValue.parseIntArray(row[1]) {
@@ -114,11 +118,14 @@ extension WritePath {
         var dramas: [[String?]] = []  // id, title, state
     }
 
-    static func refreshDramas(_ touched: [Int64: Int], db: isolated PQConnection, derived: inout [Int: [Change]]) throws {
+    static func refreshDramas(_ touched: [Int64: Int], db: isolated PQConnection, derived: inout [Int: [Change]]) throws
+    {
         let ids = touched.keys.sorted()
         let idArray = SQLValue.intArray(ids)
         var dramaRows: [Int64: [String?]] = [:]
-        for row in try db.query("SELECT id, key, title, state, merged_into FROM dramas WHERE id = ANY($1::bigint[])", [idArray]).rows {
+        for row in try db.query(
+            "SELECT id, key, title, state, merged_into FROM dramas WHERE id = ANY($1::bigint[])", [idArray]
+        ).rows {
             dramaRows[Int64(row[0]!)!] = row
         }
         let names = try spellingUses(.drama, ids: ids, db: db)
@@ -198,13 +205,18 @@ extension WritePath {
                     changes.append(
                         Change(
                             .ostWithdrawn, key: oldKey,
-                            data: ["key": .string(oldKey), "drama": dramaRef, "song": oldState["song"], "reason": reason]))
+                            data: [
+                                "key": .string(oldKey), "drama": dramaRef, "song": oldState["song"], "reason": reason,
+                            ]))
                 } else {
                     writes.deleteCastings.append(oldKey)
                     changes.append(
                         Change(
                             .castingWithdrawn, key: oldKey,
-                            data: ["key": .string(oldKey), "drama": dramaRef, "person": oldState["person"], "reason": reason]))
+                            data: [
+                                "key": .string(oldKey), "drama": dramaRef, "person": oldState["person"],
+                                "reason": reason,
+                            ]))
                 }
             }
             for ost in resolved.osts {

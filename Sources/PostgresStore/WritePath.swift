@@ -124,7 +124,9 @@ public enum WritePath {
         return BatchOutcome(replies: replies, head: head, records: records)
     }
 
-    static func apply(_ operation: WriteOperation, db: isolated PQConnection, changes: inout [Change], affected: inout Affected) throws -> JSON {
+    static func apply(
+        _ operation: WriteOperation, db: isolated PQConnection, changes: inout [Change], affected: inout Affected
+    ) throws -> JSON {
         switch operation {
         case .ingest(let item): return try ingest(item, db: db, changes: &changes, affected: &affected)
         case .retract(let target): return try retract(target, db: db, changes: &changes, affected: &affected)
@@ -135,7 +137,9 @@ public enum WritePath {
 
     // MARK: - INGEST
 
-    static func ingest(_ item: NewsItem, db: isolated PQConnection, changes: inout [Change], affected: inout Affected) throws -> JSON {
+    static func ingest(_ item: NewsItem, db: isolated PQConnection, changes: inout [Change], affected: inout Affected)
+        throws -> JSON
+    {
         let content = item.canonicalContent
         let existing = try db.query(
             """
@@ -151,7 +155,9 @@ public enum WritePath {
                 return ["article": .string(String(articleID)), "duplicate": true]
             }
             // A correction: the new content replaces the old facts.
-            for old in try db.query("SELECT drama_id, person_ids FROM facts WHERE article_id = $1", [String(articleID)]).rows {
+            for old in try db.query("SELECT drama_id, person_ids FROM facts WHERE article_id = $1", [String(articleID)])
+                .rows
+            {
                 affectedDramas.insert(Int64(old[0]!)!)
                 affectedPeople.formUnion(SQLValue.parseIntArray(old[1]))
             }
@@ -174,7 +180,10 @@ public enum WritePath {
                 VALUES ($1, encode(sha256(convert_to($2, 'UTF8')), 'hex'), $3, $4, $5, $6, $7)
                 RETURNING id
                 """,
-                [item.url, content, item.source, item.publishedAt.text, item.publishedAt.utcText, item.headline, item.body])
+                [
+                    item.url, content, item.source, item.publishedAt.text, item.publishedAt.utcText, item.headline,
+                    item.body,
+                ])
             articleID = Int64(inserted.scalar!)!
         }
 
@@ -276,7 +285,8 @@ public enum WritePath {
     /// The surviving entity for `key`, following merges.
     static func rootEntity(_ kind: EntityKind, key: String, db: isolated PQConnection) throws -> Int64 {
         let table = kind == .drama ? "dramas" : "people"
-        guard var id = try db.query("SELECT id FROM \(table) WHERE key = $1", [key]).scalar.flatMap({ Int64($0) }) else {
+        guard var id = try db.query("SELECT id FROM \(table) WHERE key = $1", [key]).scalar.flatMap({ Int64($0) })
+        else {
             throw PQError(.clientFailure, message: "entity \(key) vanished")
         }
         for _ in 0..<64 {
@@ -290,7 +300,9 @@ public enum WritePath {
 
     // MARK: - RETRACT
 
-    static func retract(_ target: RetractTarget, db: isolated PQConnection, changes: inout [Change], affected: inout Affected) throws -> JSON {
+    static func retract(
+        _ target: RetractTarget, db: isolated PQConnection, changes: inout [Change], affected: inout Affected
+    ) throws -> JSON {
         let row: [String?]?
         switch target {
         case .url(let url):
@@ -366,7 +378,8 @@ public enum WritePath {
             "INSERT INTO aliases (kind, entity_id, spelling, norm, origin) VALUES ($1, $2, $3, $4, 'merge') "
                 + "ON CONFLICT DO NOTHING",
             [kind.rawValue, String(intoID), fromRow[0]!, fromRow[0]!])
-        try db.execute("UPDATE \(table) SET merged_into = $2, state = NULL WHERE id = $1", [String(fromID), String(intoID)])
+        try db.execute(
+            "UPDATE \(table) SET merged_into = $2, state = NULL WHERE id = $1", [String(fromID), String(intoID)])
         var affectedDramas = Set<Int64>()
         var affectedPeople = Set<Int64>()
         switch kind {

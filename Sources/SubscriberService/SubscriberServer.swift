@@ -15,7 +15,10 @@ public struct SubscriberConfiguration: Sendable {
     public var maximumLineBytes: Int
 
     /// Creates a configuration with the contract's defaults.
-    public init(host: String = "127.0.0.1", port: Int = 7401, token: String? = nil, maximumLineBytes: Int = defaultMaximumLineBytes) {
+    public init(
+        host: String = "127.0.0.1", port: Int = 7401, token: String? = nil,
+        maximumLineBytes: Int = defaultMaximumLineBytes
+    ) {
         self.host = host
         self.port = port
         self.token = token
@@ -53,7 +56,8 @@ public final class SubscriberServer: Service, Sendable {
     public func run() async throws {
         try await withGracefulShutdownHandler {
             try await lineServer.run()
-        } onGracefulShutdown: {}
+        } onGracefulShutdown: {
+        }
     }
 
     private static func handle(_ connection: LineConnection, tokens: Tokens) async {
@@ -94,7 +98,8 @@ public final class SubscriberServer: Service, Sendable {
                             "read_model": "not implemented in this version",
                         ])
                     default:
-                        reply = .error(WireError(.unknownCommand, "\(request.verb.prefix(32)) is not available in this version"))
+                        reply = .error(
+                            WireError(.unknownCommand, "\(request.verb.prefix(32)) is not available in this version"))
                     }
                 }
                 try await writer.write(reply)

@@ -17,11 +17,13 @@ struct IngestCommand: AsyncParsableCommand {
     @Option(help: "Longest request line in bytes [DRAMAWIRE_MAX_LINE, 1048576].") var maxLine: Int?
     @Option(help: "Connection limit [DRAMAWIRE_MAX_CONNECTIONS, 1024].") var maxConnections: Int?
     @Option(help: "Heartbeat interval in seconds [DRAMAWIRE_HEARTBEAT, 5].") var heartbeat: Double?
-    @Option(help: "Seconds to wait for the database at startup [DRAMAWIRE_STARTUP_TIMEOUT, 30].") var startupTimeout: Double?
+    @Option(help: "Seconds to wait for the database at startup [DRAMAWIRE_STARTUP_TIMEOUT, 30].") var startupTimeout:
+        Double?
     @Option(help: "Log level: trace, debug, info, warning, error [DRAMAWIRE_LOG_LEVEL, info].") var logLevel: String?
 
     func run() async throws {
-        let logger = bootstrapLogging(label: "dramawire.ingest", level: Settings.string(logLevel, env: "DRAMAWIRE_LOG_LEVEL"))
+        let logger = bootstrapLogging(
+            label: "dramawire.ingest", level: Settings.string(logLevel, env: "DRAMAWIRE_LOG_LEVEL"))
         let configuration: IngestConfiguration
         do {
             let (host, port) = try Settings.address(listen, env: "DRAMAWIRE_INGEST_LISTEN", default: "127.0.0.1:7400")
@@ -31,7 +33,8 @@ struct IngestCommand: AsyncParsableCommand {
                 token: Settings.string(token, env: "DRAMAWIRE_TOKEN"),
                 readToken: Settings.string(readToken, env: "DRAMAWIRE_READ_TOKEN"),
                 maximumLineBytes: try Settings.positiveInt(maxLine, env: "DRAMAWIRE_MAX_LINE", default: 1 << 20),
-                maximumConnections: try Settings.positiveInt(maxConnections, env: "DRAMAWIRE_MAX_CONNECTIONS", default: 1024),
+                maximumConnections: try Settings.positiveInt(
+                    maxConnections, env: "DRAMAWIRE_MAX_CONNECTIONS", default: 1024),
                 heartbeatInterval: try Settings.seconds(heartbeat, env: "DRAMAWIRE_HEARTBEAT", default: 5),
                 startupTimeout: try Settings.seconds(startupTimeout, env: "DRAMAWIRE_STARTUP_TIMEOUT", default: 30))
         } catch {

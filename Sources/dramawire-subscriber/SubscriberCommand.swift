@@ -8,18 +8,22 @@ import SubscriberService
 @main
 struct SubscriberCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "dramawire-subscriber", abstract: "DramaWire subscriber service (line protocol, default port 7401).")
+        commandName: "dramawire-subscriber",
+        abstract: "DramaWire subscriber service (line protocol, default port 7401).")
 
     @Option(help: "host:port to listen on [DRAMAWIRE_SUBSCRIBER_LISTEN, 127.0.0.1:7401].") var listen: String?
     @Option(help: "Token required by AUTH [DRAMAWIRE_TOKEN].") var token: String?
     @Option(help: "Log level [DRAMAWIRE_LOG_LEVEL, info].") var logLevel: String?
 
     func run() async throws {
-        let logger = bootstrapLogging(label: "dramawire.subscriber", level: Settings.string(logLevel, env: "DRAMAWIRE_LOG_LEVEL"))
+        let logger = bootstrapLogging(
+            label: "dramawire.subscriber", level: Settings.string(logLevel, env: "DRAMAWIRE_LOG_LEVEL"))
         let configuration: SubscriberConfiguration
         do {
-            let (host, port) = try Settings.address(listen, env: "DRAMAWIRE_SUBSCRIBER_LISTEN", default: "127.0.0.1:7401")
-            configuration = SubscriberConfiguration(host: host, port: port, token: Settings.string(token, env: "DRAMAWIRE_TOKEN"))
+            let (host, port) = try Settings.address(
+                listen, env: "DRAMAWIRE_SUBSCRIBER_LISTEN", default: "127.0.0.1:7401")
+            configuration = SubscriberConfiguration(
+                host: host, port: port, token: Settings.string(token, env: "DRAMAWIRE_TOKEN"))
         } catch {
             printStartupFailure("\(error)")
             throw ExitCode.failure

@@ -3,7 +3,9 @@ import Testing
 @testable import DramaDomain
 
 @Suite struct NameKeyTests {
-    @Test(arguments: ["Kim Soo-Hyun", "Kim Soo Hyun", "KIM SOO-HYUN", "kim soo hyun", "Kim  Soo.Hyun", "Kim Soo–Hyun", "ＫＩＭ ＳＯＯ－ＨＹＵＮ"])
+    @Test(arguments: [
+        "Kim Soo-Hyun", "Kim Soo Hyun", "KIM SOO-HYUN", "kim soo hyun", "Kim  Soo.Hyun", "Kim Soo–Hyun", "ＫＩＭ ＳＯＯ－ＨＹＵＮ",
+    ])
     func spellingVariantsShareOneKey(_ name: String) {
         #expect(NameKey.normalize(name, kind: .person) == "kimsoohyun")
     }
@@ -14,7 +16,10 @@ import Testing
         #expect(NameKey.normalize("Byeon Woo-seok", kind: .person) != NameKey.normalize("Byun Woo-seok", kind: .person))
     }
 
-    @Test(arguments: ["Queen of Tears", "The Queen of Tears", "Queen of Tears (working title)", "'Queen of Tears'", "“Queen Of Tears”", "QUEEN OF TEARS"])
+    @Test(arguments: [
+        "Queen of Tears", "The Queen of Tears", "Queen of Tears (working title)", "'Queen of Tears'",
+        "“Queen Of Tears”", "QUEEN OF TEARS",
+    ])
     func dramaDecorationsDoNotMakeANewDrama(_ title: String) {
         #expect(NameKey.normalize(title, kind: .drama) == "queenoftears")
     }
@@ -60,7 +65,8 @@ import Testing
     }
 
     @Test(arguments: [
-        "2014-02-29T10:00:00+09:00", "2023-02-29", "2024-13-01T00:00:00Z", "2024-04-31T00:00:00Z", "2024-04-19T24:00:00Z",
+        "2014-02-29T10:00:00+09:00", "2023-02-29", "2024-13-01T00:00:00Z", "2024-04-31T00:00:00Z",
+        "2024-04-19T24:00:00Z",
         "2024-04-19T10:60:00Z", "2024-04-19T10:00:00", "2024-04-19T10:00:00+9:00", "19-04-2024", "yesterday", "",
         "2024-04-19T10:00:00+09:00 ", "2024-4-19", "0000-01-01",
     ])

@@ -6,19 +6,24 @@ import Testing
 /// Builds assertions the way the store does: names resolved to normalization keys.
 func assertion(_ article: String, _ published: String, _ index: Int = 0, _ fact: Fact) -> Assertion {
     Assertion(
-        articleID: article, url: "https://news.example/\(article)", publishedAt: Timestamp(published, allowDateOnly: false)!,
+        articleID: article, url: "https://news.example/\(article)",
+        publishedAt: Timestamp(published, allowDateOnly: false)!,
         index: index, fact: fact, dramaKey: NameKey.normalize(fact.dramaName, kind: .drama),
         personKeys: fact.personNames.map { NameKey.normalize($0, kind: .person) })
 }
 
-func ost(_ drama: String, song: String?, part: Int?, artists: [String], release: String? = nil, status: OSTStatus? = nil) -> Fact {
+func ost(
+    _ drama: String, song: String?, part: Int?, artists: [String], release: String? = nil, status: OSTStatus? = nil
+) -> Fact {
     .ost(
         OSTFact(
             drama: drama, song: song, part: part, artists: artists,
             release: release.flatMap { Timestamp($0, allowDateOnly: true) }, status: status, credits: nil))
 }
 
-func casting(_ drama: String, _ person: String, role: String? = nil, type: RoleType? = nil, status: CastingStatus?) -> Fact {
+func casting(_ drama: String, _ person: String, role: String? = nil, type: RoleType? = nil, status: CastingStatus?)
+    -> Fact
+{
     .casting(CastingFact(drama: drama, person: person, role: role, roleType: type, status: status))
 }
 
@@ -27,11 +32,16 @@ let names = ["kimsoohyun": "Kim Soo-hyun", "kimjiwon": "Kim Ji-won", "kimsohyun"
 
 @Suite struct ResolverTests {
     @Test func untitledOSTJoinsTheLaterTitledOne() {
-        let announced = assertion("1", "2024-04-19T10:00:00+09:00", 0, ost("Queen of Tears", song: nil, part: nil, artists: ["Kim Soo-Hyun"], status: .announced))
+        let announced = assertion(
+            "1", "2024-04-19T10:00:00+09:00", 0,
+            ost("Queen of Tears", song: nil, part: nil, artists: ["Kim Soo-Hyun"], status: .announced))
         let titled = assertion(
             "2", "2024-04-25T18:00:00+09:00", 0,
-            ost("Queen of Tears", song: "Way Home", part: 12, artists: ["Kim Soo-hyun"], release: "2024-04-27T18:00:00+09:00", status: .released))
-        let resolved = Resolver.resolve(drama: queen, aliases: ["Queen of Tears"], assertions: [announced, titled], personNames: names)
+            ost(
+                "Queen of Tears", song: "Way Home", part: 12, artists: ["Kim Soo-hyun"],
+                release: "2024-04-27T18:00:00+09:00", status: .released))
+        let resolved = Resolver.resolve(
+            drama: queen, aliases: ["Queen of Tears"], assertions: [announced, titled], personNames: names)
         #expect(resolved.osts.count == 1)
         let expected: JSON = [
             "key": "queenoftears/song/wayhome",
@@ -47,24 +57,33 @@ let names = ["kimsoohyun": "Kim Soo-hyun", "kimjiwon": "Kim Ji-won", "kimsohyun"
     }
 
     @Test func untitledOSTOfAnotherArtistStaysSeparate() {
-        let a = assertion("1", "2024-04-19T10:00:00+09:00", 0, ost("Queen of Tears", song: nil, part: nil, artists: ["Kim Ji-won"]))
-        let b = assertion("2", "2024-04-25T18:00:00+09:00", 0, ost("Queen of Tears", song: "Way Home", part: 12, artists: ["Kim Soo-hyun"]))
+        let a = assertion(
+            "1", "2024-04-19T10:00:00+09:00", 0, ost("Queen of Tears", song: nil, part: nil, artists: ["Kim Ji-won"]))
+        let b = assertion(
+            "2", "2024-04-25T18:00:00+09:00", 0,
+            ost("Queen of Tears", song: "Way Home", part: 12, artists: ["Kim Soo-hyun"]))
         let resolved = Resolver.resolve(drama: queen, aliases: [], assertions: [a, b], personNames: names)
         #expect(resolved.osts.map(\.key) == ["queenoftears/by/kimjiwon", "queenoftears/song/wayhome"])
     }
 
     @Test func untitledWithPartJoinsTheSamePart() {
-        let a = assertion("1", "2024-04-19T10:00:00+09:00", 0, ost("Queen of Tears", song: nil, part: 3, artists: ["Kim Ji-won"]))
-        let b = assertion("2", "2024-04-25T18:00:00+09:00", 0, ost("Queen of Tears", song: "Song", part: 3, artists: ["Kim Ji-won"]))
-        let c = assertion("3", "2024-04-26T18:00:00+09:00", 0, ost("Queen of Tears", song: "Other", part: 4, artists: ["Kim Ji-won"]))
+        let a = assertion(
+            "1", "2024-04-19T10:00:00+09:00", 0, ost("Queen of Tears", song: nil, part: 3, artists: ["Kim Ji-won"]))
+        let b = assertion(
+            "2", "2024-04-25T18:00:00+09:00", 0, ost("Queen of Tears", song: "Song", part: 3, artists: ["Kim Ji-won"]))
+        let c = assertion(
+            "3", "2024-04-26T18:00:00+09:00", 0, ost("Queen of Tears", song: "Other", part: 4, artists: ["Kim Ji-won"]))
         let resolved = Resolver.resolve(drama: queen, aliases: [], assertions: [a, b, c], personNames: names)
         #expect(resolved.osts.map(\.key) == ["queenoftears/song/other", "queenoftears/song/song"])
         #expect(resolved.osts[1].json["sources"] == ["1", "2"])
     }
 
     @Test func latestPublishedWinsForStatusAndRole() {
-        let talks = assertion("1", "2024-01-05T09:00:00+09:00", 0, casting("Queen of Tears", "Kim Ji-won", role: "Hong Hae-in", type: .lead, status: .inTalks))
-        let confirmed = assertion("2", "2024-01-20T09:00:00+09:00", 0, casting("Queen of Tears", "Kim Ji-won", status: .confirmed))
+        let talks = assertion(
+            "1", "2024-01-05T09:00:00+09:00", 0,
+            casting("Queen of Tears", "Kim Ji-won", role: "Hong Hae-in", type: .lead, status: .inTalks))
+        let confirmed = assertion(
+            "2", "2024-01-20T09:00:00+09:00", 0, casting("Queen of Tears", "Kim Ji-won", status: .confirmed))
         let resolved = Resolver.resolve(drama: queen, aliases: [], assertions: [confirmed, talks], personNames: names)
         let expected: JSON = [
             "key": "queenoftears/kimjiwon",
@@ -81,7 +100,8 @@ let names = ["kimsoohyun": "Kim Soo-hyun", "kimjiwon": "Kim Ji-won", "kimsohyun"
     }
 
     @Test func tiesAreBrokenByURLNotByOrder() {
-        let a = assertion("a", "2024-01-05T09:00:00+09:00", 0, casting("Queen of Tears", "Kim Ji-won", status: .declined))
+        let a = assertion(
+            "a", "2024-01-05T09:00:00+09:00", 0, casting("Queen of Tears", "Kim Ji-won", status: .declined))
         let b = assertion("b", "2024-01-05T00:00:00Z", 0, casting("Queen of Tears", "Kim Ji-won", status: .confirmed))
         // Same instant (09:00 KST = 00:00 UTC); the later url ("…/b") wins either way.
         for order in [[a, b], [b, a]] {
@@ -91,20 +111,34 @@ let names = ["kimsoohyun": "Kim Soo-hyun", "kimjiwon": "Kim Ji-won", "kimsohyun"
     }
 
     @Test func similarNamesAreDifferentPeople() {
-        let a = assertion("1", "2024-01-05T09:00:00+09:00", 0, casting("Queen of Tears", "Kim Soo-hyun", status: .confirmed))
-        let b = assertion("2", "2024-01-06T09:00:00+09:00", 0, casting("Queen of Tears", "Kim So Hyun", status: .rumored))
+        let a = assertion(
+            "1", "2024-01-05T09:00:00+09:00", 0, casting("Queen of Tears", "Kim Soo-hyun", status: .confirmed))
+        let b = assertion(
+            "2", "2024-01-06T09:00:00+09:00", 0, casting("Queen of Tears", "Kim So Hyun", status: .rumored))
         let resolved = Resolver.resolve(drama: queen, aliases: [], assertions: [a, b], personNames: names)
         #expect(resolved.castings.map(\.key) == ["queenoftears/kimsohyun", "queenoftears/kimsoohyun"])
     }
 
     @Test func dramaFieldsTakeTheLatestNonNullValue() {
-        let a = assertion("1", "2024-01-05T09:00:00+09:00", 0, .drama(DramaFact(title: "Queen of Tears", network: "tvN", platforms: ["Netflix"], premiere: Timestamp("2024-03-01", allowDateOnly: true), episodes: 12)))
-        let b = assertion("2", "2024-02-05T09:00:00+09:00", 0, .drama(DramaFact(title: "Queen of Tears", network: nil, platforms: nil, premiere: Timestamp("2024-03-09", allowDateOnly: true), episodes: 16)))
-        let resolved = Resolver.resolve(drama: queen, aliases: ["Queen of Tears", "The Queen of Tears"], assertions: [b, a], personNames: names)
+        let a = assertion(
+            "1", "2024-01-05T09:00:00+09:00", 0,
+            .drama(
+                DramaFact(
+                    title: "Queen of Tears", network: "tvN", platforms: ["Netflix"],
+                    premiere: Timestamp("2024-03-01", allowDateOnly: true), episodes: 12)))
+        let b = assertion(
+            "2", "2024-02-05T09:00:00+09:00", 0,
+            .drama(
+                DramaFact(
+                    title: "Queen of Tears", network: nil, platforms: nil,
+                    premiere: Timestamp("2024-03-09", allowDateOnly: true), episodes: 16)))
+        let resolved = Resolver.resolve(
+            drama: queen, aliases: ["Queen of Tears", "The Queen of Tears"], assertions: [b, a], personNames: names)
         #expect(
             resolved.drama.json == [
                 "key": "queenoftears", "title": "Queen of Tears", "aliases": ["Queen of Tears", "The Queen of Tears"],
-                "network": "tvN", "platforms": ["Netflix"], "premiere": "2024-03-09", "episodes": 16, "sources": ["1", "2"],
+                "network": "tvN", "platforms": ["Netflix"], "premiere": "2024-03-09", "episodes": 16,
+                "sources": ["1", "2"],
             ])
     }
 
@@ -122,22 +156,32 @@ let names = ["kimsoohyun": "Kim Soo-hyun", "kimjiwon": "Kim Ji-won", "kimsohyun"
                 let fact: Fact
                 switch Int.random(in: 0..<3, using: &generator) {
                 case 0:
-                    fact = casting(dramas[0], person, role: Bool.random(using: &generator) ? "Role" : nil, status: CastingStatus.allCases.randomElement(using: &generator))
+                    fact = casting(
+                        dramas[0], person, role: Bool.random(using: &generator) ? "Role" : nil,
+                        status: CastingStatus.allCases.randomElement(using: &generator))
                 case 1:
                     let titled = Bool.random(using: &generator)
                     fact = ost(
                         dramas[0], song: titled ? ["Way Home", "Promise"].randomElement(using: &generator) : nil,
-                        part: Bool.random(using: &generator) ? Int.random(in: 1...3, using: &generator) : nil, artists: [person],
+                        part: Bool.random(using: &generator) ? Int.random(in: 1...3, using: &generator) : nil,
+                        artists: [person],
                         status: OSTStatus.allCases.randomElement(using: &generator))
                 default:
-                    fact = .drama(DramaFact(title: dramas[0], network: ["tvN", "JTBC", nil].randomElement(using: &generator)!, platforms: nil, premiere: nil, episodes: Int.random(in: 12...16, using: &generator)))
+                    fact = .drama(
+                        DramaFact(
+                            title: dramas[0], network: ["tvN", "JTBC", nil].randomElement(using: &generator)!,
+                            platforms: nil, premiere: nil, episodes: Int.random(in: 12...16, using: &generator)))
                 }
                 assertions.append(assertion("\(round)-\(i)", published, i, fact))
             }
-            let reference = Resolver.resolve(drama: queen, aliases: ["Queen of Tears"], assertions: assertions, personNames: names)
+            let reference = Resolver.resolve(
+                drama: queen, aliases: ["Queen of Tears"], assertions: assertions, personNames: names)
             for _ in 0..<5 {
                 let shuffled = assertions.shuffled(using: &generator)
-                #expect(Resolver.resolve(drama: queen, aliases: ["Queen of Tears"], assertions: shuffled, personNames: names) == reference)
+                #expect(
+                    Resolver.resolve(
+                        drama: queen, aliases: ["Queen of Tears"], assertions: shuffled, personNames: names)
+                        == reference)
             }
         }
     }

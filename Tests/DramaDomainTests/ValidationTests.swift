@@ -55,25 +55,85 @@ import Testing
         ("unknown kind", { $0["facts"] = [["kind": "award"]] }, "facts[0].kind:"),
         ("ost without artists", { $0["facts"] = [["kind": "ost", "drama": "X", "artists": []]] }, "facts[0].artists:"),
         ("ost without drama", { $0["facts"] = [["kind": "ost", "artists": ["A"]]] }, "facts[0].drama: is required"),
-        ("part zero", { $0["facts"] = [["kind": "ost", "drama": "X", "artists": ["A"], "part": 0]] }, "facts[0].part:"),
-        ("part 1000", { $0["facts"] = [["kind": "ost", "drama": "X", "artists": ["A"], "part": 1000]] }, "facts[0].part:"),
-        ("part fraction", { $0["facts"] = [["kind": "ost", "drama": "X", "artists": ["A"], "part": .double(2.5)]] }, "facts[0].part:"),
-        ("part string", { $0["facts"] = [["kind": "ost", "drama": "X", "artists": ["A"], "part": "3"]] }, "facts[0].part:"),
-        ("bad ost status", { $0["facts"] = [["kind": "ost", "drama": "X", "artists": ["A"], "status": "leaked"]] }, "facts[0].status:"),
-        ("bad release", { $0["facts"] = [["kind": "ost", "drama": "X", "artists": ["A"], "release": "2023-02-29"]] }, "facts[0].release:"),
-        ("casting without person", { $0["facts"] = [["kind": "casting", "drama": "X"]] }, "facts[0].person: is required"),
-        ("blank person", { $0["facts"] = [["kind": "casting", "drama": "X", "person": "   "]] }, "facts[0].person: must not be empty"),
-        ("bad casting status", { $0["facts"] = [["kind": "casting", "drama": "X", "person": "P", "status": "maybe"]] }, "facts[0].status:"),
-        ("bad role_type", { $0["facts"] = [["kind": "casting", "drama": "X", "person": "P", "role_type": "villain"]] }, "facts[0].role_type:"),
-        ("control character", { $0["facts"] = [["kind": "casting", "drama": "X", "person": "Kim\u{1B}[31m"]] }, "facts[0].person: contains control"),
-        ("bidi override", { $0["facts"] = [["kind": "casting", "drama": "X\u{202E}", "person": "P"]] }, "facts[0].drama: contains control"),
-        ("name too long", { $0["facts"] = [["kind": "casting", "drama": .string(String(repeating: "a", count: 301)), "person": "P"]] }, "facts[0].drama: longer than 300"),
-        ("artist not string", { $0["facts"] = [["kind": "ost", "drama": "X", "artists": ["A", 2]]] }, "facts[0].artists[1]:"),
-        ("too many facts", { $0["facts"] = .array(Array(repeating: ["kind": "drama", "title": "X"], count: 1001)) }, "facts: at most 1000"),
-        ("credits not object", { $0["facts"] = [["kind": "ost", "drama": "X", "artists": ["A"], "credits": []]] }, "facts[0].credits:"),
-        ("episodes negative", { $0["facts"] = [["kind": "drama", "title": "X", "episodes": -1]] }, "facts[0].episodes:"),
+        (
+            "part zero", { $0["facts"] = [["kind": "ost", "drama": "X", "artists": ["A"], "part": 0]] },
+            "facts[0].part:"
+        ),
+        (
+            "part 1000", { $0["facts"] = [["kind": "ost", "drama": "X", "artists": ["A"], "part": 1000]] },
+            "facts[0].part:"
+        ),
+        (
+            "part fraction", { $0["facts"] = [["kind": "ost", "drama": "X", "artists": ["A"], "part": .double(2.5)]] },
+            "facts[0].part:"
+        ),
+        (
+            "part string", { $0["facts"] = [["kind": "ost", "drama": "X", "artists": ["A"], "part": "3"]] },
+            "facts[0].part:"
+        ),
+        (
+            "bad ost status", { $0["facts"] = [["kind": "ost", "drama": "X", "artists": ["A"], "status": "leaked"]] },
+            "facts[0].status:"
+        ),
+        (
+            "bad release",
+            { $0["facts"] = [["kind": "ost", "drama": "X", "artists": ["A"], "release": "2023-02-29"]] },
+            "facts[0].release:"
+        ),
+        (
+            "casting without person", { $0["facts"] = [["kind": "casting", "drama": "X"]] },
+            "facts[0].person: is required"
+        ),
+        (
+            "blank person", { $0["facts"] = [["kind": "casting", "drama": "X", "person": "   "]] },
+            "facts[0].person: must not be empty"
+        ),
+        (
+            "bad casting status",
+            { $0["facts"] = [["kind": "casting", "drama": "X", "person": "P", "status": "maybe"]] }, "facts[0].status:"
+        ),
+        (
+            "bad role_type",
+            { $0["facts"] = [["kind": "casting", "drama": "X", "person": "P", "role_type": "villain"]] },
+            "facts[0].role_type:"
+        ),
+        (
+            "control character", { $0["facts"] = [["kind": "casting", "drama": "X", "person": "Kim\u{1B}[31m"]] },
+            "facts[0].person: contains control"
+        ),
+        (
+            "bidi override", { $0["facts"] = [["kind": "casting", "drama": "X\u{202E}", "person": "P"]] },
+            "facts[0].drama: contains control"
+        ),
+        (
+            "name too long",
+            {
+                $0["facts"] = [
+                    ["kind": "casting", "drama": .string(String(repeating: "a", count: 301)), "person": "P"]
+                ]
+            }, "facts[0].drama: longer than 300"
+        ),
+        (
+            "artist not string", { $0["facts"] = [["kind": "ost", "drama": "X", "artists": ["A", 2]]] },
+            "facts[0].artists[1]:"
+        ),
+        (
+            "too many facts", { $0["facts"] = .array(Array(repeating: ["kind": "drama", "title": "X"], count: 1001)) },
+            "facts: at most 1000"
+        ),
+        (
+            "credits not object", { $0["facts"] = [["kind": "ost", "drama": "X", "artists": ["A"], "credits": []]] },
+            "facts[0].credits:"
+        ),
+        (
+            "episodes negative", { $0["facts"] = [["kind": "drama", "title": "X", "episodes": -1]] },
+            "facts[0].episodes:"
+        ),
         ("headline control", { $0["headline"] = "a\u{7}b" }, "headline: contains control"),
-        ("name without letters", { $0["facts"] = [["kind": "casting", "drama": "X", "person": "!!!"]] }, "facts[0].person: has no letters"),
+        (
+            "name without letters", { $0["facts"] = [["kind": "casting", "drama": "X", "person": "!!!"]] },
+            "facts[0].person: has no letters"
+        ),
     ]
 
     @Test(arguments: invalidCases.indices)

@@ -2,8 +2,8 @@ import DramaWireClient
 import LibPQ
 import LineProtocol
 import Synchronization
-import Testing
 import TestSupport
+import Testing
 
 /// What one INGEST returned.
 struct Ack: Sendable {
@@ -32,7 +32,9 @@ final class Follower: Sendable {
                     _ = try await session.call("SUBSCRIBE 0")
                     while let line = try await session.readLine() {
                         if line.hasPrefix("HEARTBEAT") { continue }
-                        guard line.hasPrefix("CHANGE ") else { throw ClientError("unexpected line: \(line.prefix(200))") }
+                        guard line.hasPrefix("CHANGE ") else {
+                            throw ClientError("unexpected line: \(line.prefix(200))")
+                        }
                         let rest = line.dropFirst(7)
                         let seqText = rest.prefix { $0 != " " }
                         let change = ReceivedChange(
@@ -77,7 +79,10 @@ func loadItem(_ w: Int, _ n: Int) -> String {
     let day = n % 28 + 1
     return item(
         url: "https://load.example/\(w)/\(n)", published: "2024-06-\(day < 10 ? "0" : "")\(day)T10:00:00+09:00",
-        facts: [castingFact("Load Drama \(w % 4)-\(n / 25)", "Actor \(n % 7) Kim", status: ["in_talks", "confirmed"][n % 2])])
+        facts: [
+            castingFact(
+                "Load Drama \(w % 4)-\(n / 25)", "Actor \(n % 7) Kim", status: ["in_talks", "confirmed"][n % 2])
+        ])
 }
 
 /// Runs `connections` clients, each sending `perConnection` INGESTs one at a time to one of
@@ -93,7 +98,8 @@ func runLoad(
                     var rejected = 0
                     for n in 0..<perConnection {
                         if w == 0, let every = invalidEvery, n % every == every - 1 {
-                            let reply = try await session.request(#"INGEST {"url":"https://load.example/bad","published_at":"2023-02-29T00:00:00Z"}"#)
+                            let reply = try await session.request(
+                                #"INGEST {"url":"https://load.example/bad","published_at":"2023-02-29T00:00:00Z"}"#)
                             guard case .error(let error) = reply, error.code == .invalid else {
                                 throw ClientError("expected ERR invalid, got \(reply.line)")
                             }
@@ -143,7 +149,9 @@ func verifyStream(_ received: [ReceivedChange], acks: [Ack], head: Int64) {
     }
     ranges.removeAll()
     for ack in acks {
-        #expect(articleRecords[ack.article] == 1, "article \(ack.article) appears \(articleRecords[ack.article] ?? 0) times")
+        #expect(
+            articleRecords[ack.article] == 1, "article \(ack.article) appears \(articleRecords[ack.article] ?? 0) times"
+        )
         let first = bySeq[ack.firstSeq]
         #expect(first?["type"] == "article.upserted" && first?["key"] == .string(ack.article))
         #expect(Int(ack.lastSeq - ack.firstSeq + 1) == ack.changes)
@@ -159,10 +167,13 @@ func verifyStream(_ received: [ReceivedChange], acks: [Ack], head: Int64) {
         defer { Task { await ingest.stop() } }
         let follower = Follower(ingest.address)
         defer { follower.stop() }
-        let (acks, _) = try await runLoad(addresses: [ingest.address], connections: Self.connections, perConnection: Self.perConnection)
+        let (acks, _) = try await runLoad(
+            addresses: [ingest.address], connections: Self.connections, perConnection: Self.perConnection)
         #expect(acks.count == Self.connections * Self.perConnection)
         let head = try await withSession(ingest.address) { try await $0.call("HEAD")?["seq"].intValue ?? -1 }
-        #expect(await follower.waitFor(head: head, timeout: .seconds(30)), "the subscriber fell behind: \(follower.lastSeq) of \(head)")
+        #expect(
+            await follower.waitFor(head: head, timeout: .seconds(30)),
+            "the subscriber fell behind: \(follower.lastSeq) of \(head)")
         verifyStream(follower.snapshot, acks: acks, head: head)
     }
 
@@ -193,7 +204,8 @@ func verifyStream(_ received: [ReceivedChange], acks: [Ack], head: Int64) {
             await db.close()
         }
         let (acks, rejected) = try await runLoad(
-            addresses: [ingest.address], connections: Self.connections, perConnection: Self.perConnection, invalidEvery: 50)
+            addresses: [ingest.address], connections: Self.connections, perConnection: Self.perConnection,
+            invalidEvery: 50)
         try await saboteur.value
         #expect(rejected == Self.perConnection / 50)
         let head = try await withSession(ingest.address) { try await $0.call("HEAD")?["seq"].intValue ?? -1 }
@@ -217,7 +229,8 @@ func verifyStream(_ received: [ReceivedChange], acks: [Ack], head: Int64) {
             followerB.stop()
         }
         let (acks, _) = try await runLoad(
-            addresses: [first.address, second.address], connections: Self.connections, perConnection: Self.perConnection)
+            addresses: [first.address, second.address], connections: Self.connections, perConnection: Self.perConnection
+        )
         let head = try await withSession(first.address) { try await $0.call("HEAD")?["seq"].intValue ?? -1 }
         #expect(await followerA.waitFor(head: head, timeout: .seconds(30)))
         #expect(await followerB.waitFor(head: head, timeout: .seconds(30)))

@@ -1,7 +1,7 @@
 import DramaWireClient
 import LineProtocol
-import Testing
 import TestSupport
+import Testing
 
 @Suite(.serialized) struct OutageTests {
     /// PostgreSQL stops and comes back: requests fail fast with `unavailable`, nothing is

@@ -1,7 +1,7 @@
 import DramaWireClient
 import LineProtocol
-import Testing
 import TestSupport
+import Testing
 
 /// The sample news, end to end through a real server and a real PostgreSQL; expected states are
 /// written by hand from the sample file.
@@ -50,7 +50,8 @@ import TestSupport
             try await db.state("castings", key: "queenoftears/kimjiwon")?["role"] == "Hong Hae-in")
         #expect(
             try await db.state("people", key: "kimsoohyun") == [
-                "key": "kimsoohyun", "name": "Kim Soo-hyun", "aliases": ["Kim Soo Hyun", "Kim Soo-Hyun", "Kim Soo-hyun"],
+                "key": "kimsoohyun", "name": "Kim Soo-hyun",
+                "aliases": ["Kim Soo Hyun", "Kim Soo-Hyun", "Kim Soo-hyun"],
             ])
         #expect(
             try await db.state("dramas", key: "queenoftears") == [
@@ -74,16 +75,22 @@ import TestSupport
         #expect(try await db.state("castings", key: "moonlitbakery/hanseoyeon")?["status"] == "declined")
         #expect(try await db.state("castings", key: "saltwindinn/minseoah")?["status"] == "withdrawn")
         #expect(try await db.state("castings", key: "saltwindinn/jangyerin")?["status"] == "offered")
-        #expect(try await db.keys("castings", where: "key LIKE '%/ohjian'") == ["lanternkeeper/ohjian", "saltwindinn/ohjian"])
+        #expect(
+            try await db.keys("castings", where: "key LIKE '%/ohjian'") == [
+                "lanternkeeper/ohjian", "saltwindinn/ohjian",
+            ])
 
         // Untitled OSTs that were later named never remain as duplicates.
-        #expect(try await db.keys("osts", where: "key LIKE 'moonlitbakery/%'") == ["moonlitbakery/song/flourandstarlight"])
+        #expect(
+            try await db.keys("osts", where: "key LIKE 'moonlitbakery/%'") == ["moonlitbakery/song/flourandstarlight"])
         #expect(
             try await db.keys("osts", where: "key LIKE 'soundtrack1/%'") == [
                 "soundtrack1/by/davichi", "soundtrack1/by/kimjongkook", "soundtrack1/song/lovebeyondwords",
                 "soundtrack1/song/wanttobehappy",
             ])
-        #expect(try await db.state("osts", key: "soundtrack1/song/wanttobehappy")?["credits"]["lyricist"] == ["Park Bo-ram"])
+        #expect(
+            try await db.state("osts", key: "soundtrack1/song/wanttobehappy")?["credits"]["lyricist"] == ["Park Bo-ram"]
+        )
     }
 
     @Test func ingestingTheSampleTwiceChangesNothing() async throws {

@@ -1,14 +1,16 @@
 import DramaWireClient
 import LineProtocol
-import Testing
 import TestSupport
+import Testing
 
 /// Parses `CHANGE <seq> <json>`.
 func parseChange(_ line: String) -> (seq: Int64, record: JSON)? {
     guard line.hasPrefix("CHANGE ") else { return nil }
     let rest = line.dropFirst(7)
     let seqText = rest.prefix { $0 != " " }
-    guard let seq = Int64(seqText), let record = try? JSON.parse(String(rest.dropFirst(seqText.count + 1))) else { return nil }
+    guard let seq = Int64(seqText), let record = try? JSON.parse(String(rest.dropFirst(seqText.count + 1))) else {
+        return nil
+    }
     return (seq, record)
 }
 
@@ -112,7 +114,8 @@ func parseChange(_ line: String) -> (seq: Int64, record: JSON)? {
         var items: [String] = []
         for n in 0..<120 {
             let object: JSON = [
-                "url": .string("https://big.example/\(n)"), "source": "Big", "published_at": "2024-06-01T10:00:00+09:00",
+                "url": .string("https://big.example/\(n)"), "source": "Big",
+                "published_at": "2024-06-01T10:00:00+09:00",
                 "headline": "Big item", "body": .string(body), "facts": [],
             ]
             items.append(object.serialized())

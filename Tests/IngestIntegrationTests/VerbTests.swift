@@ -1,7 +1,7 @@
 import DramaWireClient
 import LineProtocol
-import Testing
 import TestSupport
+import Testing
 
 func item(
     url: String, published: String = "2024-05-14T08:45:00+09:00", headline: String = "News", facts: [JSON]
@@ -14,10 +14,15 @@ func item(
 }
 
 func castingFact(_ drama: String, _ person: String, status: String, role: String? = nil) -> JSON {
-    ["kind": "casting", "drama": .string(drama), "person": .string(person), "status": .string(status), "role": .string(role)]
+    [
+        "kind": "casting", "drama": .string(drama), "person": .string(person), "status": .string(status),
+        "role": .string(role),
+    ]
 }
 
-func expectError(_ reply: Reply, _ code: ErrorCode, _ prefix: String = "", sourceLocation: SourceLocation = #_sourceLocation) {
+func expectError(
+    _ reply: Reply, _ code: ErrorCode, _ prefix: String = "", sourceLocation: SourceLocation = #_sourceLocation
+) {
     guard case .error(let error) = reply else {
         Issue.record("expected ERR \(code.rawValue), got \(reply.line)", sourceLocation: sourceLocation)
         return
@@ -47,7 +52,10 @@ func okJSON(_ reply: Reply, sourceLocation: SourceLocation = #_sourceLocation) -
             #expect(try await session.request("ping") == .ok(nil))
             let help = okJSON(try await session.request("HELP"))
             #expect(
-                help["verbs"] == ["INGEST", "RETRACT", "MERGE", "EXTRACT", "HEAD", "SUBSCRIBE", "STATS", "PING", "AUTH", "HELP", "QUIT"])
+                help["verbs"] == [
+                    "INGEST", "RETRACT", "MERGE", "EXTRACT", "HEAD", "SUBSCRIBE", "STATS", "PING", "AUTH", "HELP",
+                    "QUIT",
+                ])
             expectError(try await session.request("FROB"), .unknownCommand)
             expectError(try await session.request("EXTRACT {}"), .unknownCommand)
             expectError(try await session.request("ACK 3"), .badRequest)
@@ -70,7 +78,9 @@ func okJSON(_ reply: Reply, sourceLocation: SourceLocation = #_sourceLocation) -
             expectError(try await session.request("INGEST"), .badJSON)
             expectError(try await session.request("INGEST {\"url\":"), .badJSON)
             expectError(try await session.request("INGEST [1,2]"), .invalid)
-            expectError(try await session.request(#"INGEST {"url":"https://x.example/a","url":"https://x.example/b"}"#), .badJSON)
+            expectError(
+                try await session.request(#"INGEST {"url":"https://x.example/a","url":"https://x.example/b"}"#),
+                .badJSON)
             expectError(try await session.request(#"INGEST {"published_at":"2024-01-01T00:00:00Z"}"#), .invalid, "url:")
             expectError(
                 try await session.request(
@@ -81,14 +91,20 @@ func okJSON(_ reply: Reply, sourceLocation: SourceLocation = #_sourceLocation) -
                     "INGEST "
                         + item(
                             url: "https://x.example/2",
-                            facts: [castingFact("Moonlit Bakery", "Baek Ji-ho", status: "confirmed"), ["kind": "ost", "drama": "X", "artists": [], "part": 3]])),
+                            facts: [
+                                castingFact("Moonlit Bakery", "Baek Ji-ho", status: "confirmed"),
+                                ["kind": "ost", "drama": "X", "artists": [], "part": 3],
+                            ])),
                 .invalid, "facts[1].artists:")
             expectError(try await session.request(#"RETRACT {"url":"https://nowhere.example/x"}"#), .notFound)
             expectError(try await session.request(#"RETRACT {"article":"999999"}"#), .notFound)
             expectError(try await session.request(#"RETRACT {"article":"abc"}"#), .notFound)
             expectError(try await session.request(#"RETRACT {}"#), .invalid)
-            expectError(try await session.request(#"MERGE {"kind":"person","from":"nobody","into":"kyuhyun"}"#), .notFound)
-            expectError(try await session.request(#"MERGE {"kind":"person","from":"kyuhyun","into":"Kyuhyun"}"#), .invalid, "into:")
+            expectError(
+                try await session.request(#"MERGE {"kind":"person","from":"nobody","into":"kyuhyun"}"#), .notFound)
+            expectError(
+                try await session.request(#"MERGE {"kind":"person","from":"kyuhyun","into":"Kyuhyun"}"#), .invalid,
+                "into:")
             expectError(try await session.request(#"MERGE {"kind":"song","from":"a","into":"b"}"#), .invalid, "kind:")
             expectError(try await session.request(#"MERGE {"kind":"person","from":"kyuhyun"}"#), .invalid, "into:")
             #expect(try await session.request("PING") == .ok(nil))
@@ -100,8 +116,10 @@ func okJSON(_ reply: Reply, sourceLocation: SourceLocation = #_sourceLocation) -
         let ingest = try await startIngest()
         defer { Task { await ingest.stop() } }
         let url = "https://news.example/moonlit/1"
-        let original = item(url: url, facts: [castingFact("Moonlit Bakery", "Baek Ji-ho", status: "in_talks", role: "Kang Do-yun")])
-        let corrected = item(url: url, facts: [castingFact("Moonlit Bakery", "Baek Ji-ho", status: "confirmed", role: "Kang Do-yun")])
+        let original = item(
+            url: url, facts: [castingFact("Moonlit Bakery", "Baek Ji-ho", status: "in_talks", role: "Kang Do-yun")])
+        let corrected = item(
+            url: url, facts: [castingFact("Moonlit Bakery", "Baek Ji-ho", status: "confirmed", role: "Kang Do-yun")])
         let db = try await Inspector.open(ingest.databaseURL)
         defer { Task { await db.close() } }
         try await withSession(ingest.address) { session in
@@ -110,7 +128,10 @@ func okJSON(_ reply: Reply, sourceLocation: SourceLocation = #_sourceLocation) -
             #expect(first["first_seq"] == 1)
             #expect(first["changes"] == first["last_seq"])  // records 1…K
             let again = okJSON(try await session.request("INGEST " + original))
-            #expect(again == ["article": first["article"], "duplicate": true, "changes": 0, "first_seq": nil, "last_seq": nil])
+            #expect(
+                again == [
+                    "article": first["article"], "duplicate": true, "changes": 0, "first_seq": nil, "last_seq": nil,
+                ])
             #expect(try await session.request("HEAD") == .ok(["seq": first["last_seq"]]))
             let correction = okJSON(try await session.request("INGEST " + corrected))
             #expect(correction["duplicate"] == false)
@@ -120,7 +141,10 @@ func okJSON(_ reply: Reply, sourceLocation: SourceLocation = #_sourceLocation) -
         let casting = try #require(try await db.state("castings", key: "moonlitbakery/baekjiho"))
         #expect(casting["status"] == "confirmed")
         // The correction replaced the article's facts: its old status is not history any more.
-        #expect(casting["history"] == [["status": "confirmed", "as_of": "2024-05-14T08:45:00+09:00", "article": .string(url)]])
+        #expect(
+            casting["history"] == [
+                ["status": "confirmed", "as_of": "2024-05-14T08:45:00+09:00", "article": .string(url)]
+            ])
         #expect(try await db.connection.query("SELECT version FROM articles").scalar == "2")
     }
 
@@ -154,37 +178,53 @@ func okJSON(_ reply: Reply, sourceLocation: SourceLocation = #_sourceLocation) -
         defer { Task { await ingest.stop() } }
         _ = try await ingestLines(
             [
-                item(url: "https://x.example/1", facts: [castingFact("Lovely Runner", "Byeon Woo-seok", status: "confirmed", role: "Ryu Sun-jae")]),
+                item(
+                    url: "https://x.example/1",
+                    facts: [castingFact("Lovely Runner", "Byeon Woo-seok", status: "confirmed", role: "Ryu Sun-jae")]),
                 item(
                     url: "https://x.example/2", published: "2024-05-20T10:00:00+09:00",
                     facts: [
                         castingFact("Lovely Runner", "Byun Woo Seok", status: "confirmed"),
-                        ["kind": "ost", "drama": "Lovely Runner", "song": "Sudden Shower", "part": 1, "artists": ["Byun Woo Seok"]],
+                        [
+                            "kind": "ost", "drama": "Lovely Runner", "song": "Sudden Shower", "part": 1,
+                            "artists": ["Byun Woo Seok"],
+                        ],
                     ]),
             ], to: ingest.address)
         let db = try await Inspector.open(ingest.databaseURL)
         defer { Task { await db.close() } }
         #expect(try await db.keys("castings") == ["lovelyrunner/byeonwooseok", "lovelyrunner/byunwooseok"])
         try await withSession(ingest.address) { session in
-            let reply = okJSON(try await session.request(#"MERGE {"kind":"person","from":"Byun Woo-seok","into":"byeonwooseok"}"#))
+            let reply = okJSON(
+                try await session.request(#"MERGE {"kind":"person","from":"Byun Woo-seok","into":"byeonwooseok"}"#))
             #expect(reply["into"] == "byeonwooseok")
             #expect(reply["changes"].intValue ?? 0 >= 4)
-            expectError(try await session.request(#"MERGE {"kind":"person","from":"byunwooseok","into":"byeonwooseok"}"#), .invalid)
+            expectError(
+                try await session.request(#"MERGE {"kind":"person","from":"byunwooseok","into":"byeonwooseok"}"#),
+                .invalid)
         }
         #expect(try await db.keys("castings") == ["lovelyrunner/byeonwooseok"])
         let casting = try #require(try await db.state("castings", key: "lovelyrunner/byeonwooseok"))
         #expect(casting["role"] == "Ryu Sun-jae")
         #expect(casting["history"].arrayValue?.count == 2)
-        #expect(try await db.state("osts", key: "lovelyrunner/song/suddenshower")?["artists"].arrayValue?.first?["key"] == "byeonwooseok")
+        #expect(
+            try await db.state("osts", key: "lovelyrunner/song/suddenshower")?["artists"].arrayValue?.first?["key"]
+                == "byeonwooseok")
         #expect(
             try await db.state("people", key: "byeonwooseok")?["aliases"]
                 == ["Byeon Woo-seok", "Byun Woo Seok"])
-        let log = try await db.connection.query("SELECT type || ' ' || key FROM change_log ORDER BY seq").rows.map { $0[0]! }
+        let log = try await db.connection.query("SELECT type || ' ' || key FROM change_log ORDER BY seq").rows.map {
+            $0[0]!
+        }
         #expect(log.contains("person.merged byunwooseok"))
         #expect(log.contains("casting.withdrawn lovelyrunner/byunwooseok"))
         // A later article with the merged spelling resolves to the survivor.
         _ = try await ingestLines(
-            [item(url: "https://x.example/3", published: "2024-05-21T10:00:00+09:00", facts: [castingFact("Lovely Runner", "BYUN WOO-SEOK", status: "confirmed")])],
+            [
+                item(
+                    url: "https://x.example/3", published: "2024-05-21T10:00:00+09:00",
+                    facts: [castingFact("Lovely Runner", "BYUN WOO-SEOK", status: "confirmed")])
+            ],
             to: ingest.address)
         #expect(try await db.keys("castings") == ["lovelyrunner/byeonwooseok"])
     }
@@ -224,10 +264,10 @@ func okJSON(_ reply: Reply, sourceLocation: SourceLocation = #_sourceLocation) -
             #expect(try await session.readLine() == nil)
         }
         // Invalid UTF-8 gets bad_request and the connection stays usable.
-        let reply = try await rawExchange(ingest.address, bytes: [0x50, 0xC3, 0x28, 0x0A] + Array("PING\n".utf8), lines: 3)
+        let reply = try await rawExchange(
+            ingest.address, bytes: [0x50, 0xC3, 0x28, 0x0A] + Array("PING\n".utf8), lines: 3)
         #expect(reply.count == 3)
         #expect(reply[1].hasPrefix("ERR bad_request"))
         #expect(reply[2] == "OK")
     }
 }
-

@@ -73,7 +73,9 @@ import Testing
     }
 
     func randomString(_ g: inout SplitMix64) -> String {
-        let alphabet: [Character] = ["a", "Z", " ", "\"", "\\", "\n", "\t", "\u{0}", "é", "김", "😀", "\u{2028}", "'", ";"]
+        let alphabet: [Character] = [
+            "a", "Z", " ", "\"", "\\", "\n", "\t", "\u{0}", "é", "김", "😀", "\u{2028}", "'", ";",
+        ]
         return String((0..<Int(g.next() % 8)).map { _ in alphabet[Int(g.next() % UInt64(alphabet.count))] })
     }
 }

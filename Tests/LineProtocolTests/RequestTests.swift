@@ -14,7 +14,10 @@ import Testing
 
     @Test(arguments: ["", " PING", "P1NG", "ÜBER x", "-1", "\u{0}PING", String(repeating: "A", count: 33)])
     func rejectsBadVerbs(_ line: String) {
-        #expect(throws: WireError(.badRequest, line.isEmpty ? "empty line" : "a request starts with a verb of ASCII letters")) {
+        #expect(
+            throws: WireError(
+                .badRequest, line.isEmpty ? "empty line" : "a request starts with a verb of ASCII letters")
+        ) {
             try Request.parse(line)
         }
     }
@@ -24,7 +27,9 @@ import Testing
         #expect(try Request.parse(line).sequenceArgument() == expected)
     }
 
-    @Test(arguments: ["SUBSCRIBE", "SUBSCRIBE -1", "SUBSCRIBE x", "SUBSCRIBE 1 2", "SUBSCRIBE 99999999999999999999", "SUBSCRIBE +5"])
+    @Test(arguments: [
+        "SUBSCRIBE", "SUBSCRIBE -1", "SUBSCRIBE x", "SUBSCRIBE 1 2", "SUBSCRIBE 99999999999999999999", "SUBSCRIBE +5",
+    ])
     func rejectsBadSequenceArguments(_ line: String) throws {
         let request = try Request.parse(line)
         #expect(throws: WireError.self) { try request.sequenceArgument() }
@@ -54,7 +59,9 @@ import Testing
     @Test func replyLinesRoundTrip() {
         #expect(Reply.ok(nil).line == "OK")
         #expect(Reply.ok(["seq": 3]).line == #"OK {"seq":3}"#)
-        #expect(Reply.error(WireError(.invalid, "facts[0].part: bad\nvalue")).line == "ERR invalid facts[0].part: bad value")
+        #expect(
+            Reply.error(WireError(.invalid, "facts[0].part: bad\nvalue")).line == "ERR invalid facts[0].part: bad value"
+        )
         #expect(Reply.parse("ERR not_found no such article") == .error(WireError(.notFound, "no such article")))
         #expect(Reply.parse(#"OK {"a":1}"#) == .ok(["a": 1]))
         #expect(Reply.parse("HELLO") == nil)
@@ -64,7 +71,11 @@ import Testing
         let line = greetingLine(service: "ingest", authRequired: false, maxLine: 1_048_576)
         #expect(line.hasPrefix("HELLO "))
         let json = try JSON.parse(String(line.dropFirst(6)))
-        #expect(json == ["service": "ingest", "version": .string(dramaWireVersion), "protocol": 1, "auth": false, "max_line": 1_048_576])
+        #expect(
+            json == [
+                "service": "ingest", "version": .string(dramaWireVersion), "protocol": 1, "auth": false,
+                "max_line": 1_048_576,
+            ])
     }
 }
 

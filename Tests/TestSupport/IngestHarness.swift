@@ -21,7 +21,8 @@ public struct RunningIngest: Sendable {
 /// Test logger: warnings and errors only, so test output stays readable.
 public func testLogger(_ label: String = "test") -> Logger {
     var logger = Logger(label: label)
-    logger.logLevel = ProcessInfo.processInfo.environment["DRAMAWIRE_TEST_LOG"].flatMap { Logger.Level(rawValue: $0) } ?? .critical
+    logger.logLevel =
+        ProcessInfo.processInfo.environment["DRAMAWIRE_TEST_LOG"].flatMap { Logger.Level(rawValue: $0) } ?? .critical
     return logger
 }
 

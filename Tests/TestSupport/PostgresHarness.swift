@@ -30,14 +30,16 @@ public final class PostgresHarness: Sendable {
             if let url = ProcessInfo.processInfo.environment["DATABASE_URL"], !url.isEmpty {
                 // Databases are created next to the configured one: replace the path's database.
                 let base = url.split(separator: "?").first.map(String.init) ?? url
-                let prefix = base.range(of: "/", options: .backwards).map { String(base[..<$0.upperBound]) } ?? base + "/"
+                let prefix =
+                    base.range(of: "/", options: .backwards).map { String(base[..<$0.upperBound]) } ?? base + "/"
                 return .success(PostgresHarness(adminURL: url, baseURL: prefix, cluster: nil))
             }
             let cluster = try TemporaryCluster.start()
             registerClusterForExit(cluster)
             cluster.startWatchdog()
             return .success(
-                PostgresHarness(adminURL: cluster.url(database: "postgres"), baseURL: cluster.url(database: ""), cluster: cluster))
+                PostgresHarness(
+                    adminURL: cluster.url(database: "postgres"), baseURL: cluster.url(database: ""), cluster: cluster))
         } catch let error as HarnessError {
             return .failure(error)
         } catch {
@@ -52,7 +54,8 @@ public final class PostgresHarness: Sendable {
 
     /// Creates an empty database and returns its connection URL.
     public func createDatabase(prefix: String = "t") async throws -> String {
-        let name = "\(prefix)_\(getpid())_\(counter.add(1, ordering: .relaxed).newValue)_\(UInt32.random(in: 0..<UInt32.max))"
+        let name =
+            "\(prefix)_\(getpid())_\(counter.add(1, ordering: .relaxed).newValue)_\(UInt32.random(in: 0..<UInt32.max))"
         let admin = try await PQConnection.connect(conninfo: adminURL, logger: Logger(label: "test.admin"))
         // CREATE DATABASE cannot take parameters; the name is generated above from digits.
         try await admin.execute("CREATE DATABASE \(name)")
@@ -96,7 +99,9 @@ public final class TemporaryCluster: Sendable {
         // initdb refuses to run as root; the cluster then belongs to the `postgres` user.
         let runAs: String? = root ? "postgres" : nil
         let user = runAs ?? (ProcessInfo.processInfo.environment["USER"] ?? "postgres")
-        let base = FileManager.default.temporaryDirectory.path + "/dramawire-pg-\(getpid())-\(UInt32.random(in: 0..<UInt32.max))"
+        let base =
+            FileManager.default.temporaryDirectory.path
+            + "/dramawire-pg-\(getpid())-\(UInt32.random(in: 0..<UInt32.max))"
         try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
         if let runAs {
             try run("/bin/chown", [runAs, base])
@@ -109,7 +114,8 @@ public final class TemporaryCluster: Sendable {
             let options = "-p \(port) -k \(base) -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300"
             do {
                 try run(
-                    binDir + "/pg_ctl", ["-D", data, "-o", options, "-l", base + "/postgres.log", "-w", "-t", "60", "start"],
+                    binDir + "/pg_ctl",
+                    ["-D", data, "-o", options, "-l", base + "/postgres.log", "-w", "-t", "60", "start"],
                     runAs: runAs)
                 return TemporaryCluster(directory: base, port: port, user: user, binDir: binDir, runAs: runAs)
             } catch {
@@ -128,7 +134,8 @@ public final class TemporaryCluster: Sendable {
     public func restart() throws {
         let options = "-p \(port) -k \(directory) -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300"
         try Self.run(
-            binDir + "/pg_ctl", ["-D", directory + "/data", "-o", options, "-l", directory + "/postgres.log", "-w", "start"],
+            binDir + "/pg_ctl",
+            ["-D", directory + "/data", "-o", options, "-l", directory + "/postgres.log", "-w", "start"],
             runAs: runAs)
     }
 
@@ -172,7 +179,9 @@ public final class TemporaryCluster: Sendable {
         address.sin_port = 0
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
         }
         guard bound == 0 else { throw HarnessError("bind() failed") }
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
@@ -188,7 +197,9 @@ public final class TemporaryCluster: Sendable {
     /// held open by the server would never reach end-of-file.
     static func run(_ path: String, _ arguments: [String], runAs: String? = nil) throws {
         let argv = runAs.map { ["/usr/sbin/runuser", "-u", $0, "--", path] } ?? [path]
-        let logPath = FileManager.default.temporaryDirectory.path + "/dramawire-cmd-\(getpid())-\(UInt32.random(in: 0..<UInt32.max)).log"
+        let logPath =
+            FileManager.default.temporaryDirectory.path
+            + "/dramawire-cmd-\(getpid())-\(UInt32.random(in: 0..<UInt32.max)).log"
         defer { try? FileManager.default.removeItem(atPath: logPath) }
         let status = try spawnAndWait(argv + arguments, outputPath: logPath)
         guard status == 0 else {

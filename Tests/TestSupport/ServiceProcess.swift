@@ -14,7 +14,9 @@ public final class ServiceProcess: Sendable {
     }
 
     /// Starts `dramawire-ingest` on a free loopback port and waits until it answers PING.
-    public static func startIngest(databaseURL: String, extraEnvironment: [String: String] = [:]) async throws -> ServiceProcess {
+    public static func startIngest(databaseURL: String, extraEnvironment: [String: String] = [:]) async throws
+        -> ServiceProcess
+    {
         let port = try TemporaryCluster.freePort()
         var environment = ["DATABASE_URL": databaseURL, "DRAMAWIRE_INGEST_LISTEN": "127.0.0.1:\(port)"]
         for (k, v) in extraEnvironment { environment[k] = v }
@@ -38,10 +40,11 @@ public final class ServiceProcess: Sendable {
     public func waitUntilAnswering(timeout: Duration = .seconds(20)) async throws {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
-            let answered = (try? await LineClient.withConnection(to: address) { session -> Bool in
-                try await session.call("PING")
-                return true
-            }) ?? false
+            let answered =
+                (try? await LineClient.withConnection(to: address) { session -> Bool in
+                    try await session.call("PING")
+                    return true
+                }) ?? false
             if answered { return }
             try await Task.sleep(for: .milliseconds(100))
         }
