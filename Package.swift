@@ -126,6 +126,7 @@ let package = Package(
             name: "dramawire",
             dependencies: ["DramaWireCLI"]
         ),
+        .target(name: "TestUtilities", path: "Tests/TestUtilities"),
         .target(
             name: "TestSupport",
             dependencies: [
@@ -137,16 +138,16 @@ let package = Package(
         .testTarget(
             name: "LineProtocolTests",
             dependencies: [
-                "LineProtocol",
+                "LineProtocol", "TestUtilities",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
             ]
         ),
-        .testTarget(name: "DramaDomainTests", dependencies: ["DramaDomain", "LineProtocol"]),
+        .testTarget(name: "DramaDomainTests", dependencies: ["DramaDomain", "LineProtocol", "TestUtilities"]),
         .testTarget(
             name: "IngestIntegrationTests",
             dependencies: [
-                "TestSupport", "LibPQ", "PostgresStore", "IngestService", "DramaWireClient",
+                "TestSupport", "TestUtilities", "LibPQ", "PostgresStore", "IngestService", "DramaWireClient",
                 "LineProtocol", "DramaDomain",
             ]
         ),

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import ServiceLifecycle
 
 #if canImport(Glibc)
     import Glibc
@@ -20,4 +21,19 @@ public func printStartupFailure(_ reason: String) {
         separator: " ")
     let line = Array("error: \(flat)\n".utf8)
     _ = line.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
+}
+
+/// Runs `service` until SIGTERM or SIGINT, then shuts it down gracefully.
+///
+/// - Returns: false when the service failed (the reason is already printed as one line).
+public func runUntilSignalled(_ service: some Service, logger: Logger) async -> Bool {
+    let group = ServiceGroup(
+        configuration: .init(services: [service], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+    do {
+        try await group.run()
+        return true
+    } catch {
+        printStartupFailure("\(error)")
+        return false
+    }
 }

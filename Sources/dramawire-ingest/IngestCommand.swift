@@ -2,7 +2,6 @@ import ArgumentParser
 import IngestService
 import LineServer
 import Logging
-import ServiceLifecycle
 
 /// `dramawire-ingest`: news in over TCP, PostgreSQL, and the change log out.
 @main
@@ -42,13 +41,6 @@ struct IngestCommand: AsyncParsableCommand {
             throw ExitCode.failure
         }
         let server = IngestServer(configuration: configuration, logger: logger)
-        let group = ServiceGroup(
-            configuration: .init(services: [server], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        do {
-            try await group.run()
-        } catch {
-            printStartupFailure("\(error)")
-            throw ExitCode.failure
-        }
+        guard await runUntilSignalled(server, logger: logger) else { throw ExitCode.failure }
     }
 }

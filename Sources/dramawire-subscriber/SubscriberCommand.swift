@@ -1,7 +1,6 @@
 import ArgumentParser
 import LineServer
 import Logging
-import ServiceLifecycle
 import SubscriberService
 
 /// `dramawire-subscriber`: the read model service (front door only in this version).
@@ -29,13 +28,6 @@ struct SubscriberCommand: AsyncParsableCommand {
             throw ExitCode.failure
         }
         let server = SubscriberServer(configuration: configuration, logger: logger)
-        let group = ServiceGroup(
-            configuration: .init(services: [server], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        do {
-            try await group.run()
-        } catch {
-            printStartupFailure("\(error)")
-            throw ExitCode.failure
-        }
+        guard await runUntilSignalled(server, logger: logger) else { throw ExitCode.failure }
     }
 }

@@ -1,4 +1,5 @@
 import LineProtocol
+import TestUtilities
 import Testing
 
 @testable import DramaDomain
@@ -144,7 +145,7 @@ let names = ["kimsoohyun": "Kim Soo-hyun", "kimjiwon": "Kim Ji-won", "kimsohyun"
 
     /// Property: the result depends only on the set of assertions, not their order.
     @Test func resultIsIndependentOfOrder() {
-        var generator = SeededGenerator(seed: 7)
+        var generator = SeededRandom(seed: 7)
         let dramas = ["Queen of Tears"]
         let people = ["Kim Soo-hyun", "Kim Ji-won", "Kim So Hyun"]
         for round in 0..<200 {
@@ -184,17 +185,5 @@ let names = ["kimsoohyun": "Kim Soo-hyun", "kimjiwon": "Kim Ji-won", "kimsohyun"
                         == reference)
             }
         }
-    }
-}
-
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -1,6 +1,7 @@
 import DramaWireClient
 import LineProtocol
 import TestSupport
+import TestUtilities
 import Testing
 
 /// The sample news, end to end through a real server and a real PostgreSQL; expected states are
@@ -141,18 +142,5 @@ import Testing
                 #expect(snapshot.count > 30)
             }
         }
-    }
-}
-
-/// Deterministic randomness for property tests (replayable by seed).
-struct SeededRandom: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

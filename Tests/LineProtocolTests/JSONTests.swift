@@ -1,3 +1,4 @@
+import TestUtilities
 import Testing
 
 @testable import LineProtocol
@@ -47,7 +48,7 @@ import Testing
 
     /// Property: serialize then parse gives the same value, for random values.
     @Test func roundTripsRandomValues() throws {
-        var generator = SplitMix64(seed: 42)
+        var generator = SeededRandom(seed: 42)
         for _ in 0..<500 {
             let value = randomJSON(depth: 0, &generator)
             let text = value.serialized()
@@ -56,7 +57,7 @@ import Testing
         }
     }
 
-    func randomJSON(depth: Int, _ g: inout SplitMix64) -> JSON {
+    func randomJSON(depth: Int, _ g: inout SeededRandom) -> JSON {
         let pick = depth > 3 ? g.next() % 5 : g.next() % 7
         switch pick {
         case 0: return .null
@@ -72,23 +73,10 @@ import Testing
         }
     }
 
-    func randomString(_ g: inout SplitMix64) -> String {
+    func randomString(_ g: inout SeededRandom) -> String {
         let alphabet: [Character] = [
             "a", "Z", " ", "\"", "\\", "\n", "\t", "\u{0}", "é", "김", "😀", "\u{2028}", "'", ";",
         ]
         return String((0..<Int(g.next() % 8)).map { _ in alphabet[Int(g.next() % UInt64(alphabet.count))] })
-    }
-}
-
-/// A tiny deterministic generator, so property tests replay exactly.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -208,25 +208,11 @@ public final class TemporaryCluster: Sendable {
         }
     }
 
-    /// posix_spawn + waitpid: Foundation's Process did not reap children reliably inside the
-    /// test runner, so the harness spawns directly.
+    /// Runs `argv` (output to `outputPath`) and, if `wait`, returns its exit status.
     static func spawnAndWait(_ argv: [String], outputPath: String, wait: Bool = true) throws -> Int32 {
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
-        var cArgs: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
-        defer { cArgs.forEach { free($0) } }
-        var pid: pid_t = 0
-        let result = posix_spawn(&pid, argv[0], &actions, nil, &cArgs, environ)
-        guard result == 0 else { throw HarnessError("cannot run \(argv[0]): error \(result)") }
+        let pid = try spawnProcess(argv, environment: [:], outputPath: outputPath)
         guard wait else { return 0 }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-        // WEXITSTATUS, spelled out (the macro is not imported).
-        return (status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
+        return waitForExit(pid)
     }
 }
 

@@ -25,7 +25,7 @@ public final class ServiceProcess: Sendable {
             throw HarnessError("\(binary) is missing; build the package first (swift build)")
         }
         let logPath = FileManager.default.temporaryDirectory.path + "/dramawire-ingest-\(port).log"
-        let pid = try spawn([binary], environment: environment, outputPath: logPath)
+        let pid = try spawnProcess([binary], environment: environment, outputPath: logPath)
         let process = ServiceProcess(pid: pid, address: ServiceAddress(host: "127.0.0.1", port: port), logPath: logPath)
         do {
             try await process.waitUntilAnswering()
@@ -56,30 +56,39 @@ public final class ServiceProcess: Sendable {
     @discardableResult
     public func stop(signal: Int32 = SIGTERM) -> Int32 {
         kill(pid, signal)
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-        return (status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
+        return waitForExit(pid)
     }
+}
 
-    /// Spawns `argv` with `environment` added to this process's environment.
-    static func spawn(_ argv: [String], environment: [String: String], outputPath: String) throws -> pid_t {
-        var merged = ProcessInfo.processInfo.environment
-        for (k, v) in environment { merged[k] = v }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
-        var cArgs: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
-        var cEnv: [UnsafeMutablePointer<CChar>?] = merged.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer {
-            cArgs.forEach { free($0) }
-            cEnv.forEach { free($0) }
-        }
-        var pid: pid_t = 0
-        let result = posix_spawn(&pid, argv[0], &actions, nil, &cArgs, &cEnv)
-        guard result == 0 else { throw HarnessError("cannot start \(argv[0]): error \(result)") }
-        return pid
+/// Spawns `argv` with `environment` added to this process's environment; output goes to a file.
+///
+/// posix_spawn rather than Foundation's Process: Process did not reap children reliably inside
+/// the test runner, and a pipe inherited by pg_ctl's server would never reach end-of-file.
+public func spawnProcess(_ argv: [String], environment: [String: String], outputPath: String) throws -> pid_t {
+    var merged = ProcessInfo.processInfo.environment
+    for (k, v) in environment { merged[k] = v }
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+    posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+    posix_spawn_file_actions_adddup2(&actions, 1, 2)
+    var cArgs: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
+    var cEnv: [UnsafeMutablePointer<CChar>?] = merged.map { strdup("\($0.key)=\($0.value)") } + [nil]
+    defer {
+        cArgs.forEach { free($0) }
+        cEnv.forEach { free($0) }
     }
+    var pid: pid_t = 0
+    let result = posix_spawn(&pid, argv[0], &actions, nil, &cArgs, &cEnv)
+    guard result == 0 else { throw HarnessError("cannot start \(argv[0]): error \(result)") }
+    return pid
+}
+
+/// Waits for `pid` and returns its exit status (128 + signal when killed).
+public func waitForExit(_ pid: pid_t) -> Int32 {
+    var status: Int32 = 0
+    while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+    // WEXITSTATUS / WTERMSIG, spelled out (the macros are not imported).
+    return (status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
 }
