@@ -62,6 +62,14 @@ public struct ResolvedDrama: Sendable, Hashable {
     public var osts: [DerivedState]
     /// Castings, sorted by key.
     public var castings: [DerivedState]
+    /// The keys of every OST and casting the assertions support, including those that
+    /// `include` left out of `osts` and `castings`.
+    public var allKeys: Set<String>
+}
+
+/// Which derived entity `Resolver.resolve` is asked about.
+public enum DerivedKind: Sendable {
+    case ost, casting
 }
 
 /// Fact resolution: the state of every OST and casting is a pure function of the set of
@@ -75,8 +83,12 @@ public enum Resolver {
     ///   - aliases: every spelling of the drama's title.
     ///   - assertions: all non-retracted assertions about this drama, in any order.
     ///   - personNames: display names of the people the assertions refer to, by key.
+    ///   - include: whether to build the state of an OST or casting, given its key and the ids
+    ///     of its supporting articles. A caller that knows an entity cannot have changed skips it;
+    ///     building states is most of the cost. Everything is included by default.
     public static func resolve(
-        drama: EntityRef, aliases: [String], assertions: [Assertion], personNames: [String: String]
+        drama: EntityRef, aliases: [String], assertions: [Assertion], personNames: [String: String],
+        include: (DerivedKind, String, Set<String>) -> Bool = { _, _, _ in true }
     ) -> ResolvedDrama {
         // Sort once (latest first) through indices: assertions are large values, and moving
         // them around in every sort dominated recomputation.
@@ -112,8 +124,12 @@ public enum Resolver {
                 castingGroups[personKey, default: []].append(a)
             }
         }
-        let castings = castingGroups.keys.sorted().map { personKey -> DerivedState in
+        var allKeys = Set<String>()
+        let castings = castingGroups.keys.sorted().compactMap { personKey -> DerivedState? in
             let group = castingGroups[personKey]!  // latest first
+            let key = "\(drama.key)/\(personKey)"
+            allKeys.insert(key)
+            guard include(.casting, key, Set(group.map(\.articleID))) else { return nil }
             let facts = group.map { a -> CastingFact in
                 if case .casting(let f) = a.fact { return f }
                 fatalError("grouped only casting facts")
@@ -126,7 +142,6 @@ public enum Resolver {
                     "article": .string(a.articleID),
                 ])
             }
-            let key = "\(drama.key)/\(personKey)"
             return DerivedState(
                 key: key,
                 json: [
@@ -141,7 +156,9 @@ public enum Resolver {
                 ])
         }
 
-        let osts = resolveOSTs(dramaKey: drama.key, assertions: sorted).map { cluster -> DerivedState in
+        let osts = resolveOSTs(dramaKey: drama.key, assertions: sorted).compactMap { cluster -> DerivedState? in
+            allKeys.insert(cluster.key)
+            guard include(.ost, cluster.key, Set(cluster.members.map { sorted[$0].articleID })) else { return nil }
             // Members are indices into `sorted`, so ascending order is latest first.
             let group = cluster.members.sorted().map { sorted[$0] }
             let facts = group.map { a -> OSTFact in
@@ -171,7 +188,7 @@ public enum Resolver {
                 ])
         }
         return ResolvedDrama(
-            drama: DerivedState(key: drama.key, json: dramaJSON), osts: osts, castings: castings)
+            drama: DerivedState(key: drama.key, json: dramaJSON), osts: osts, castings: castings, allKeys: allKeys)
     }
 
     /// Article ids supporting a state, sorted, without repeats.

@@ -80,7 +80,8 @@ enum Migrations {
             part     integer,
             release  text,
             status   text NOT NULL,
-            state    text NOT NULL
+            state    text NOT NULL,
+            article_ids bigint[] NOT NULL DEFAULT '{}'  -- supporting articles: what a write must recheck
         );
         CREATE INDEX osts_drama ON osts (drama_id);
         CREATE TABLE ost_artists (
@@ -99,7 +100,8 @@ enum Migrations {
             role      text,
             role_type text,
             status    text NOT NULL,
-            state     text NOT NULL
+            state     text NOT NULL,
+            article_ids bigint[] NOT NULL DEFAULT '{}'
         );
         CREATE INDEX castings_drama ON castings (drama_id);
         CREATE TABLE casting_status_history (

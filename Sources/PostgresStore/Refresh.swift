@@ -1,6 +1,7 @@
 import DramaDomain
 import LibPQ
 import LineProtocol
+import Synchronization
 
 /// Recomputing derived state once per batch, and emitting a change for whatever differs.
 ///
@@ -16,12 +17,17 @@ extension WritePath {
     static func refresh(_ touched: Affected.Attribution, db: isolated PQConnection) throws -> [Int: [Change]] {
         var derived: [Int: [Change]] = [:]
         var dramas = touched.dramas
+        var full = touched.fullDramas
         if !touched.people.isEmpty {
+            // A renamed person's name is in every record that refers to them.
             let renamedDramas = try refreshPeople(touched.people, db: db, derived: &derived)
             for (drama, index) in renamedDramas { dramas[drama] = max(dramas[drama] ?? index, index) }
+            full.formUnion(renamedDramas.keys)
         }
         if !dramas.isEmpty {
-            try refreshDramas(dramas, db: db, derived: &derived)
+            try refreshDramas(
+                dramas, dirtyArticles: Set(touched.articles.map(String.init)), fullDramas: full, db: db,
+                derived: &derived)
         }
         return derived
     }
@@ -111,15 +117,37 @@ extension WritePath {
     private struct DerivedWrites {
         var deleteOSTs: [String?] = []
         var deleteCastings: [String?] = []
-        var osts: [[String?]] = []  // key, drama_id, song, part, release, status, state
+        var osts: [[String?]] = []  // key, drama_id, song, part, release, status, state, article_ids
         var ostArtists: [[String?]] = []  // ost_key, position, person_id, credited_as
-        var castings: [[String?]] = []  // key, drama_id, person_id, role, role_type, status, state
+        var castings: [[String?]] = []  // key, drama_id, person_id, role, role_type, status, state, article_ids
         var history: [[String?]] = []  // casting_key, position, status, as_of, article_id
         var dramas: [[String?]] = []  // id, title, state
     }
 
-    static func refreshDramas(_ touched: [Int64: Int], db: isolated PQConnection, derived: inout [Int: [Change]]) throws
-    {
+    /// Parsed stored facts, keyed by their canonical JSON text: hashing the text is far cheaper
+    /// than parsing it, and the text alone determines the fact, whatever database it came from.
+    static let factCache = Mutex<[String: Fact]>([:])
+
+    static func storedFact(body: String) -> Fact? {
+        if let fact = factCache.withLock({ $0[body] }) { return fact }
+        guard let json = try? JSON.parse(body), let fact = NewsItem.decodeStoredFact(json) else { return nil }
+        factCache.withLock { cache in
+            if cache.count >= 200_000 { cache.removeAll(keepingCapacity: true) }
+            cache[body] = fact
+        }
+        return fact
+    }
+
+    /// Recomputes the touched dramas.
+    ///
+    /// Only entities that can have changed are rebuilt and compared: castings supported (now or
+    /// before) by a dirty article, OSTs likewise (or all of a drama's OSTs when it has untitled
+    /// announcements, which may move between clusters), and everything of a drama in
+    /// `fullDramas` or whose title changed.
+    static func refreshDramas(
+        _ touched: [Int64: Int], dirtyArticles: Set<String>, fullDramas: Set<Int64>, db: isolated PQConnection,
+        derived: inout [Int: [Change]]
+    ) throws {
         let ids = touched.keys.sorted()
         let idArray = SQLValue.intArray(ids)
         var dramaRows: [Int64: [String?]] = [:]
@@ -140,7 +168,7 @@ extension WritePath {
             WHERE f.drama_id = ANY($1::bigint[]) AND NOT a.retracted
             """, [idArray]
         ).rows {
-            guard let json = try? JSON.parse(row[2]!), let fact = NewsItem.decodeStoredFact(json),
+            guard let fact = storedFact(body: row[2]!),
                 let published = Timestamp(row[6]!, allowDateOnly: false)
             else { continue }  // Stored facts were validated on the way in.
             let people = SQLValue.parseIntArray(row[3])
@@ -160,14 +188,17 @@ extension WritePath {
                 personIDByKey[row[1]!] = pid
             }
         }
-        var current: [Int64: [String: (kind: String, state: String)]] = [:]
+        var current: [Int64: [String: (kind: String, state: String, dirty: Bool)]] = [:]
+        let dirtyArray = SQLValue.textArray(dirtyArticles.sorted())
         for row in try db.query(
             """
-            SELECT 'ost', drama_id, key, state FROM osts WHERE drama_id = ANY($1::bigint[])
-            UNION ALL SELECT 'casting', drama_id, key, state FROM castings WHERE drama_id = ANY($1::bigint[])
-            """, [idArray]
+            SELECT 'ost', drama_id, key, state, article_ids && $2::bigint[] FROM osts WHERE drama_id = ANY($1::bigint[])
+            UNION ALL
+            SELECT 'casting', drama_id, key, state, article_ids && $2::bigint[] FROM castings
+            WHERE drama_id = ANY($1::bigint[])
+            """, [idArray, dirtyArray]
         ).rows {
-            current[Int64(row[1]!)!, default: [:]][row[2]!] = (row[0]!, row[3]!)
+            current[Int64(row[1]!)!, default: [:]][row[2]!] = (row[0]!, row[3]!, row.bool(4))
         }
 
         var writes = DerivedWrites()
@@ -183,9 +214,25 @@ extension WritePath {
                     articleID: row[4]!, url: row[5]!, publishedAt: published, index: Int(row[1]!)!, fact: fact,
                     dramaKey: key, personKeys: people.map { personKeys[$0] ?? String($0) })
             }
+            let stored = current[dramaID] ?? [:]
+            let full = fullDramas.contains(dramaID) || title != dramaRow[2]
+            // OST clusters interact only through untitled announcements; without any, each
+            // titled OST depends on its own assertions alone.
+            let ostDirty =
+                assertions.contains { if case .ost = $0.fact { dirtyArticles.contains($0.articleID) } else { false } }
+                || stored.values.contains { $0.kind == "ost" && $0.dirty }
+            let hasUntitled = assertions.contains {
+                if case .ost(let f) = $0.fact { f.song.map { NameKey.normalize($0, kind: .person).isEmpty } ?? true } else { false }
+            }
+            let allOSTs = full || (ostDirty && hasUntitled)
             let resolved = Resolver.resolve(
                 drama: EntityRef(key: key, name: title), aliases: Array(nameInfo.aliases), assertions: assertions,
-                personNames: personNames)
+                personNames: personNames
+            ) { kind, entityKey, articles in
+                if full || (kind == .ost && allOSTs) { return true }
+                guard let old = stored[entityKey] else { return true }
+                return old.dirty || !articles.isDisjoint(with: dirtyArticles)
+            }
 
             if !merged {
                 let text = resolved.drama.json.serialized()
@@ -194,11 +241,9 @@ extension WritePath {
                     changes.append(Change(.dramaUpserted, key: key, data: resolved.drama.json))
                 }
             }
-            let stored = current[dramaID] ?? [:]
             let dramaRef: JSON = ["key": .string(key), "title": .string(title)]
             let reason: JSON = merged ? "merged" : "unsupported"
-            let wanted = Set(resolved.osts.map(\.key) + resolved.castings.map(\.key))
-            for (oldKey, old) in stored.sorted(by: { $0.key < $1.key }) where !wanted.contains(oldKey) {
+            for (oldKey, old) in stored.sorted(by: { $0.key < $1.key }) where !resolved.allKeys.contains(oldKey) {
                 let oldState = (try? JSON.parse(old.state)) ?? .null
                 if old.kind == "ost" {
                     writes.deleteOSTs.append(oldKey)
@@ -226,7 +271,7 @@ extension WritePath {
                 if stored[ost.key] != nil { writes.deleteOSTs.append(ost.key) }
                 writes.osts.append([
                     ost.key, String(dramaID), s["song"].stringValue, s["part"].intValue.map { String($0) },
-                    s["release"].stringValue, s["status"].stringValue ?? "announced", text,
+                    s["release"].stringValue, s["status"].stringValue ?? "announced", text, articleIDs(s),
                 ])
                 for (position, artist) in (s["artists"].arrayValue ?? []).enumerated() {
                     writes.ostArtists.append([
@@ -244,6 +289,7 @@ extension WritePath {
                 writes.castings.append([
                     casting.key, String(dramaID), personIDByKey[s["person"]["key"].stringValue ?? ""].map(String.init),
                     s["role"].stringValue, s["role_type"].stringValue, s["status"].stringValue ?? "confirmed", text,
+                    articleIDs(s),
                 ])
                 for (position, entry) in (s["history"].arrayValue ?? []).enumerated() {
                     writes.history.append([
@@ -256,6 +302,11 @@ extension WritePath {
             if !changes.isEmpty { derived[touched[dramaID]!, default: []].append(contentsOf: changes) }
         }
         try write(writes, db: db)
+    }
+
+    /// The supporting article ids of a derived state, as a bigint array literal.
+    private static func articleIDs(_ state: JSON) -> String {
+        SQLValue.intArray((state["sources"].arrayValue ?? []).compactMap { $0.stringValue.flatMap { Int64($0) } })
     }
 
     /// Applies the gathered writes: at most seven statements, whatever the batch size.
@@ -279,9 +330,11 @@ extension WritePath {
         if !w.osts.isEmpty {
             try db.execute(
                 """
-                INSERT INTO osts (key, drama_id, song, part, release, status, state)
-                SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::int[], $5::text[], $6::text[], $7::text[])
-                """, columns(w.osts, 7))
+                INSERT INTO osts (key, drama_id, song, part, release, status, state, article_ids)
+                SELECT k, d, s, p, r, st, sta, a::bigint[]
+                FROM unnest($1::text[], $2::bigint[], $3::text[], $4::int[], $5::text[], $6::text[], $7::text[], $8::text[])
+                    AS t(k, d, s, p, r, st, sta, a)
+                """, columns(w.osts, 8))
         }
         if !w.ostArtists.isEmpty {
             try db.execute(
@@ -293,9 +346,11 @@ extension WritePath {
         if !w.castings.isEmpty {
             try db.execute(
                 """
-                INSERT INTO castings (key, drama_id, person_id, role, role_type, status, state)
-                SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[])
-                """, columns(w.castings, 7))
+                INSERT INTO castings (key, drama_id, person_id, role, role_type, status, state, article_ids)
+                SELECT k, d, p, r, rt, st, sta, a::bigint[]
+                FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[])
+                    AS t(k, d, p, r, rt, st, sta, a)
+                """, columns(w.castings, 8))
         }
         if !w.history.isEmpty {
             try db.execute(
@@ -304,5 +359,25 @@ extension WritePath {
                 SELECT * FROM unnest($1::text[], $2::int[], $3::text[], $4::text[], $5::bigint[])
                 """, columns(w.history, 5))
         }
+    }
+}
+
+extension WritePath {
+    /// Recomputes every derived entity from scratch, in a transaction that is rolled back, and
+    /// returns the changes that would result. Empty means the incremental write path left the
+    /// store exactly as a full recomputation would (tests and operators use this as a check).
+    public static func pendingRepairs(db: isolated PQConnection) throws -> [Change] {
+        try db.execute("BEGIN")
+        defer { _ = try? db.execute("ROLLBACK") }
+        var touched = Affected.Attribution()
+        for row in try db.query("SELECT id FROM dramas WHERE merged_into IS NULL").rows {
+            let id = Int64(row[0]!)!
+            touched.dramas[id] = 0
+            touched.fullDramas.insert(id)
+        }
+        for row in try db.query("SELECT id FROM people WHERE merged_into IS NULL").rows {
+            touched.people[Int64(row[0]!)!] = 0
+        }
+        return try refresh(touched, db: db)[0] ?? []
     }
 }

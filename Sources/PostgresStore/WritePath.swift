@@ -229,6 +229,7 @@ public enum WritePath {
                 ]))
         affected.people.formUnion(affectedPeople)
         affected.dramas.formUnion(affectedDramas)
+        affected.articles.insert(articleID)
         return ["article": .string(String(articleID)), "duplicate": false]
     }
 
@@ -334,6 +335,7 @@ public enum WritePath {
                 ]))
         affected.people.formUnion(affectedPeople)
         affected.dramas.formUnion(affectedDramas)
+        affected.articles.insert(Int64(articleID)!)
         return ["article": .string(articleID)]
     }
 
@@ -407,6 +409,7 @@ public enum WritePath {
                 data: ["key": .string(fromRow[0]), "into": intoRef]))
         affected.people.formUnion(affectedPeople)
         affected.dramas.formUnion(affectedDramas)
+        affected.fullDramas.formUnion(affectedDramas)
         return ["into": .string(intoRow[0])]
     }
 }
@@ -415,15 +418,24 @@ public enum WritePath {
 struct Affected {
     var people = Set<Int64>()
     var dramas = Set<Int64>()
+    /// Articles whose facts were added, replaced or retracted: derived entities supported by
+    /// them (before or after) must be recomputed.
+    var articles = Set<Int64>()
+    /// Dramas whose every derived entity must be recomputed (merges move keys and names).
+    var fullDramas = Set<Int64>()
 
     /// For each touched entity, the index of the last operation in the batch that touched it.
     struct Attribution {
         var people: [Int64: Int] = [:]
         var dramas: [Int64: Int] = [:]
+        var articles = Set<Int64>()
+        var fullDramas = Set<Int64>()
 
         mutating func record(_ affected: Affected, by index: Int) {
             for id in affected.people { people[id] = index }
             for id in affected.dramas { dramas[id] = index }
+            articles.formUnion(affected.articles)
+            fullDramas.formUnion(affected.fullDramas)
         }
     }
 }
