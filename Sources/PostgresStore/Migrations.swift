@@ -4,7 +4,8 @@
 /// beside them at run time. Never edit a released migration; add a new version.
 enum Migrations {
     static let all: [(version: Int, sql: String)] = [
-        (1, v1)
+        (1, v1),
+        (2, v2),
     ]
 
     static let v1 = """
@@ -80,8 +81,7 @@ enum Migrations {
             part     integer,
             release  text,
             status   text NOT NULL,
-            state    text NOT NULL,
-            article_ids bigint[] NOT NULL DEFAULT '{}'  -- supporting articles: what a write must recheck
+            state    text NOT NULL
         );
         CREATE INDEX osts_drama ON osts (drama_id);
         CREATE TABLE ost_artists (
@@ -100,8 +100,7 @@ enum Migrations {
             role      text,
             role_type text,
             status    text NOT NULL,
-            state     text NOT NULL,
-            article_ids bigint[] NOT NULL DEFAULT '{}'
+            state     text NOT NULL
         );
         CREATE INDEX castings_drama ON castings (drama_id);
         CREATE TABLE casting_status_history (
@@ -129,5 +128,15 @@ enum Migrations {
             key    text NOT NULL,
             record text NOT NULL                    -- the full JSON line after "CHANGE <seq> "
         );
+        """
+
+    /// Version 2: each derived row lists its supporting articles, so a write recomputes only
+    /// the rows a changed article supports (now or before). Existing rows are backfilled from
+    /// the `sources` of their state.
+    static let v2 = """
+        ALTER TABLE osts ADD COLUMN article_ids bigint[] NOT NULL DEFAULT '{}';
+        ALTER TABLE castings ADD COLUMN article_ids bigint[] NOT NULL DEFAULT '{}';
+        UPDATE osts SET article_ids = ARRAY(SELECT jsonb_array_elements_text(state::jsonb -> 'sources')::bigint);
+        UPDATE castings SET article_ids = ARRAY(SELECT jsonb_array_elements_text(state::jsonb -> 'sources')::bigint);
         """
 }

@@ -222,7 +222,11 @@ extension WritePath {
                 assertions.contains { if case .ost = $0.fact { dirtyArticles.contains($0.articleID) } else { false } }
                 || stored.values.contains { $0.kind == "ost" && $0.dirty }
             let hasUntitled = assertions.contains {
-                if case .ost(let f) = $0.fact { f.song.map { NameKey.normalize($0, kind: .person).isEmpty } ?? true } else { false }
+                if case .ost(let f) = $0.fact {
+                    f.song.map { NameKey.normalize($0, kind: .person).isEmpty } ?? true
+                } else {
+                    false
+                }
             }
             let allOSTs = full || (ostDirty && hasUntitled)
             let resolved = Resolver.resolve(

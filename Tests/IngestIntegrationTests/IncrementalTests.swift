@@ -1,9 +1,9 @@
 import DramaWireClient
 import LineProtocol
 import PostgresStore
-import Testing
 import TestSupport
 import TestUtilities
+import Testing
 
 /// The write path recomputes only what a batch can have changed. This checks the shortcut
 /// against the definition: after a random workload, a full recomputation changes nothing.
