@@ -92,6 +92,16 @@ final class GroupCommitter: Sendable {
             }
             if state.withLock({ $0.closed && $0.queue.isEmpty }) { break }
         }
+        // Cancelled before everything was committed: nothing more will be, so say so rather
+        // than leave requests waiting forever.
+        let abandoned: [Pending] = state.withLock { s in
+            s.closed = true
+            defer { s.queue.removeAll() }
+            return s.queue
+        }
+        for pending in abandoned {
+            pending.continuation.resume(returning: .failure(WireError(.shuttingDown, "the server is shutting down")))
+        }
     }
 
     /// Stops taking new writes; queued ones are still committed.

@@ -60,6 +60,15 @@ public final class IngestServer: Service, Sendable {
         let listener = PQListener(
             conninfo: configuration.databaseURL, channels: [WritePath.notifyChannel], logger: logger)
         defer { listener.stop() }
+        defer {
+            // However the run ends (graceful shutdown, cancellation, a failure), the database
+            // connections go with it.
+            let (writer, reader) = (self.writer, self.reader)
+            Task {
+                await writer.close()
+                await reader.close()
+            }
+        }
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await self.committer.run() }
             group.addTask { await self.followNotifications(listener) }
@@ -79,8 +88,6 @@ public final class IngestServer: Service, Sendable {
             group.cancelAll()
             while let _ = try await group.next() {}
         }
-        await writer.close()
-        await reader.close()
     }
 
     private func prepareDatabase() async throws {
