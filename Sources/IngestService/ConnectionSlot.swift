@@ -23,9 +23,6 @@ actor ConnectionSlot {
         self.logger = logger
     }
 
-    /// Whether a connection is currently open (for STATS and health).
-    var isConnected: Bool { connection != nil }
-
     /// The open connection, connecting first if needed.
     ///
     /// - Throws: `ERR unavailable` when the database cannot be reached now.

@@ -21,11 +21,6 @@ public struct PQResult: Sendable {
     public var scalar: String? {
         rows.first?.first ?? nil
     }
-
-    /// Looks up a column's index by name.
-    public func index(of column: String) -> Int? {
-        columns.firstIndex(of: column)
-    }
 }
 
 extension Array where Element == String? {
