@@ -129,7 +129,7 @@ final class GroupCommitter: Sendable {
             stats.withLock { s in
                 s.batches += 1
                 s.operations += batch.count
-                s.changes += result.records.count
+                s.changes += result.changeCount
                 s.largestBatch = max(s.largestBatch, batch.count)
             }
             for (pending, reply) in zip(batch, result.replies) { pending.continuation.resume(returning: reply) }

@@ -9,8 +9,8 @@ public struct BatchOutcome: Sendable {
     public var replies: [Result<JSON, WireError>]
     /// The last sequence number after the commit.
     public var head: Int64
-    /// The change records appended, in sequence order (already serialized lines' JSON).
-    public var records: [(seq: Int64, line: String)]
+    /// How many change records the batch appended.
+    public var changeCount: Int
 }
 
 /// The write path: one transaction per batch of operations.
@@ -81,7 +81,7 @@ public enum WritePath {
 
         var next = base + 1
         var replies: [Result<JSON, WireError>] = []
-        var records: [(seq: Int64, line: String)] = []
+        var rows: [[String?]] = []  // change_log rows: seq, at, type, key, record
         for (index, outcome) in outcomes.enumerated() {
             switch outcome {
             case .failure(let error):
@@ -90,7 +90,10 @@ public enum WritePath {
                 let changes = own + (derived[index] ?? [])
                 let first = next
                 for change in changes {
-                    records.append((next, change.record(seq: next, at: at).serialized()))
+                    rows.append([
+                        String(next), at, change.type.rawValue, change.key,
+                        change.record(seq: next, at: at).serialized(),
+                    ])
                     next += 1
                 }
                 if case .ingest = operations[index] {
@@ -107,21 +110,15 @@ public enum WritePath {
             }
         }
         let head = next - 1
-        if !records.isEmpty {
+        if !rows.isEmpty {
             // COPY is the cheapest way to append many rows; seq order is already assigned.
             try db.copyIn(
                 "COPY change_log (seq, at, type, key, record) FROM STDIN",
-                rows: records.map { record in
-                    let json = try? JSON.parse(record.line)
-                    return [
-                        String(record.seq), at, json?["type"].stringValue ?? "", json?["key"].stringValue ?? "",
-                        record.line,
-                    ]
-                })
+                rows: rows)
             try db.execute("UPDATE log_counter SET seq = $1 WHERE id = 1", [String(head)])
             try db.notify(channel: notifyChannel, payload: String(head))
         }
-        return BatchOutcome(replies: replies, head: head, records: records)
+        return BatchOutcome(replies: replies, head: head, changeCount: rows.count)
     }
 
     static func apply(
@@ -149,6 +146,7 @@ public enum WritePath {
         var affectedDramas = Set<Int64>()
         var affectedPeople = Set<Int64>()
         let articleID: Int64
+        let version: Int64
         if let row = existing.rows.first {
             articleID = Int64(row[0]!)!
             if row.bool(1) {
@@ -162,17 +160,19 @@ public enum WritePath {
                 affectedPeople.formUnion(SQLValue.parseIntArray(old[1]))
             }
             try db.execute("DELETE FROM facts WHERE article_id = $1", [String(articleID)])
-            try db.execute(
+            let updated = try db.query(
                 """
                 UPDATE articles SET content_hash = encode(sha256(convert_to($2, 'UTF8')), 'hex'), source = $3,
                     published_at = $4, published_utc = $5, headline = $6, body = $7, retracted = false,
                     version = version + 1, updated_at = now()
                 WHERE id = $1
+                RETURNING version
                 """,
                 [
                     String(articleID), content, item.source, item.publishedAt.text,
                     item.publishedAt.utcText, item.headline, item.body,
                 ])
+            version = updated.scalar.flatMap { Int64($0) } ?? 1
         } else {
             let inserted = try db.query(
                 """
@@ -185,6 +185,7 @@ public enum WritePath {
                     item.body,
                 ])
             articleID = Int64(inserted.scalar!)!
+            version = 1
         }
 
         let dramaIDs = try resolveNames(.drama, item.facts.map(\.dramaName), articleID: articleID, db: db)
@@ -217,7 +218,6 @@ public enum WritePath {
                     SQLValue.textArray(dramas), SQLValue.textArray(people), SQLValue.textArray(bodies),
                 ])
         }
-        let version = try db.query("SELECT version FROM articles WHERE id = $1", [String(articleID)]).scalar ?? "1"
         changes.append(
             Change(
                 .articleUpserted, key: String(articleID),
@@ -225,7 +225,7 @@ public enum WritePath {
                     "id": .string(String(articleID)), "url": .string(item.url), "source": .string(item.source),
                     "published_at": .string(item.publishedAt.text), "headline": .string(item.headline),
                     "body": .string(item.body), "facts": .array(item.facts.map(\.json)), "retracted": false,
-                    "version": .int(Int64(version) ?? 1),
+                    "version": .int(version),
                 ]))
         affected.people.formUnion(affectedPeople)
         affected.dramas.formUnion(affectedDramas)
