@@ -15,6 +15,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
     ],
     targets: [
         // C shim over Debian's libpq-dev.
@@ -62,6 +63,15 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // The subscriber's SQLite read model (GRDB, WAL): applying change records, documents, queries.
+        .target(
+            name: "SQLiteStore",
+            dependencies: [
+                "DramaDomain", "LineProtocol",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // A small async client for the line protocol (CLI, subscriber, tests).
         .target(
             name: "DramaWireClient",
@@ -82,11 +92,11 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
-        // The subscriber service (read model); a stub until its issue lands.
+        // The subscriber service: follows the change log into the read model, answers queries and watches.
         .target(
             name: "SubscriberService",
             dependencies: [
-                "LineProtocol", "LineServer",
+                "LineProtocol", "LineServer", "SQLiteStore", "DramaWireClient", "DramaDomain",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -116,7 +126,7 @@ let package = Package(
         .executableTarget(
             name: "dramawire-subscriber",
             dependencies: [
-                "SubscriberService", "LineServer",
+                "SubscriberService", "LineServer", "SQLiteStore", "DramaWireClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -42,15 +42,18 @@ public struct ClientError: Error, Sendable, CustomStringConvertible {
 public struct LineSession {
     private var iterator: NIOAsyncChannelInboundStream<LineFrame>.AsyncIterator
     private let outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>
+    /// Sends on this connection from another task (e.g. ACKs while this one reads), or closes it.
+    public let sender: LineSender
     /// The server's greeting (`HELLO {...}`) as JSON.
     public private(set) var greeting: JSON = .null
 
     init(
         iterator: NIOAsyncChannelInboundStream<LineFrame>.AsyncIterator,
-        outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>
+        outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>, channel: Channel
     ) {
         self.iterator = iterator
         self.outbound = outbound
+        self.sender = LineSender(outbound: outbound, channel: channel)
     }
 
     mutating func readGreeting() async throws {
@@ -64,9 +67,7 @@ public struct LineSession {
 
     /// Sends one line (LF appended).
     public func send(_ line: String) async throws {
-        var buffer = ByteBuffer(string: line)
-        buffer.writeInteger(UInt8(ascii: "\n"))
-        try await outbound.write(buffer)
+        try await sender.send(line)
     }
 
     /// Sends several lines in one write.
@@ -118,6 +119,24 @@ public struct LineSession {
     }
 }
 
+/// The sending half of a ``LineSession``, usable from any task.
+public struct LineSender: Sendable {
+    let outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>
+    let channel: Channel
+
+    /// Sends one line (LF appended).
+    public func send(_ line: String) async throws {
+        var buffer = ByteBuffer(string: line)
+        buffer.writeInteger(UInt8(ascii: "\n"))
+        try await outbound.write(buffer)
+    }
+
+    /// Closes the connection; a read in progress on the session then ends.
+    public func close() {
+        channel.close(promise: nil)
+    }
+}
+
 /// Opens connections to DramaWire services.
 public enum LineClient {
     /// Connects, reads the greeting, runs `body`, and closes.
@@ -136,7 +155,8 @@ public enum LineClient {
                 }
             }
         return try await channel.executeThenClose { inbound, outbound in
-            var session = LineSession(iterator: inbound.makeAsyncIterator(), outbound: outbound)
+            var session = LineSession(
+                iterator: inbound.makeAsyncIterator(), outbound: outbound, channel: channel.channel)
             try await session.readGreeting()
             return try await body(&session)
         }

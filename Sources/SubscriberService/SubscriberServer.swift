@@ -1,105 +1,127 @@
 import LineProtocol
 import LineServer
 import Logging
+import NIOCore
+import SQLiteStore
 import ServiceLifecycle
 
-/// Settings of the subscriber service.
-public struct SubscriberConfiguration: Sendable {
-    /// Host to listen on.
-    public var host: String
-    /// Port to listen on (0 picks a free one).
-    public var port: Int
-    /// Token required by AUTH (`DRAMAWIRE_TOKEN`); nil disables auth.
-    public var token: String?
-    /// The longest accepted line in bytes.
-    public var maximumLineBytes: Int
-
-    /// Creates a configuration with the contract's defaults.
-    public init(
-        host: String = "127.0.0.1", port: Int = 7401, token: String? = nil,
-        maximumLineBytes: Int = defaultMaximumLineBytes
-    ) {
-        self.host = host
-        self.port = port
-        self.token = token
-        self.maximumLineBytes = maximumLineBytes
-    }
-}
-
-/// The subscriber service's front door.
-///
-/// The read model (following the change log into SQLite, GET, SEARCH, OSTS, CASTING, FEED,
-/// WATCH) is not built yet. Until it is, the service speaks the protocol honestly: it greets,
-/// answers PING, AUTH, HELP, QUIT and STATS, and says `ERR unknown_command` for the rest, so
-/// deployments and health checks can already be wired up.
+/// The subscriber service: follows the ingest change log into a SQLite read model and answers
+/// GET, SEARCH, OSTS, CASTING, FEED, WATCH and STATS over the line protocol.
 public final class SubscriberServer: Service, Sendable {
+    private let configuration: SubscriberConfiguration
     private let lineServer: LineServer
+    private let readModel: ReadModel
+    private let follower: Follower
+    private let hub: WatchHub
+    private let logger: Logger
 
-    /// The verbs this version answers.
-    public static let verbs = ["STATS", "PING", "AUTH", "HELP", "QUIT"]
+    /// The verbs this service answers.
+    public static let verbs = [
+        "GET", "SEARCH", "OSTS", "CASTING", "FEED", "WATCH", "STATS", "PING", "AUTH", "HELP", "QUIT",
+    ]
 
-    /// Creates the service; nothing happens until `run()`.
-    public init(configuration: SubscriberConfiguration, logger: Logger) {
+    /// Opens (or creates) the read model; serving and following start with `run()`.
+    public init(configuration: SubscriberConfiguration, logger: Logger) throws {
+        self.configuration = configuration
+        self.logger = logger
+        readModel = try ReadModel(path: configuration.readModelPath, logger: logger)
+        hub = WatchHub(bufferBytes: configuration.watcherBufferBytes, logger: logger)
+        follower = Follower(
+            configuration: configuration, readModel: readModel, hub: hub, status: FollowerStatus(), logger: logger)
         let tokens = Tokens(full: configuration.token)
+        let box = HandlerBox()
         lineServer = LineServer(
             configuration: LineServerConfiguration(
                 host: configuration.host, port: configuration.port, service: "subscriber",
-                authRequired: tokens.required, maximumLineBytes: configuration.maximumLineBytes),
+                authRequired: tokens.required, maximumLineBytes: configuration.maximumLineBytes,
+                maximumConnections: configuration.maximumConnections),
             logger: logger,
-            handler: { connection in await Self.handle(connection, tokens: tokens) })
+            handler: { connection in await box.server?.handle(connection, tokens: tokens) })
+        box.server = self
     }
 
     /// The port actually listened on.
     public func boundPort() async throws -> Int { try await lineServer.boundPort() }
 
-    /// Serves until shutdown.
+    /// The read model's applied seq (for tests and tools).
+    public var appliedSeq: Int64 { follower.status.applied }
+
+    /// Serves and follows until shutdown; then closes watchers with a final line and the file.
     public func run() async throws {
+        let applied = try await readModel.appliedSeq()
+        follower.status.update(applied: applied)
+        logger.info(
+            "read model open", metadata: ["path": "\(configuration.readModelPath)", "applied_seq": "\(applied)"])
+        let following = Task { await follower.run() }
+        let heartbeat = Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: configuration.heartbeatInterval)
+                hub.broadcast("HEARTBEAT " + JSON.object(["applied_seq": .int(follower.status.applied)]).serialized())
+            }
+        }
+        defer {
+            heartbeat.cancel()
+            following.cancel()
+        }
         try await withGracefulShutdownHandler {
             try await lineServer.run()
         } onGracefulShutdown: {
+            following.cancel()
+            self.hub.closeAll(with: WireError(.shuttingDown, "the server is shutting down").line)
         }
+        await following.value
+        try? readModel.close()
     }
 
-    private static func handle(_ connection: LineConnection, tokens: Tokens) async {
+    // MARK: - Connections
+
+    fileprivate func handle(_ connection: LineConnection, tokens: Tokens) async {
         var access = tokens.initialAccess
         let writer = connection.writer
+        var iterator = connection.inbound.makeAsyncIterator()
         do {
-            for try await frame in connection.inbound {
-                let reply: Reply
+            while let frame = try await iterator.next() {
+                let reply: String
                 switch frame {
                 case .tooLong:
                     try await writer.write(.error(WireError(.lineTooLong, "line too long")))
                     return
                 case .line(nil):
-                    reply = .error(WireError(.badRequest, "line is not valid UTF-8"))
+                    reply = WireError(.badRequest, "line is not valid UTF-8").line
                 case .line(let text?):
-                    guard let request = try? Request.parse(text) else {
-                        reply = .error(WireError(.badRequest, "a request starts with a verb of ASCII letters"))
+                    let request: Request
+                    do {
+                        request = try Request.parse(text)
+                    } catch {
+                        reply = error.line
                         break
                     }
                     switch request.verb {
-                    case "PING": reply = .ok(nil)
-                    case "HELP": reply = .ok(["verbs": .array(verbs.map { .string($0) })])
+                    case "PING": reply = "OK"
+                    case "HELP": reply = Reply.ok(["verbs": .array(Self.verbs.map { .string($0) })]).line
                     case "QUIT":
                         try await writer.write(.ok(nil))
                         return
                     case "AUTH":
                         if let granted = tokens.access(for: request.arguments.trimmingASCIIWhitespace()) {
                             access = granted
-                            reply = .ok(nil)
+                            reply = "OK"
                         } else {
-                            reply = .error(WireError(.denied, "wrong token"))
+                            reply = WireError(.denied, "wrong token").line
                         }
                     case _ where access == .none:
-                        reply = .error(WireError(.noauth, "AUTH first"))
-                    case "STATS":
-                        reply = .ok([
-                            "applied_seq": 0, "head_seq": 0, "lag": 0, "connected": false, "counts": [:],
-                            "read_model": "not implemented in this version",
-                        ])
+                        reply = WireError(.noauth, "AUTH first").line
+                    case "WATCH":
+                        do {
+                            let filter = try await watchFilter(request)
+                            try await writer.write(.ok(nil))
+                            await watch(filter, connection: connection, iterator: &iterator)
+                            return
+                        } catch let error as WireError {
+                            reply = error.line
+                        }
                     default:
-                        reply = .error(
-                            WireError(.unknownCommand, "\(request.verb.prefix(32)) is not available in this version"))
+                        reply = await answer(request)
                     }
                 }
                 try await writer.write(reply)
@@ -108,4 +130,135 @@ public final class SubscriberServer: Service, Sendable {
             return
         }
     }
+
+    /// The reply line of a query verb.
+    private func answer(_ request: Request) async -> String {
+        do {
+            switch request.verb {
+            case "GET": return try await get(request)
+            case "SEARCH":
+                let results = try await readModel.search(request.arguments, limit: 20)
+                return Reply.ok(["results": .array(results)]).line
+            case "OSTS":
+                return "OK " + (try await readModel.osts(OSTQuery(json: optionalJSON(request)))).json
+            case "CASTING":
+                return "OK " + (try await readModel.castings(CastingQuery(json: optionalJSON(request)))).json
+            case "FEED": return try await feed(request)
+            case "STATS": return try await stats()
+            default:
+                return WireError(.unknownCommand, "unknown verb \(request.verb.prefix(32)); try HELP").line
+            }
+        } catch let error as WireError {
+            return error.line
+        } catch {
+            logger.error("query failed", metadata: ["verb": "\(request.verb)", "error": "\(error)"])
+            return WireError(.internal, "the query failed; see the server log").line
+        }
+    }
+
+    private func optionalJSON(_ request: Request) throws(WireError) -> JSON {
+        request.arguments.trimmingASCIIWhitespace().isEmpty ? .null : try request.jsonArgument()
+    }
+
+    private func get(_ request: Request) async throws -> String {
+        let words = request.arguments.trimmingASCIIWhitespace()
+        guard let space = words.firstIndex(of: " ") else {
+            throw WireError(.badRequest, "usage: GET DRAMA|PERSON <key or name> or GET ARTICLE <id>")
+        }
+        let kinds = ["DRAMA": "drama", "PERSON": "person", "ARTICLE": "article"]
+        guard let kind = kinds[words[..<space].uppercased()] else {
+            throw WireError(.badRequest, "GET expects DRAMA, PERSON or ARTICLE")
+        }
+        let name = String(words[words.index(after: space)...]).trimmingASCIIWhitespace()
+        guard let document = try await readModel.document(kind: kind, name: name) else {
+            throw WireError(.notFound, "no \(kind) \(name.prefix(100))")
+        }
+        return "OK " + document
+    }
+
+    private func feed(_ request: Request) async throws -> String {
+        let json = try optionalJSON(request)
+        guard json.isNull || json.objectValue != nil else { throw WireError.invalid("FEED", "expected a JSON object") }
+        if let unknown = (json.objectValue ?? [:]).keys.sorted().first(where: { $0 != "limit" && $0 != "before" }) {
+            throw WireError.invalid(unknown, "unknown field; expected limit or before")
+        }
+        var limit: Int64 = 20
+        if !json["limit"].isNull {
+            guard let value = json["limit"].intValue, (1...500).contains(value) else {
+                throw WireError.invalid("limit", "expected an integer from 1 to 500")
+            }
+            limit = value
+        }
+        var before: Int64?
+        if !json["before"].isNull {
+            guard let value = json["before"].intValue, value >= 0 else {
+                throw WireError.invalid("before", "expected a non-negative sequence number")
+            }
+            before = value
+        }
+        let items = try await readModel.feed(limit: Int(limit), before: before)
+        return Reply.ok(["items": .array(items)]).line
+    }
+
+    private func stats() async throws -> String {
+        let status = follower.status.snapshot()
+        var counts = try await readModel.counts().mapValues { JSON.int($0) }
+        counts["watchers"] = .int(hub.count)
+        var fields: [String: JSON] = [
+            "applied_seq": .int(status.applied), "head_seq": .int(status.head),
+            "lag": .int(max(0, status.head - status.applied)), "connected": .bool(status.connected),
+            "counts": .object(counts), "ingest": .string(configuration.ingest.description),
+        ]
+        if let lastError = status.lastError { fields["last_error"] = .string(lastError) }
+        return Reply.ok(.object(fields)).line
+    }
+
+    // MARK: - WATCH
+
+    private func watchFilter(_ request: Request) async throws -> WatchFilter {
+        let words = request.arguments.trimmingASCIIWhitespace()
+        if words.uppercased() == "ALL" { return .all }
+        guard let space = words.firstIndex(of: " ") else {
+            throw WireError(.badRequest, "usage: WATCH ALL, WATCH DRAMA <key> or WATCH PERSON <key>")
+        }
+        let kinds = ["DRAMA": "drama", "PERSON": "person"]
+        guard let kind = kinds[words[..<space].uppercased()] else {
+            throw WireError(.badRequest, "WATCH expects ALL, DRAMA or PERSON")
+        }
+        let name = String(words[words.index(after: space)...])
+        guard let key = try await readModel.watchKey(kind: kind, name: name) else {
+            throw WireError.invalid("WATCH", "the name has no letters or digits")
+        }
+        return .document(kind: kind, key: key)
+    }
+
+    /// Stream mode: events arrive through the hub; this task only reads QUIT (or bad requests).
+    private func watch(
+        _ filter: WatchFilter, connection: LineConnection,
+        iterator: inout NIOAsyncChannelInboundStream<LineFrame>.AsyncIterator
+    ) async {
+        let id = hub.add(filter, writer: connection.writer)
+        defer { hub.remove(id) }
+        while let frame = try? await iterator.next() {
+            guard case .line(let text?) = frame, let request = try? Request.parse(text) else {
+                connection.writer.send(WireError(.badRequest, "in watch mode only QUIT is accepted").line)
+                if case .tooLong = frame { break }
+                continue
+            }
+            if request.verb == "QUIT" {
+                hub.remove(id)
+                try? await connection.writer.write("OK")
+                break
+            }
+            connection.writer.send(WireError(.badRequest, "in watch mode only QUIT is accepted").line)
+        }
+        connection.writer.close()
+    }
+}
+
+/// Lets the connection handler, created before `self` exists, reach the server.
+private final class HandlerBox: @unchecked Sendable {
+    // Safe: written once in SubscriberServer.init before the LineServer can accept (it only
+    // listens in run()), and only read afterwards, so there is no concurrent write.
+    weak var server: SubscriberServer?
 }

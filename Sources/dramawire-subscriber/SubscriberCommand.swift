@@ -1,9 +1,11 @@
 import ArgumentParser
+import DramaWireClient
 import LineServer
 import Logging
+import SQLiteStore
 import SubscriberService
 
-/// `dramawire-subscriber`: the read model service (front door only in this version).
+/// `dramawire-subscriber`: follows the ingest change log into a SQLite read model and serves it.
 @main
 struct SubscriberCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -12,22 +14,41 @@ struct SubscriberCommand: AsyncParsableCommand {
 
     @Option(help: "host:port to listen on [DRAMAWIRE_SUBSCRIBER_LISTEN, 127.0.0.1:7401].") var listen: String?
     @Option(help: "Token required by AUTH [DRAMAWIRE_TOKEN].") var token: String?
-    @Option(help: "Log level [DRAMAWIRE_LOG_LEVEL, info].") var logLevel: String?
+    @Option(help: "host:port of the ingest service [DRAMAWIRE_INGEST_URL, 127.0.0.1:7400].") var ingestURL: String?
+    @Option(help: "Token presented to the ingest service [DRAMAWIRE_INGEST_TOKEN].") var ingestToken: String?
+    @Option(help: "SQLite read model file [DRAMAWIRE_READMODEL, ./dramawire-readmodel.sqlite].") var readmodel: String?
+    @Flag(help: "Delete the read model first and replay the change log from seq 0.") var rebuild = false
+    @Option(help: "Longest request line in bytes [DRAMAWIRE_MAX_LINE, 1048576].") var maxLine: Int?
+    @Option(help: "Connection limit [DRAMAWIRE_MAX_CONNECTIONS, 1024].") var maxConnections: Int?
+    @Option(help: "Unread bytes allowed per watcher [DRAMAWIRE_WATCH_BUFFER, 4194304].") var watchBuffer: Int?
+    @Option(help: "Log level: trace, debug, info, warning, error [DRAMAWIRE_LOG_LEVEL, info].") var logLevel: String?
 
     func run() async throws {
         let logger = bootstrapLogging(
             label: "dramawire.subscriber", level: Settings.string(logLevel, env: "DRAMAWIRE_LOG_LEVEL"))
-        let configuration: SubscriberConfiguration
+        let server: SubscriberServer
         do {
             let (host, port) = try Settings.address(
                 listen, env: "DRAMAWIRE_SUBSCRIBER_LISTEN", default: "127.0.0.1:7401")
-            configuration = SubscriberConfiguration(
-                host: host, port: port, token: Settings.string(token, env: "DRAMAWIRE_TOKEN"))
+            let (ingestHost, ingestPort) = try Settings.address(
+                ingestURL, env: "DRAMAWIRE_INGEST_URL", default: "127.0.0.1:7400")
+            let path = Settings.string(readmodel, env: "DRAMAWIRE_READMODEL") ?? "./dramawire-readmodel.sqlite"
+            if rebuild { try ReadModel.remove(path: path) }
+            server = try SubscriberServer(
+                configuration: SubscriberConfiguration(
+                    host: host, port: port, token: Settings.string(token, env: "DRAMAWIRE_TOKEN"),
+                    maximumLineBytes: try Settings.positiveInt(maxLine, env: "DRAMAWIRE_MAX_LINE", default: 1 << 20),
+                    maximumConnections: try Settings.positiveInt(
+                        maxConnections, env: "DRAMAWIRE_MAX_CONNECTIONS", default: 1024),
+                    ingest: ServiceAddress(host: ingestHost, port: ingestPort),
+                    ingestToken: Settings.string(ingestToken, env: "DRAMAWIRE_INGEST_TOKEN"), readModelPath: path,
+                    watcherBufferBytes: try Settings.positiveInt(
+                        watchBuffer, env: "DRAMAWIRE_WATCH_BUFFER", default: 4 << 20)),
+                logger: logger)
         } catch {
             printStartupFailure("\(error)")
             throw ExitCode.failure
         }
-        let server = SubscriberServer(configuration: configuration, logger: logger)
         guard await runUntilSignalled(server, logger: logger) else { throw ExitCode.failure }
     }
 }

@@ -1,0 +1,73 @@
+import GRDB
+
+/// The read model's schema, versioned with GRDB's migrator.
+///
+/// Entity state (the latest `data` of each record) lives in `state`, `osts` and `castings`;
+/// documents are derived from it and stored serialized in `documents`, so a GET is one indexed
+/// read of ready-made bytes.
+enum Schema {
+    static func migrator() -> DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
+                    INSERT INTO meta (name, value) VALUES ('applied_seq', 0);
+
+                    -- Latest state of dramas, people and articles (kind, key) as the record's data.
+                    CREATE TABLE state (
+                        kind TEXT NOT NULL, key TEXT NOT NULL, data TEXT NOT NULL,
+                        PRIMARY KEY (kind, key)) WITHOUT ROWID;
+
+                    CREATE TABLE osts (
+                        key TEXT PRIMARY KEY, drama_key TEXT NOT NULL, status TEXT, release_at INTEGER,
+                        sort TEXT NOT NULL, data TEXT NOT NULL, item TEXT NOT NULL DEFAULT 'null');
+                    CREATE INDEX osts_drama ON osts (drama_key);
+                    CREATE INDEX osts_sort ON osts (sort);
+                    CREATE TABLE ost_artists (
+                        person_key TEXT NOT NULL, ost_key TEXT NOT NULL,
+                        PRIMARY KEY (person_key, ost_key)) WITHOUT ROWID;
+                    CREATE INDEX ost_artists_ost ON ost_artists (ost_key);
+
+                    CREATE TABLE castings (
+                        key TEXT PRIMARY KEY, drama_key TEXT NOT NULL, person_key TEXT NOT NULL,
+                        status TEXT, role_type TEXT, sort TEXT NOT NULL, data TEXT NOT NULL,
+                        item TEXT NOT NULL DEFAULT 'null');
+                    CREATE INDEX castings_drama ON castings (drama_key);
+                    CREATE INDEX castings_person ON castings (person_key);
+                    CREATE INDEX castings_sort ON castings (sort);
+
+                    -- Which articles support which drama, OST or casting (for article corrections).
+                    CREATE TABLE entity_sources (
+                        article TEXT NOT NULL, kind TEXT NOT NULL, key TEXT NOT NULL,
+                        PRIMARY KEY (article, kind, key)) WITHOUT ROWID;
+                    CREATE INDEX entity_sources_entity ON entity_sources (kind, key);
+
+                    -- Every spelling's normalization key, for GET by name.
+                    CREATE TABLE names (
+                        kind TEXT NOT NULL, norm TEXT NOT NULL, key TEXT NOT NULL,
+                        PRIMARY KEY (kind, norm, key)) WITHOUT ROWID;
+                    CREATE INDEX names_key ON names (kind, key);
+
+                    -- Keys that disappeared in a MERGE, and where they went.
+                    CREATE TABLE merges (
+                        kind TEXT NOT NULL, from_key TEXT NOT NULL, into_key TEXT NOT NULL,
+                        PRIMARY KEY (kind, from_key)) WITHOUT ROWID;
+
+                    CREATE TABLE documents (
+                        id INTEGER PRIMARY KEY, kind TEXT NOT NULL, key TEXT NOT NULL, seq INTEGER NOT NULL,
+                        doc TEXT NOT NULL, UNIQUE (kind, key));
+
+                    CREATE TABLE feed (
+                        seq INTEGER PRIMARY KEY, at TEXT NOT NULL, type TEXT NOT NULL, key TEXT NOT NULL,
+                        label TEXT);
+
+                    -- Full text over titles, names, aliases and song titles; rowid = documents.id.
+                    CREATE VIRTUAL TABLE search USING fts5 (
+                        kind UNINDEXED, key UNINDEXED, name, text,
+                        tokenize = 'unicode61 remove_diacritics 2');
+                    """)
+        }
+        return migrator
+    }
+}

@@ -1,0 +1,170 @@
+import DramaWireClient
+import LineProtocol
+import Logging
+import SQLiteStore
+import Synchronization
+
+/// How far the follower is, for STATS.
+final class FollowerStatus: Sendable {
+    private struct State {
+        var applied: Int64 = 0
+        var head: Int64 = 0
+        var connected = false
+        var lastError: String?
+    }
+
+    private let state = Mutex(State())
+
+    var applied: Int64 { state.withLock { $0.applied } }
+
+    func snapshot() -> (applied: Int64, head: Int64, connected: Bool, lastError: String?) {
+        state.withLock { ($0.applied, max($0.head, $0.applied), $0.connected, $0.lastError) }
+    }
+
+    func update(applied: Int64? = nil, head: Int64? = nil, connected: Bool? = nil, error: String?? = nil) {
+        state.withLock { state in
+            if let applied { state.applied = max(state.applied, applied) }
+            if let head { state.head = max(state.head, head) }
+            if let connected { state.connected = connected }
+            if let error { state.lastError = error }
+        }
+    }
+}
+
+/// A protocol error of the ingest stream (a gap, a malformed line); the follower resubscribes.
+struct StreamError: Error, CustomStringConvertible {
+    var description: String
+}
+
+/// Follows the ingest service's change log into the read model.
+///
+/// It subscribes from the read model's applied seq, checks that seqs are contiguous, applies
+/// records in batches (each batch and its seq in one SQLite transaction), ACKs what it applied,
+/// and publishes the touched documents to watchers. On any failure (connection lost, gap,
+/// SQLite error such as a full disk) it reconnects after an exponential backoff with jitter and
+/// resubscribes from the last applied seq, so nothing is skipped and nothing applied twice.
+final class Follower: Sendable {
+    private let configuration: SubscriberConfiguration
+    private let readModel: ReadModel
+    private let hub: WatchHub
+    let status: FollowerStatus
+    private let logger: Logger
+
+    init(
+        configuration: SubscriberConfiguration, readModel: ReadModel, hub: WatchHub, status: FollowerStatus,
+        logger: Logger
+    ) {
+        self.configuration = configuration
+        self.readModel = readModel
+        self.hub = hub
+        self.status = status
+        self.logger = logger
+    }
+
+    /// Follows until the task is cancelled.
+    func run() async {
+        var failures = 0
+        while !Task.isCancelled {
+            do {
+                try await followOnce { failures = 0 }
+                logger.info("ingest stream ended; reconnecting")
+            } catch is CancellationError {
+                break
+            } catch {
+                status.update(error: .some("\(error)"))
+                logger.warning("following the ingest service failed", metadata: ["error": "\(error)"])
+            }
+            status.update(connected: false)
+            failures += 1
+            try? await Task.sleep(for: Self.backoff(attempt: failures, delays: configuration.reconnectDelay))
+        }
+        status.update(connected: false)
+    }
+
+    /// Exponential backoff with "equal jitter": half the step fixed, half random, so many
+    /// subscribers cut off together do not reconnect in lockstep.
+    static func backoff(attempt: Int, delays: (first: Duration, maximum: Duration)) -> Duration {
+        let step = min(delays.maximum, delays.first * (1 << min(max(attempt - 1, 0), 16)))
+        return step / 2 + step / 2 * Double.random(in: 0...1)
+    }
+
+    private func followOnce(onSubscribed: () -> Void) async throws {
+        try await LineClient.withConnection(to: configuration.ingest) { session in
+            try await session.authenticate(configuration.ingestToken)
+            let applied = try await readModel.appliedSeq()
+            status.update(applied: applied)
+            let reply = try await session.call("SUBSCRIBE \(applied)")
+            status.update(head: reply?["head"].intValue ?? 0, connected: true, error: .some(nil))
+            logger.info("subscribed", metadata: ["after": "\(applied)", "head": "\(reply?["head"].intValue ?? 0)"])
+            onSubscribed()
+
+            let buffer = RecordBuffer(capacity: configuration.batchLimit)
+            let sender = session.sender
+            let applier = Task { try await self.applyLoop(buffer, sender: sender) }
+            defer { applier.cancel() }
+            do {
+                try await withTaskCancellationHandler {
+                    try await readLoop(&session, buffer: buffer, expected: applied + 1)
+                } onCancel: {
+                    buffer.fail(CancellationError())
+                    sender.close()
+                }
+                buffer.finish()
+            } catch {
+                buffer.fail(error)
+                _ = try? await applier.value
+                throw error
+            }
+            // A failed apply closes the connection, so the reader ends here too; report that.
+            try await applier.value
+        }
+    }
+
+    private func readLoop(_ session: inout LineSession, buffer: RecordBuffer, expected first: Int64) async throws {
+        var expected = first
+        while let line = try await session.readLine() {
+            if line.hasPrefix("CHANGE ") {
+                let rest = line.utf8.dropFirst(7)
+                guard let space = rest.firstIndex(of: UInt8(ascii: " ")),
+                    let seq = Int64(String(decoding: rest[..<space], as: UTF8.self))
+                else { throw StreamError(description: "malformed CHANGE line") }
+                guard seq == expected else {
+                    // Never skip: resubscribing from the applied seq fetches what is missing.
+                    throw StreamError(description: "gap in the change stream: expected \(expected), got \(seq)")
+                }
+                guard let record = try? JSON.parse(String(decoding: rest[rest.index(after: space)...], as: UTF8.self))
+                else { throw StreamError(description: "change \(seq) is not valid JSON") }
+                try await buffer.push(ReceivedRecord(seq: seq, record: record))
+                status.update(head: seq)
+                expected += 1
+            } else if line.hasPrefix("HEARTBEAT ") {
+                if let head = (try? JSON.parse(String(line.dropFirst(10))))?["head"].intValue {
+                    status.update(head: head)
+                }
+            } else if case .error(let error)? = Reply.parse(line) {
+                throw error
+            } else {
+                throw StreamError(description: "unexpected line from the ingest service: \(line.prefix(80))")
+            }
+        }
+    }
+
+    private func applyLoop(_ buffer: RecordBuffer, sender: LineSender) async throws {
+        while let batch = await buffer.take() {
+            let result: ApplyResult
+            do {
+                result = try await readModel.apply(batch)
+            } catch {
+                logger.error(
+                    "applying changes failed; applied seq not advanced",
+                    metadata: ["error": "\(error)", "first": "\(batch.first?.seq ?? 0)"])
+                buffer.fail(error)
+                sender.close()
+                throw error
+            }
+            status.update(applied: result.appliedSeq)
+            hub.publish(result.events)
+            try? await sender.send("ACK \(result.appliedSeq)")
+        }
+    }
+}

@@ -1,0 +1,53 @@
+import DramaWireClient
+import LineProtocol
+
+/// Settings of the subscriber service.
+public struct SubscriberConfiguration: Sendable {
+    /// Host to listen on.
+    public var host: String
+    /// Port to listen on (0 picks a free one).
+    public var port: Int
+    /// Token required by AUTH (`DRAMAWIRE_TOKEN`); nil disables auth.
+    public var token: String?
+    /// The longest accepted line in bytes.
+    public var maximumLineBytes: Int
+    /// Connections beyond this get `ERR too_many_connections`.
+    public var maximumConnections: Int
+    /// The ingest service to follow (`DRAMAWIRE_INGEST_URL`).
+    public var ingest: ServiceAddress
+    /// The token presented to the ingest service (`DRAMAWIRE_INGEST_TOKEN`).
+    public var ingestToken: String?
+    /// The SQLite file of the read model (`DRAMAWIRE_READMODEL`).
+    public var readModelPath: String
+    /// The most records applied in one SQLite transaction.
+    public var batchLimit: Int
+    /// Bytes a watcher may leave unread before it gets `ERR slow_consumer`.
+    public var watcherBufferBytes: Int
+    /// The interval of `HEARTBEAT` lines to watchers.
+    public var heartbeatInterval: Duration
+    /// The first and the longest pause between reconnection attempts (jitter is added).
+    public var reconnectDelay: (first: Duration, maximum: Duration)
+
+    /// Creates a configuration with the contract's defaults.
+    public init(
+        host: String = "127.0.0.1", port: Int = 7401, token: String? = nil,
+        maximumLineBytes: Int = defaultMaximumLineBytes, maximumConnections: Int = 1024,
+        ingest: ServiceAddress = ServiceAddress(host: "127.0.0.1", port: 7400), ingestToken: String? = nil,
+        readModelPath: String = "./dramawire-readmodel.sqlite", batchLimit: Int = 2000,
+        watcherBufferBytes: Int = 4 << 20, heartbeatInterval: Duration = .seconds(5),
+        reconnectDelay: (first: Duration, maximum: Duration) = (.milliseconds(100), .seconds(5))
+    ) {
+        self.host = host
+        self.port = port
+        self.token = token
+        self.maximumLineBytes = maximumLineBytes
+        self.maximumConnections = maximumConnections
+        self.ingest = ingest
+        self.ingestToken = ingestToken
+        self.readModelPath = readModelPath
+        self.batchLimit = batchLimit
+        self.watcherBufferBytes = watcherBufferBytes
+        self.heartbeatInterval = heartbeatInterval
+        self.reconnectDelay = reconnectDelay
+    }
+}

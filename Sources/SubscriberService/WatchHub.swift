@@ -1,0 +1,94 @@
+import LineProtocol
+import LineServer
+import Logging
+import SQLiteStore
+import Synchronization
+
+/// What a `WATCH` follows.
+enum WatchFilter: Sendable, Equatable {
+    case all
+    case document(kind: String, key: String)
+
+    func matches(_ event: DocumentEvent) -> Bool {
+        switch self {
+        case .all: true
+        case .document(let kind, let key): event.kind == kind && event.key == key
+        }
+    }
+}
+
+/// The connections in WATCH mode, and the fan-out of document events to them.
+///
+/// Publishing never waits: each line is handed to the connection's writer, and a watcher with
+/// more than the bound unwritten (it is not reading) gets `ERR slow_consumer` and is closed.
+/// So the applier, which publishes after each commit, runs at the same speed whatever the
+/// watchers do.
+final class WatchHub: Sendable {
+    private struct Watcher {
+        var filter: WatchFilter
+        var writer: LineWriter
+    }
+
+    private let watchers = Mutex<[Int: Watcher]>([:])
+    private let nextID = Atomic<Int>(0)
+    private let bufferBytes: Int
+    private let logger: Logger
+
+    init(bufferBytes: Int, logger: Logger) {
+        self.bufferBytes = bufferBytes
+        self.logger = logger
+    }
+
+    /// Number of active watchers.
+    var count: Int { watchers.withLock { $0.count } }
+
+    func add(_ filter: WatchFilter, writer: LineWriter) -> Int {
+        let id = nextID.add(1, ordering: .relaxed).newValue
+        watchers.withLock { $0[id] = Watcher(filter: filter, writer: writer) }
+        return id
+    }
+
+    func remove(_ id: Int) {
+        _ = watchers.withLock { $0.removeValue(forKey: id) }
+    }
+
+    /// Sends each event to the watchers whose filter matches it.
+    func publish(_ events: [DocumentEvent]) {
+        guard !events.isEmpty else { return }
+        let current = watchers.withLock { $0 }
+        for (id, watcher) in current {
+            for event in events where watcher.filter.matches(event) {
+                guard watcher.writer.pendingBytes + event.line.utf8.count <= bufferBytes else {
+                    cutOff(id, watcher.writer)
+                    break
+                }
+                watcher.writer.send(event.line)
+            }
+        }
+    }
+
+    /// Sends `line` (a heartbeat) to every watcher that is keeping up.
+    func broadcast(_ line: String) {
+        for (id, watcher) in watchers.withLock({ $0 }) {
+            if watcher.writer.pendingBytes + line.utf8.count > bufferBytes {
+                cutOff(id, watcher.writer)
+            } else {
+                watcher.writer.send(line)
+            }
+        }
+    }
+
+    /// Closes every watcher with `line` (shutdown).
+    func closeAll(with line: String) {
+        for (_, watcher) in watchers.withLock({ $0 }) {
+            watcher.writer.close(after: watcher.writer.send(line), timeout: .seconds(1))
+        }
+    }
+
+    private func cutOff(_ id: Int, _ writer: LineWriter) {
+        guard watchers.withLock({ $0.removeValue(forKey: id) }) != nil else { return }
+        logger.warning("slow watcher disconnected", metadata: ["watcher": "\(id)"])
+        let final = writer.send(WireError(.slowConsumer, "not reading fast enough; WATCH again").line)
+        writer.close(after: final, timeout: .seconds(1))
+    }
+}
