@@ -107,7 +107,7 @@ let package = Package(
         .target(
             name: "DramaWireCLI",
             dependencies: [
-                "DramaWireClient", "LineProtocol",
+                "DramaWireClient", "LineProtocol", "DramaDomain", "SQLiteStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "NIOCore", package: "swift-nio"),

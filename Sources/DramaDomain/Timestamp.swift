@@ -118,3 +118,23 @@ public struct Timestamp: Sendable, Hashable, CustomStringConvertible {
             + "\(pad(secs % 60, 2)).\(pad(ms, 3))Z"
     }
 }
+
+extension Timestamp {
+    /// Korea Standard Time: UTC+9, no daylight saving.
+    static let kstOffsetMillis: Int64 = 9 * 3_600_000
+
+    /// The time for people in Korea: `2024-04-29 12:00 KST`, keeping the original when it was
+    /// given in another offset (`2024-04-29 12:00 KST (given as 2024-04-29T03:00:00Z)`). A date
+    /// alone stays a date.
+    public var kstDisplay: String {
+        guard hasTime else { return text }
+        let utc = Self.formatUTC(millis: instantMillis + Self.kstOffsetMillis)
+        let local = String(utc.prefix(10)) + " " + String(utc.dropFirst(11).prefix(5)) + " KST"
+        return text.hasSuffix("+09:00") ? local : local + " (given as \(text))"
+    }
+
+    /// ``kstDisplay`` of an RFC 3339 text; the text itself when it does not parse.
+    public static func kstDisplay(_ text: String) -> String {
+        Timestamp(text, allowDateOnly: true)?.kstDisplay ?? text
+    }
+}
