@@ -140,7 +140,8 @@ let package = Package(
         .target(
             name: "TestSupport",
             dependencies: [
-                "LibPQ", "PostgresStore", "IngestService", "DramaWireClient", "LineProtocol",
+                "LibPQ", "PostgresStore", "IngestService", "DramaWireClient", "LineProtocol", "SubscriberService",
+                "SQLiteStore",
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Tests/TestSupport"
@@ -159,6 +160,13 @@ let package = Package(
             dependencies: [
                 "TestSupport", "TestUtilities", "LibPQ", "PostgresStore", "IngestService", "DramaWireClient",
                 "LineProtocol", "DramaDomain",
+            ]
+        ),
+        .testTarget(
+            name: "SubscriberIntegrationTests",
+            dependencies: [
+                "TestSupport", "TestUtilities", "SubscriberService", "SQLiteStore", "DramaWireClient", "LineProtocol",
+                "DramaDomain",
             ]
         ),
     ],

@@ -56,6 +56,12 @@ public enum JSON: Sendable, Hashable {
         objectValue?[key] ?? .null
     }
 
+    /// An element of an array; `.null` when out of range or not an array.
+    public subscript(index: Int) -> JSON {
+        guard let array = arrayValue, array.indices.contains(index) else { return .null }
+        return array[index]
+    }
+
     /// A short name of the value's type, for error messages.
     public var typeName: String {
         switch self {
