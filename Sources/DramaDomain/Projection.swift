@@ -9,16 +9,17 @@ import LineProtocol
 /// Every array is sorted by a total order, so a document is a function of the state alone: a
 /// read model that followed live and one rebuilt from seq 0 serialize to the same bytes.
 public enum Projection {
-    /// The entity states a document is built from, keyed by entity key (articles by id).
+    /// At most this many `news[]` entries per document: the newest.
+    public static let newsLimit = 50
+
+    /// The entity states a document refers to, keyed by entity key.
     public struct Context: Sendable {
         public var people: [String: JSON]
         public var dramas: [String: JSON]
-        public var articles: [String: JSON]
 
-        public init(people: [String: JSON] = [:], dramas: [String: JSON] = [:], articles: [String: JSON] = [:]) {
+        public init(people: [String: JSON] = [:], dramas: [String: JSON] = [:]) {
             self.people = people
             self.dramas = dramas
-            self.articles = articles
         }
 
         func personRef(_ ref: JSON) -> JSON {
@@ -111,48 +112,27 @@ public enum Projection {
         }
     }
 
-    /// The `news[]` of a document: the non-retracted articles among `ids`, newest first
-    /// (ties by id, numerically).
-    public static func news(_ ids: some Sequence<String>, context: Context) -> [JSON] {
-        var seen = Set<String>()
-        var entries: [(Int64, Int64, JSON)] = []
-        for id in ids where seen.insert(id).inserted {
-            guard let article = context.articles[id], article["retracted"].boolValue != true else { continue }
-            let entry: JSON = [
-                "article": .string(id), "headline": article["headline"], "source": article["source"],
-                "published_at": article["published_at"], "url": article["url"],
-            ]
-            entries.append((instant(article["published_at"]), Int64(id) ?? 0, entry))
-        }
-        return entries.sorted { $0.0 != $1.0 ? $0.0 > $1.0 : $0.1 > $1.1 }.map(\.2)
-    }
-
-    static func sourceIDs(_ value: JSON) -> [String] {
-        (value["sources"].arrayValue ?? []).compactMap(\.stringValue)
-    }
-
     /// The document of a drama: its state, its cast and its OSTs with current names, and its news.
-    public static func dramaDocument(drama: JSON, castings: [JSON], osts: [JSON], context: Context, seq: Int64)
-        -> JSON
-    {
-        var sources = sourceIDs(drama)
-        for entity in castings + osts { sources += sourceIDs(entity) }
-        return [
+    ///
+    /// `news` are the newest entries (`{article, headline, source, published_at, url}`) of the
+    /// non-retracted articles supporting the drama, its OSTs or its cast, newest first.
+    public static func dramaDocument(
+        drama: JSON, castings: [JSON], osts: [JSON], news: [JSON], context: Context, seq: Int64
+    ) -> JSON {
+        [
             "key": drama["key"], "title": drama["title"], "aliases": drama["aliases"],
             "network": drama["network"], "platforms": drama["platforms"], "premiere": drama["premiere"],
             "episodes": drama["episodes"], "sources": drama["sources"],
             "cast": .array(sortCast(castings.map { castEntry($0, context: context) })),
             "osts": .array(sortOSTs(osts.map { ostEntry($0, context: context) })),
-            "news": .array(news(sources, context: context)), "seq": .int(seq),
+            "news": .array(news), "seq": .int(seq),
         ]
     }
 
     /// The document of a person: identity, roles and songs with current drama titles, and news.
-    public static func personDocument(person: JSON, castings: [JSON], osts: [JSON], context: Context, seq: Int64)
-        -> JSON
-    {
-        var sources: [String] = []
-        for entity in castings + osts { sources += sourceIDs(entity) }
+    public static func personDocument(
+        person: JSON, castings: [JSON], osts: [JSON], news: [JSON], context: Context, seq: Int64
+    ) -> JSON {
         let roles: [JSON] = castings.map { casting in
             [
                 "key": casting["key"], "drama": context.dramaRef(casting["drama"]), "role": casting["role"],
@@ -168,7 +148,7 @@ public enum Projection {
         return [
             "key": person["key"], "name": person["name"], "aliases": person["aliases"],
             "roles": .array(sortByDrama(roles)), "songs": .array(sortByDrama(songs)),
-            "news": .array(news(sources, context: context)), "seq": .int(seq),
+            "news": .array(news), "seq": .int(seq),
         ]
     }
 

@@ -103,6 +103,7 @@ final class BatchApplier {
         switch type {
         case "article.upserted", "article.retracted":
             try putState("article", key, data)
+            try putNews(key, data)
             mark("article", key, seq)
             let rows = try Row.fetchAll(
                 db, sql: "SELECT kind, key FROM entity_sources WHERE article = ?", arguments: [key])
@@ -234,6 +235,30 @@ final class BatchApplier {
             .execute(arguments: [kind, key, data.serialized()])
     }
 
+    private func putNews(_ id: String, _ data: JSON) throws {
+        let entry: JSON = [
+            "article": .string(id), "headline": data["headline"], "source": data["source"],
+            "published_at": data["published_at"], "url": data["url"],
+        ]
+        let published = data["published_at"].stringValue.flatMap { Timestamp($0, allowDateOnly: true) }
+        try db.cachedStatement(
+            sql: "INSERT OR REPLACE INTO news (id, published_ms, retracted, entry) VALUES (?, ?, ?, ?)"
+        ).execute(arguments: [
+            id, published?.instantMillis ?? 0, data["retracted"].boolValue == true, entry.serialized(),
+        ])
+    }
+
+    /// The newest news entries among the articles supporting a document's entities.
+    private func news(sourcesSQL: String, _ key: String) throws -> [JSON] {
+        try String.fetchAll(
+            db.cachedStatement(
+                sql: """
+                    SELECT entry FROM news WHERE retracted = 0 AND id IN (\(sourcesSQL))
+                    ORDER BY published_ms DESC, CAST(id AS INTEGER) DESC LIMIT \(Projection.newsLimit)
+                    """), arguments: [key]
+        ).compactMap { try? JSON.parse($0) }
+    }
+
     private func replaceNames(_ kind: String, _ key: String, data: JSON, nameField: String) throws {
         try db.execute(sql: "DELETE FROM names WHERE kind = ? AND key = ?", arguments: [kind, key])
         let entityKind: EntityKind = kind == "drama" ? .drama : .person
@@ -317,10 +342,6 @@ final class BatchApplier {
         try String.fetchAll(db.cachedStatement(sql: sql), arguments: [key]).compactMap { try? JSON.parse($0) }
     }
 
-    private func sourceIDs(_ entities: [JSON]) -> [String] {
-        entities.flatMap { ($0["sources"].arrayValue ?? []).compactMap(\.stringValue) }
-    }
-
     private func refreshItem(table: String, key: String, build: (JSON, Projection.Context) -> JSON) throws {
         guard
             let text = try String.fetchOne(db, sql: "SELECT data FROM \(table) WHERE key = ?", arguments: [key]),
@@ -346,21 +367,33 @@ final class BatchApplier {
                 let personKeys =
                     castings.compactMap { $0["person"]["key"].stringValue }
                     + osts.flatMap { ($0["artists"].arrayValue ?? []).compactMap { $0["key"].stringValue } }
-                let context = Projection.Context(
-                    people: try stateMap("person", personKeys),
-                    articles: try stateMap("article", sourceIDs([data] + castings + osts)))
+                let news = try news(
+                    sourcesSQL: """
+                        SELECT article FROM entity_sources WHERE kind = 'drama' AND key = ?1
+                        UNION SELECT s.article FROM osts o JOIN entity_sources s ON s.kind = 'ost' AND s.key = o.key
+                            WHERE o.drama_key = ?1
+                        UNION SELECT s.article FROM castings c
+                            JOIN entity_sources s ON s.kind = 'casting' AND s.key = c.key WHERE c.drama_key = ?1
+                        """, id.key)
+                let context = Projection.Context(people: try stateMap("person", personKeys))
                 document = Projection.dramaDocument(
-                    drama: data, castings: castings, osts: osts, context: context, seq: seq)
+                    drama: data, castings: castings, osts: osts, news: news, context: context, seq: seq)
                 searchText = osts.compactMap { $0["song"].stringValue }
             case "person":
                 let castings = try fetchData("SELECT data FROM castings WHERE person_key = ?", id.key)
                 let osts = try fetchData(
                     "SELECT o.data FROM ost_artists a JOIN osts o ON o.key = a.ost_key WHERE a.person_key = ?", id.key)
+                let news = try news(
+                    sourcesSQL: """
+                        SELECT s.article FROM ost_artists a JOIN entity_sources s ON s.kind = 'ost' AND s.key = a.ost_key
+                            WHERE a.person_key = ?1
+                        UNION SELECT s.article FROM castings c
+                            JOIN entity_sources s ON s.kind = 'casting' AND s.key = c.key WHERE c.person_key = ?1
+                        """, id.key)
                 let context = Projection.Context(
-                    dramas: try stateMap("drama", (castings + osts).compactMap { $0["drama"]["key"].stringValue }),
-                    articles: try stateMap("article", sourceIDs(castings + osts)))
+                    dramas: try stateMap("drama", (castings + osts).compactMap { $0["drama"]["key"].stringValue }))
                 document = Projection.personDocument(
-                    person: data, castings: castings, osts: osts, context: context, seq: seq)
+                    person: data, castings: castings, osts: osts, news: news, context: context, seq: seq)
                 searchText = osts.compactMap { $0["song"].stringValue }
             default:
                 document = Projection.articleDocument(article: data, seq: seq)

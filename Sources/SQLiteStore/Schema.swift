@@ -37,6 +37,11 @@ enum Schema {
                     CREATE INDEX castings_person ON castings (person_key);
                     CREATE INDEX castings_sort ON castings (sort);
 
+                    -- The news[] entry of each article, for documents (newest first, retracted left out).
+                    CREATE TABLE news (
+                        id TEXT PRIMARY KEY, published_ms INTEGER NOT NULL, retracted INTEGER NOT NULL,
+                        entry TEXT NOT NULL) WITHOUT ROWID;
+
                     -- Which articles support which drama, OST or casting (for article corrections).
                     CREATE TABLE entity_sources (
                         article TEXT NOT NULL, kind TEXT NOT NULL, key TEXT NOT NULL,
