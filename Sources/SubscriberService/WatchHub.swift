@@ -20,7 +20,7 @@ enum WatchFilter: Sendable, Equatable {
 /// The connections in WATCH mode, and the fan-out of document events to them.
 ///
 /// Publishing never waits: each line is handed to the connection's writer, and a watcher with
-/// more than the bound unwritten (it is not reading) gets `ERR slow_consumer` and is closed.
+/// more than the bound still unwritten (it is not reading) gets `ERR slow_consumer` and is closed.
 /// So the applier, which publishes after each commit, runs at the same speed whatever the
 /// watchers do.
 final class WatchHub: Sendable {
@@ -53,24 +53,29 @@ final class WatchHub: Sendable {
     }
 
     /// Sends each event to the watchers whose filter matches it.
+    ///
+    /// A watcher is slow when it has not taken what was sent before this batch: more than the
+    /// bound is still unwritten. One batch's events are sent whole, so a burst larger than the
+    /// bound does not cut off a watcher that keeps up; memory per watcher stays below the bound
+    /// plus one batch.
     func publish(_ events: [DocumentEvent]) {
         guard !events.isEmpty else { return }
         let current = watchers.withLock { $0 }
         for (id, watcher) in current {
-            for event in events where watcher.filter.matches(event) {
-                guard watcher.writer.pendingBytes + event.line.utf8.count <= bufferBytes else {
-                    cutOff(id, watcher.writer)
-                    break
-                }
-                watcher.writer.send(event.line)
+            let matching = events.filter { watcher.filter.matches($0) }
+            guard !matching.isEmpty else { continue }
+            guard watcher.writer.pendingBytes <= bufferBytes else {
+                cutOff(id, watcher.writer)
+                continue
             }
+            for event in matching { watcher.writer.send(event.line) }
         }
     }
 
     /// Sends `line` (a heartbeat) to every watcher that is keeping up.
     func broadcast(_ line: String) {
         for (id, watcher) in watchers.withLock({ $0 }) {
-            if watcher.writer.pendingBytes + line.utf8.count > bufferBytes {
+            if watcher.writer.pendingBytes > bufferBytes {
                 cutOff(id, watcher.writer)
             } else {
                 watcher.writer.send(line)

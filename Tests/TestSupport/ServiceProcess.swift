@@ -17,14 +17,33 @@ public final class ServiceProcess: Sendable {
     public static func startIngest(databaseURL: String, extraEnvironment: [String: String] = [:]) async throws
         -> ServiceProcess
     {
-        let port = try TemporaryCluster.freePort()
-        var environment = ["DATABASE_URL": databaseURL, "DRAMAWIRE_INGEST_LISTEN": "127.0.0.1:\(port)"]
-        for (k, v) in extraEnvironment { environment[k] = v }
-        let binary = binaryDirectory().appendingPathComponent("dramawire-ingest").path
+        try await start(
+            "dramawire-ingest", listenVariable: "DRAMAWIRE_INGEST_LISTEN",
+            environment: extraEnvironment.merging(["DATABASE_URL": databaseURL]) { $1 })
+    }
+
+    /// Starts `dramawire-subscriber` following `ingest`, with its read model at `readModel`.
+    public static func startSubscriber(
+        ingest: ServiceAddress, readModel: String, port: Int? = nil, extraEnvironment: [String: String] = [:]
+    ) async throws -> ServiceProcess {
+        try await start(
+            "dramawire-subscriber", listenVariable: "DRAMAWIRE_SUBSCRIBER_LISTEN", port: port,
+            environment: extraEnvironment.merging([
+                "DRAMAWIRE_INGEST_URL": ingest.description, "DRAMAWIRE_READMODEL": readModel,
+            ]) { $1 })
+    }
+
+    static func start(
+        _ executable: String, listenVariable: String, port fixedPort: Int? = nil, environment extra: [String: String]
+    ) async throws -> ServiceProcess {
+        let port = try fixedPort ?? TemporaryCluster.freePort()
+        var environment = [listenVariable: "127.0.0.1:\(port)"]
+        for (k, v) in extra { environment[k] = v }
+        let binary = binaryDirectory().appendingPathComponent(executable).path
         guard FileManager.default.isExecutableFile(atPath: binary) else {
             throw HarnessError("\(binary) is missing; build the package first (swift build)")
         }
-        let logPath = FileManager.default.temporaryDirectory.path + "/dramawire-ingest-\(port).log"
+        let logPath = FileManager.default.temporaryDirectory.path + "/\(executable)-\(port).log"
         let pid = try spawnProcess([binary], environment: environment, outputPath: logPath)
         let process = ServiceProcess(pid: pid, address: ServiceAddress(host: "127.0.0.1", port: port), logPath: logPath)
         do {
