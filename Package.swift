@@ -107,7 +107,8 @@ let package = Package(
         .target(
             name: "DramaWireCLI",
             dependencies: [
-                "DramaWireClient", "LineProtocol", "DramaDomain", "SQLiteStore",
+                "DramaWireClient", "LineProtocol", "DramaDomain", "SQLiteStore", "SubscriberService",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "NIOCore", package: "swift-nio"),

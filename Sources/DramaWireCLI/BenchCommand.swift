@@ -6,7 +6,9 @@ import LineProtocol
 /// `dramawire bench …`: load generators. Every loop is bounded by its duration.
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "bench", abstract: "Measure throughput and latency.", subcommands: [BenchIngestCommand.self])
+        commandName: "bench", abstract: "Measure throughput and latency.", subcommands: [
+            BenchIngestCommand.self, BenchQueryCommand.self, BenchEndToEndCommand.self, BenchReplayCommand.self,
+        ])
 }
 
 /// `dramawire bench ingest`: closed-loop INGEST from C connections for S seconds.
@@ -22,70 +24,17 @@ struct BenchIngestCommand: AsyncParsableCommand {
     @Flag(help: "Print one JSON object.") var json = false
 
     func run() async throws {
-        guard (1...1000).contains(connections) else { throw ValidationError("--connections must be 1...1000") }
-        guard duration > 0 && duration <= 3600 else { throw ValidationError("--duration must be in (0, 3600]") }
         let address = try connection.address()
-        let token = connection.resolvedToken
         let runID = String(UInt64.random(in: 0..<UInt64.max), radix: 36)
-        let deadline = monotonicSeconds() + duration
         let factsPerItem = max(1, facts)
-        let started = monotonicSeconds()
-        let results = try await withThrowingTaskGroup(of: (LatencyHistogram, Int).self) { group in
-            for worker in 0..<connections {
-                group.addTask {
-                    var histogram = LatencyHistogram()
-                    var errors = 0
-                    try await LineClient.withConnection(to: address) { session in
-                        try await session.authenticate(token)
-                        var n = 0
-                        while monotonicSeconds() < deadline {
-                            let line =
-                                "INGEST " + SyntheticNews.item(run: runID, worker: worker, n: n, facts: factsPerItem)
-                            let t0 = monotonicSeconds()
-                            let reply = try await session.request(line)
-                            histogram.record(microseconds: UInt64((monotonicSeconds() - t0) * 1e6))
-                            if case .error = reply { errors += 1 }
-                            n += 1
-                        }
-                    }
-                    return (histogram, errors)
-                }
-            }
-            var total = LatencyHistogram()
-            var errors = 0
-            for try await (histogram, e) in group {
-                total.add(histogram)
-                errors += e
-            }
-            return (total, errors)
+        let result = try await ClosedLoop.run(
+            connections: connections, duration: duration, address: address, token: connection.resolvedToken
+        ) { worker, n in
+            "INGEST " + SyntheticNews.item(run: runID, worker: worker, n: n, facts: factsPerItem)
         }
-        let elapsed = monotonicSeconds() - started
-        let histogram = results.0
-        let rate = Double(histogram.count) / elapsed
-        if json {
-            let object: JSON = [
-                "items_per_s": .double(rate.rounded(toPlaces: 1)),
-                "p50_ms": .double(histogram.milliseconds(atPercentile: 50)),
-                "p90_ms": .double(histogram.milliseconds(atPercentile: 90)),
-                "p99_ms": .double(histogram.milliseconds(atPercentile: 99)),
-                "max_ms": .double(histogram.maxMilliseconds),
-                "items": .int(Int64(histogram.count)), "errors": .int(Int64(results.1)),
-                "connections": .int(Int64(connections)), "duration_s": .double(elapsed.rounded(toPlaces: 2)),
-            ]
-            printLine(object.serialized())
-        } else {
-            printLine("connections  \(connections)")
-            printLine("items        \(histogram.count) in \(String(format: "%.2f", elapsed)) s (\(results.1) errors)")
-            printLine("throughput   \(String(format: "%.1f", rate)) items/s")
-            printLine(
-                "ack latency  p50 \(fmt(histogram.milliseconds(atPercentile: 50))) ms, "
-                    + "p90 \(fmt(histogram.milliseconds(atPercentile: 90))) ms, "
-                    + "p99 \(fmt(histogram.milliseconds(atPercentile: 99))) ms, max \(fmt(histogram.maxMilliseconds)) ms"
-            )
-        }
+        result.print(json: json, unit: "items", rateKey: "items_per_s")
     }
 
-    private func fmt(_ value: Double) -> String { String(format: "%.2f", value) }
 }
 
 extension Double {

@@ -1,0 +1,87 @@
+import ArgumentParser
+import DramaWireClient
+import LineProtocol
+
+/// A closed-loop load: C connections, each with one request in flight, for S seconds.
+enum ClosedLoop {
+    struct Result {
+        var histogram: LatencyHistogram
+        var errors: Int
+        var elapsed: Double
+        var connections: Int
+
+        var rate: Double { Double(histogram.count) / elapsed }
+
+        /// Prints the figures, as one JSON object (`rateKey`, `p50_ms`, `p90_ms`, `p99_ms`, `max_ms`) or as text.
+        func print(json: Bool, unit: String, rateKey: String) {
+            if json {
+                let object: JSON = [
+                    .init(stringLiteral: rateKey): .double(rate.rounded(toPlaces: 1)),
+                    "p50_ms": .double(histogram.milliseconds(atPercentile: 50)),
+                    "p90_ms": .double(histogram.milliseconds(atPercentile: 90)),
+                    "p99_ms": .double(histogram.milliseconds(atPercentile: 99)),
+                    "max_ms": .double(histogram.maxMilliseconds), .init(stringLiteral: unit): .int(Int64(histogram.count)),
+                    "errors": .int(Int64(errors)), "connections": .int(Int64(connections)),
+                    "duration_s": .double(elapsed.rounded(toPlaces: 2)),
+                ]
+                printLine(object.serialized())
+            } else {
+                printLine("connections  \(connections)")
+                printLine("\(unit.padding(toLength: 12, withPad: " ", startingAt: 0)) \(histogram.count) in \(format(elapsed)) s (\(errors) errors)")
+                printLine("throughput   \(String(format: "%.1f", rate)) \(unit)/s")
+                printLine("latency      " + histogram.summary)
+            }
+        }
+    }
+
+    /// Runs `line(worker, n)` requests until `duration` seconds have passed.
+    static func run(
+        connections: Int, duration: Double, address: ServiceAddress, token: String?,
+        line: @escaping @Sendable (Int, Int) -> String
+    ) async throws -> Result {
+        guard (1...1000).contains(connections) else { throw ValidationError("--connections must be 1...1000") }
+        guard duration > 0 && duration <= 3600 else { throw ValidationError("--duration must be in (0, 3600]") }
+        let deadline = monotonicSeconds() + duration
+        let started = monotonicSeconds()
+        let (histogram, errors) = try await withThrowingTaskGroup(of: (LatencyHistogram, Int).self) { group in
+            for worker in 0..<connections {
+                group.addTask {
+                    var histogram = LatencyHistogram()
+                    var errors = 0
+                    try await LineClient.withConnection(to: address) { session in
+                        try await session.authenticate(token)
+                        var n = 0
+                        while monotonicSeconds() < deadline {
+                            let request = line(worker, n)
+                            let t0 = monotonicSeconds()
+                            let reply = try await session.request(request)
+                            histogram.record(microseconds: UInt64((monotonicSeconds() - t0) * 1e6))
+                            if case .error = reply { errors += 1 }
+                            n += 1
+                        }
+                    }
+                    return (histogram, errors)
+                }
+            }
+            var total = LatencyHistogram()
+            var errors = 0
+            for try await (histogram, e) in group {
+                total.add(histogram)
+                errors += e
+            }
+            return (total, errors)
+        }
+        return Result(
+            histogram: histogram, errors: errors, elapsed: monotonicSeconds() - started, connections: connections)
+    }
+}
+
+func format(_ value: Double) -> String { String(format: "%.2f", value) }
+
+extension LatencyHistogram {
+    /// `p50 … ms, p90 … ms, p99 … ms, max … ms`.
+    var summary: String {
+        "p50 \(format(milliseconds(atPercentile: 50))) ms, p90 \(format(milliseconds(atPercentile: 90))) ms, "
+            + "p99 \(format(milliseconds(atPercentile: 99))) ms, max \(format(maxMilliseconds)) ms"
+    }
+}
