@@ -88,7 +88,7 @@ final class BatchApplier {
         var events: [DocumentEvent] = []
         events.reserveCapacity(order.count)
         for (id, seq) in order { events.append(try rebuild(id, seq: seq)) }
-        try db.execute(sql: "UPDATE meta SET value = ? WHERE name = 'applied_seq'", arguments: [applied])
+        try db.cachedStatement(sql: "UPDATE meta SET value = ? WHERE name = 'applied_seq'").execute(arguments: [applied])
         return ApplyResult(appliedSeq: applied, applied: count, events: events)
     }
 
@@ -105,8 +105,7 @@ final class BatchApplier {
             try putState("article", key, data)
             try putNews(key, data)
             mark("article", key, seq)
-            let rows = try Row.fetchAll(
-                db, sql: "SELECT kind, key FROM entity_sources WHERE article = ?", arguments: [key])
+            let rows = try Row.fetchAll(db.cachedStatement(sql: "SELECT kind, key FROM entity_sources WHERE article = ?"), arguments: [key])
             for row in rows {
                 let entityKey: String = row["key"]
                 switch row["kind"] as String {
@@ -127,8 +126,8 @@ final class BatchApplier {
         case "drama.merged", "person.merged":
             let kind = type == "drama.merged" ? "drama" : "person"
             let into = data["into"]["key"].stringValue ?? ""
-            try db.execute(sql: "DELETE FROM state WHERE kind = ? AND key = ?", arguments: [kind, key])
-            try db.execute(sql: "DELETE FROM names WHERE kind = ? AND key = ?", arguments: [kind, key])
+            try db.cachedStatement(sql: "DELETE FROM state WHERE kind = ? AND key = ?").execute(arguments: [kind, key])
+            try db.cachedStatement(sql: "DELETE FROM names WHERE kind = ? AND key = ?").execute(arguments: [kind, key])
             try db.execute(
                 sql: "UPDATE merges SET into_key = ? WHERE kind = ? AND into_key = ?", arguments: [into, kind, key])
             try db.execute(
@@ -147,13 +146,13 @@ final class BatchApplier {
             try markCasting(key, seq)
         case "ost.withdrawn":
             try markOST(key, seq)
-            try db.execute(sql: "DELETE FROM osts WHERE key = ?", arguments: [key])
-            try db.execute(sql: "DELETE FROM ost_artists WHERE ost_key = ?", arguments: [key])
+            try db.cachedStatement(sql: "DELETE FROM osts WHERE key = ?").execute(arguments: [key])
+            try db.cachedStatement(sql: "DELETE FROM ost_artists WHERE ost_key = ?").execute(arguments: [key])
             try replaceSources("ost", key, .null)
             dirtyOSTs.remove(key)
         case "casting.withdrawn":
             try markCasting(key, seq)
-            try db.execute(sql: "DELETE FROM castings WHERE key = ?", arguments: [key])
+            try db.cachedStatement(sql: "DELETE FROM castings WHERE key = ?").execute(arguments: [key])
             try replaceSources("casting", key, .null)
             dirtyCastings.remove(key)
         default:
@@ -188,12 +187,11 @@ final class BatchApplier {
 
     /// Marks an OST's item and the documents that embed it (its drama and its artists).
     private func markOST(_ key: String, _ seq: Int64) throws {
-        guard let dramaKey = try String.fetchOne(db, sql: "SELECT drama_key FROM osts WHERE key = ?", arguments: [key])
+        guard let dramaKey = try String.fetchOne(db.cachedStatement(sql: "SELECT drama_key FROM osts WHERE key = ?"), arguments: [key])
         else { return }
         dirtyOSTs.insert(key)
         mark("drama", dramaKey, seq)
-        for person in try String.fetchAll(
-            db, sql: "SELECT person_key FROM ost_artists WHERE ost_key = ?", arguments: [key])
+        for person in try String.fetchAll(db.cachedStatement(sql: "SELECT person_key FROM ost_artists WHERE ost_key = ?"), arguments: [key])
         {
             mark("person", person, seq)
         }
@@ -202,8 +200,7 @@ final class BatchApplier {
     /// Marks a casting's item and the documents that embed it (its drama and its person).
     private func markCasting(_ key: String, _ seq: Int64) throws {
         guard
-            let row = try Row.fetchOne(
-                db, sql: "SELECT drama_key, person_key FROM castings WHERE key = ?", arguments: [key])
+            let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT drama_key, person_key FROM castings WHERE key = ?"), arguments: [key])
         else { return }
         dirtyCastings.insert(key)
         mark("drama", row["drama_key"], seq)
@@ -212,12 +209,11 @@ final class BatchApplier {
 
     /// A renamed drama or person: everything that shows its name elsewhere.
     private func markReferences(kind: String, key: String, seq: Int64) throws {
-        let castings = try String.fetchAll(
-            db, sql: "SELECT key FROM castings WHERE \(kind)_key = ?", arguments: [key])
+        let castings = try String.fetchAll(db.cachedStatement(sql: "SELECT key FROM castings WHERE \(kind)_key = ?"), arguments: [key])
         let osts =
             kind == "drama"
-            ? try String.fetchAll(db, sql: "SELECT key FROM osts WHERE drama_key = ?", arguments: [key])
-            : try String.fetchAll(db, sql: "SELECT ost_key FROM ost_artists WHERE person_key = ?", arguments: [key])
+            ? try String.fetchAll(db.cachedStatement(sql: "SELECT key FROM osts WHERE drama_key = ?"), arguments: [key])
+            : try String.fetchAll(db.cachedStatement(sql: "SELECT ost_key FROM ost_artists WHERE person_key = ?"), arguments: [key])
         for casting in castings { try markCasting(casting, seq) }
         for ost in osts { try markOST(ost, seq) }
     }
@@ -225,8 +221,7 @@ final class BatchApplier {
     // MARK: - State
 
     private func state(_ kind: String, _ key: String) throws -> JSON? {
-        try String.fetchOne(
-            db, sql: "SELECT data FROM state WHERE kind = ? AND key = ?", arguments: [kind, key]
+        try String.fetchOne(db.cachedStatement(sql: "SELECT data FROM state WHERE kind = ? AND key = ?"), arguments: [kind, key]
         ).flatMap { try? JSON.parse($0) }
     }
 
@@ -249,18 +244,22 @@ final class BatchApplier {
     }
 
     /// The newest news entries among the articles supporting a document's entities.
+    ///
+    /// CROSS JOIN fixes the join order (SQLite never reorders it): from the document's few
+    /// entities to their sources, never from all sources of a kind to the entities.
     private func news(sourcesSQL: String, _ key: String) throws -> [JSON] {
         try String.fetchAll(
             db.cachedStatement(
                 sql: """
-                    SELECT entry FROM news WHERE retracted = 0 AND id IN (\(sourcesSQL))
-                    ORDER BY published_ms DESC, CAST(id AS INTEGER) DESC LIMIT \(Projection.newsLimit)
+                    SELECT n.entry FROM (\(sourcesSQL)) AS s CROSS JOIN news AS n ON n.id = s.article
+                    WHERE n.retracted = 0
+                    ORDER BY n.published_ms DESC, CAST(n.id AS INTEGER) DESC LIMIT \(Projection.newsLimit)
                     """), arguments: [key]
         ).compactMap { try? JSON.parse($0) }
     }
 
     private func replaceNames(_ kind: String, _ key: String, data: JSON, nameField: String) throws {
-        try db.execute(sql: "DELETE FROM names WHERE kind = ? AND key = ?", arguments: [kind, key])
+        try db.cachedStatement(sql: "DELETE FROM names WHERE kind = ? AND key = ?").execute(arguments: [kind, key])
         let entityKind: EntityKind = kind == "drama" ? .drama : .person
         var spellings = (data["aliases"].arrayValue ?? []).compactMap(\.stringValue)
         if let name = data[nameField].stringValue { spellings.append(name) }
@@ -294,7 +293,7 @@ final class BatchApplier {
             SortKey.ost(dramaKey: dramaKey, part: data["part"].intValue, release: release, key: key),
             data.serialized(),
         ])
-        try db.execute(sql: "DELETE FROM ost_artists WHERE ost_key = ?", arguments: [key])
+        try db.cachedStatement(sql: "DELETE FROM ost_artists WHERE ost_key = ?").execute(arguments: [key])
         for artist in Set((data["artists"].arrayValue ?? []).compactMap { $0["key"].stringValue }) {
             try db.cachedStatement(sql: "INSERT OR IGNORE INTO ost_artists (person_key, ost_key) VALUES (?, ?)")
                 .execute(arguments: [artist, key])
@@ -344,7 +343,7 @@ final class BatchApplier {
 
     private func refreshItem(table: String, key: String, build: (JSON, Projection.Context) -> JSON) throws {
         guard
-            let text = try String.fetchOne(db, sql: "SELECT data FROM \(table) WHERE key = ?", arguments: [key]),
+            let text = try String.fetchOne(db.cachedStatement(sql: "SELECT data FROM \(table) WHERE key = ?"), arguments: [key]),
             let data = try? JSON.parse(text)
         else { return }
         let personKeys = (data["artists"].arrayValue ?? []).compactMap { $0["key"].stringValue }
@@ -370,10 +369,10 @@ final class BatchApplier {
                 let news = try news(
                     sourcesSQL: """
                         SELECT article FROM entity_sources WHERE kind = 'drama' AND key = ?1
-                        UNION SELECT s.article FROM osts o JOIN entity_sources s ON s.kind = 'ost' AND s.key = o.key
-                            WHERE o.drama_key = ?1
-                        UNION SELECT s.article FROM castings c
-                            JOIN entity_sources s ON s.kind = 'casting' AND s.key = c.key WHERE c.drama_key = ?1
+                        UNION SELECT s.article FROM osts o CROSS JOIN entity_sources s
+                            ON s.kind = 'ost' AND s.key = o.key WHERE o.drama_key = ?1
+                        UNION SELECT s.article FROM castings c CROSS JOIN entity_sources s
+                            ON s.kind = 'casting' AND s.key = c.key WHERE c.drama_key = ?1
                         """, id.key)
                 let context = Projection.Context(people: try stateMap("person", personKeys))
                 document = Projection.dramaDocument(
@@ -385,10 +384,10 @@ final class BatchApplier {
                     "SELECT o.data FROM ost_artists a JOIN osts o ON o.key = a.ost_key WHERE a.person_key = ?", id.key)
                 let news = try news(
                     sourcesSQL: """
-                        SELECT s.article FROM ost_artists a JOIN entity_sources s ON s.kind = 'ost' AND s.key = a.ost_key
-                            WHERE a.person_key = ?1
-                        UNION SELECT s.article FROM castings c
-                            JOIN entity_sources s ON s.kind = 'casting' AND s.key = c.key WHERE c.person_key = ?1
+                        SELECT s.article FROM ost_artists a CROSS JOIN entity_sources s
+                            ON s.kind = 'ost' AND s.key = a.ost_key WHERE a.person_key = ?1
+                        UNION SELECT s.article FROM castings c CROSS JOIN entity_sources s
+                            ON s.kind = 'casting' AND s.key = c.key WHERE c.person_key = ?1
                         """, id.key)
                 let context = Projection.Context(
                     dramas: try stateMap("drama", (castings + osts).compactMap { $0["drama"]["key"].stringValue }))
@@ -400,31 +399,42 @@ final class BatchApplier {
             }
         }
         guard let document else {
-            if let rowID = try Int64.fetchOne(
-                db, sql: "DELETE FROM documents WHERE kind = ? AND key = ? RETURNING id", arguments: [id.kind, id.key])
+            if let rowID = try Int64.fetchOne(db.cachedStatement(sql: "DELETE FROM documents WHERE kind = ? AND key = ? RETURNING id"), arguments: [id.kind, id.key])
             {
-                try db.execute(sql: "DELETE FROM search WHERE rowid = ?", arguments: [rowID])
+                try db.cachedStatement(sql: "DELETE FROM search WHERE rowid = ?").execute(arguments: [rowID])
             }
             return event(id, seq: seq, doc: .null)
         }
         let text = document.serialized()
-        let rowID = try Int64.fetchOne(
-            db.cachedStatement(
-                sql: """
-                    INSERT INTO documents (kind, key, seq, doc) VALUES (?, ?, ?, ?)
-                    ON CONFLICT (kind, key) DO UPDATE SET seq = excluded.seq, doc = excluded.doc RETURNING id
-                    """), arguments: [id.kind, id.key, seq, text])!
+        var indexed: String?
         if id.kind != "article" {
-            let nameField = id.kind == "drama" ? "title" : "name"
             let aliases = (document["aliases"].arrayValue ?? []).compactMap(\.stringValue)
             let entityKind: EntityKind = id.kind == "drama" ? .drama : .person
             // Keys of every spelling are indexed too, so "Kim Soohyun" finds "Kim Soo-hyun".
             let keys = Set(aliases.map { NameKey.normalize($0, kind: entityKind) } + [id.key])
-            try db.cachedStatement(sql: "DELETE FROM search WHERE rowid = ?").execute(arguments: [rowID])
+            let name = document[id.kind == "drama" ? "title" : "name"].stringValue ?? ""
+            indexed = ([name] + aliases + searchText + keys.sorted()).joined(separator: " \u{1F} ")
+        }
+        let previous = try Row.fetchOne(
+            db.cachedStatement(sql: "SELECT id, search_text FROM documents WHERE kind = ? AND key = ?"),
+            arguments: [id.kind, id.key])
+        let rowID = try Int64.fetchOne(
+            db.cachedStatement(
+                sql: """
+                    INSERT INTO documents (kind, key, seq, doc, search_text) VALUES (?, ?, ?, ?, ?)
+                    ON CONFLICT (kind, key) DO UPDATE SET seq = excluded.seq, doc = excluded.doc,
+                        search_text = excluded.search_text
+                    RETURNING id
+                    """), arguments: [id.kind, id.key, seq, text, indexed])!
+        // Most rebuilds change statuses or news, not names: the full-text row is only
+        // rewritten when its text changed (FTS5 deletes re-tokenize the old text).
+        if let indexed, previous?["search_text"] as String? != indexed {
+            if previous != nil {
+                try db.cachedStatement(sql: "DELETE FROM search WHERE rowid = ?").execute(arguments: [rowID])
+            }
             try db.cachedStatement(sql: "INSERT INTO search (rowid, kind, key, name, text) VALUES (?, ?, ?, ?, ?)")
                 .execute(arguments: [
-                    rowID, id.kind, id.key, document[nameField].stringValue ?? "",
-                    (aliases + searchText + keys.sorted()).joined(separator: " \u{1F} "),
+                    rowID, id.kind, id.key, document[id.kind == "drama" ? "title" : "name"].stringValue ?? "", indexed,
                 ])
         }
         return event(id, seq: seq, doc: document)

@@ -61,7 +61,7 @@ enum Schema {
 
                     CREATE TABLE documents (
                         id INTEGER PRIMARY KEY, kind TEXT NOT NULL, key TEXT NOT NULL, seq INTEGER NOT NULL,
-                        doc TEXT NOT NULL, UNIQUE (kind, key));
+                        doc TEXT NOT NULL, search_text TEXT, UNIQUE (kind, key));
 
                     CREATE TABLE feed (
                         seq INTEGER PRIMARY KEY, at TEXT NOT NULL, type TEXT NOT NULL, key TEXT NOT NULL,

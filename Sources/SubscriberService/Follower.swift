@@ -152,8 +152,15 @@ final class Follower: Sendable {
     private func applyLoop(_ buffer: RecordBuffer, sender: LineSender) async throws {
         while let batch = await buffer.take() {
             let result: ApplyResult
+            let started = ContinuousClock.now
             do {
                 result = try await readModel.apply(batch)
+                logger.debug(
+                    "applied batch",
+                    metadata: [
+                        "records": "\(batch.count)", "documents": "\(result.events.count)",
+                        "seq": "\(result.appliedSeq)", "took": "\(ContinuousClock.now - started)",
+                    ])
             } catch {
                 logger.error(
                     "applying changes failed; applied seq not advanced",
