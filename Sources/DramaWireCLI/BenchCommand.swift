@@ -6,7 +6,8 @@ import LineProtocol
 /// `dramawire bench …`: load generators. Every loop is bounded by its duration.
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "bench", abstract: "Measure throughput and latency.", subcommands: [
+        commandName: "bench", abstract: "Measure throughput and latency.",
+        subcommands: [
             BenchIngestCommand.self, BenchQueryCommand.self, BenchEndToEndCommand.self, BenchReplayCommand.self,
         ])
 }

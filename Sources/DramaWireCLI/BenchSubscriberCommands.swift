@@ -10,7 +10,8 @@ import Synchronization
 /// `dramawire bench query`: closed-loop GET DRAMA against the subscriber.
 struct BenchQueryCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "query", abstract: "GET DRAMA throughput (queries/s) and latency, from C connections for S seconds.")
+        commandName: "query",
+        abstract: "GET DRAMA throughput (queries/s) and latency, from C connections for S seconds.")
 
     @OptionGroup var connection: SubscriberConnectionOptions
     @Option(help: "Concurrent connections, each with one request in flight.") var connections = 1
@@ -135,7 +136,8 @@ struct BenchEndToEndCommand: AsyncParsableCommand {
                     "max_ms": .double(histogram.maxMilliseconds),
                 ]).serialized())
         } else {
-            printLine("offered      \(format(rate)) items/s for \(format(duration)) s; achieved \(format(achieved)) items/s")
+            printLine(
+                "offered      \(format(rate)) items/s for \(format(duration)) s; achieved \(format(achieved)) items/s")
             printLine("items        \(sent) (\(errors) errors, \(missing) events not seen)")
             printLine("ack → EVENT  " + histogram.summary)
         }
@@ -159,7 +161,8 @@ struct BenchReplayCommand: AsyncParsableCommand {
             try await session.authenticate(token)
             return try await session.call("HEAD")?["seq"].intValue ?? 0
         }
-        let path = readmodel ?? FileManager.default.temporaryDirectory.path + "/dramawire-replay-\(UUID().uuidString).sqlite"
+        let path =
+            readmodel ?? FileManager.default.temporaryDirectory.path + "/dramawire-replay-\(UUID().uuidString).sqlite"
         try ReadModel.remove(path: path)
         var logger = Logger(label: "dramawire.bench")
         logger.logLevel = .warning

@@ -20,14 +20,17 @@ enum ClosedLoop {
                     "p50_ms": .double(histogram.milliseconds(atPercentile: 50)),
                     "p90_ms": .double(histogram.milliseconds(atPercentile: 90)),
                     "p99_ms": .double(histogram.milliseconds(atPercentile: 99)),
-                    "max_ms": .double(histogram.maxMilliseconds), .init(stringLiteral: unit): .int(Int64(histogram.count)),
+                    "max_ms": .double(histogram.maxMilliseconds),
+                    .init(stringLiteral: unit): .int(Int64(histogram.count)),
                     "errors": .int(Int64(errors)), "connections": .int(Int64(connections)),
                     "duration_s": .double(elapsed.rounded(toPlaces: 2)),
                 ]
                 printLine(object.serialized())
             } else {
                 printLine("connections  \(connections)")
-                printLine("\(unit.padding(toLength: 12, withPad: " ", startingAt: 0)) \(histogram.count) in \(format(elapsed)) s (\(errors) errors)")
+                printLine(
+                    "\(unit.padding(toLength: 12, withPad: " ", startingAt: 0)) \(histogram.count) in \(format(elapsed)) s (\(errors) errors)"
+                )
                 printLine("throughput   \(String(format: "%.1f", rate)) \(unit)/s")
                 printLine("latency      " + histogram.summary)
             }

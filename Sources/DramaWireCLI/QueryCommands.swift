@@ -43,7 +43,9 @@ enum TextTable {
     static func render(_ header: [String], _ rows: [[String]], indent: String = "  ") -> String {
         var widths = header.map(\.count)
         for row in rows {
-            for (index, cell) in row.enumerated() where index < widths.count { widths[index] = max(widths[index], cell.count) }
+            for (index, cell) in row.enumerated() where index < widths.count {
+                widths[index] = max(widths[index], cell.count)
+            }
         }
         func line(_ cells: [String]) -> String {
             let padded = cells.enumerated().map { index, cell in
@@ -80,10 +82,14 @@ enum Render {
     static func drama(_ doc: JSON) -> String {
         var facts: [String] = []
         if let network = doc["network"].stringValue { facts.append(network) }
-        if let platforms = doc["platforms"].arrayValue, !platforms.isEmpty { facts.append(TextTable.cell(.array(platforms))) }
+        if let platforms = doc["platforms"].arrayValue, !platforms.isEmpty {
+            facts.append(TextTable.cell(.array(platforms)))
+        }
         if let premiere = doc["premiere"].stringValue { facts.append("premiere \(Timestamp.kstDisplay(premiere))") }
         if let episodes = doc["episodes"].intValue { facts.append("\(episodes) episodes") }
-        var out = ["\(TextTable.cell(doc["title"]))  [\(TextTable.cell(doc["key"]))]  seq \(TextTable.cell(doc["seq"]))"]
+        var out = [
+            "\(TextTable.cell(doc["title"]))  [\(TextTable.cell(doc["key"]))]  seq \(TextTable.cell(doc["seq"]))"
+        ]
         if !facts.isEmpty { out.append(facts.joined(separator: " · ")) }
         out.append("Also written: " + TextTable.cell(doc["aliases"]))
         out.append("\nCast")
@@ -92,7 +98,8 @@ enum Render {
                 ["TYPE", "PERSON", "ROLE", "STATUS"],
                 (doc["cast"].arrayValue ?? []).map {
                     [
-                        TextTable.cell($0["role_type"]), TextTable.cell($0["person"]["name"]), TextTable.cell($0["role"]),
+                        TextTable.cell($0["role_type"]), TextTable.cell($0["person"]["name"]),
+                        TextTable.cell($0["role"]),
                         TextTable.cell($0["status"]),
                     ]
                 }))
@@ -112,7 +119,8 @@ enum Render {
                 ["DRAMA", "ROLE", "TYPE", "STATUS"],
                 (doc["roles"].arrayValue ?? []).map {
                     [
-                        TextTable.cell($0["drama"]["title"]), TextTable.cell($0["role"]), TextTable.cell($0["role_type"]),
+                        TextTable.cell($0["drama"]["title"]), TextTable.cell($0["role"]),
+                        TextTable.cell($0["role_type"]),
                         TextTable.cell($0["status"]),
                     ]
                 }))
@@ -137,7 +145,9 @@ enum Render {
             "\(TextTable.cell(doc["source"])) · \(TextTable.cell(doc["published_at"], date: true)) · \(TextTable.cell(doc["url"]))",
         ]
         if doc["retracted"].boolValue == true { out.append("RETRACTED") }
-        out.append("\(doc["facts"].arrayValue?.count ?? 0) facts; article \(TextTable.cell(doc["id"])), seq \(TextTable.cell(doc["seq"]))")
+        out.append(
+            "\(doc["facts"].arrayValue?.count ?? 0) facts; article \(TextTable.cell(doc["id"])), seq \(TextTable.cell(doc["seq"]))"
+        )
         return out.joined(separator: "\n")
     }
 
@@ -158,7 +168,8 @@ enum Render {
             ["DRAMA", "PERSON", "ROLE", "TYPE", "STATUS"],
             items.map {
                 [
-                    TextTable.cell($0["drama"]["title"]), TextTable.cell($0["person"]["name"]), TextTable.cell($0["role"]),
+                    TextTable.cell($0["drama"]["title"]), TextTable.cell($0["person"]["name"]),
+                    TextTable.cell($0["role"]),
                     TextTable.cell($0["role_type"]), TextTable.cell($0["status"]),
                 ]
             })
@@ -168,7 +179,10 @@ enum Render {
         TextTable.render(
             ["PUBLISHED", "SOURCE", "HEADLINE"],
             (value.arrayValue ?? []).map {
-                [TextTable.cell($0["published_at"], date: true), TextTable.cell($0["source"]), TextTable.cell($0["headline"])]
+                [
+                    TextTable.cell($0["published_at"], date: true), TextTable.cell($0["source"]),
+                    TextTable.cell($0["headline"]),
+                ]
             })
     }
 }
@@ -212,7 +226,10 @@ struct SearchCommand: AsyncParsableCommand {
             TextTable.render(
                 ["KIND", "NAME", "KEY", "SCORE"],
                 (reply["results"].arrayValue ?? []).map {
-                    [TextTable.cell($0["kind"]), TextTable.cell($0["name"]), TextTable.cell($0["key"]), TextTable.cell($0["score"])]
+                    [
+                        TextTable.cell($0["kind"]), TextTable.cell($0["name"]), TextTable.cell($0["key"]),
+                        TextTable.cell($0["score"]),
+                    ]
                 }, indent: ""))
     }
 }
@@ -321,7 +338,11 @@ struct StatsCommand: AsyncParsableCommand {
     func run() async throws {
         let stats = try await connection.call("STATS")
         guard !connection.json else { return printLine(stats.serialized()) }
-        printLine("applied \(TextTable.cell(stats["applied_seq"])) of \(TextTable.cell(stats["head_seq"])) (lag \(TextTable.cell(stats["lag"]))), " + (stats["connected"].boolValue == true ? "connected to \(TextTable.cell(stats["ingest"]))" : "NOT connected to \(TextTable.cell(stats["ingest"]))"))
+        printLine(
+            "applied \(TextTable.cell(stats["applied_seq"])) of \(TextTable.cell(stats["head_seq"])) (lag \(TextTable.cell(stats["lag"]))), "
+                + (stats["connected"].boolValue == true
+                    ? "connected to \(TextTable.cell(stats["ingest"]))"
+                    : "NOT connected to \(TextTable.cell(stats["ingest"]))"))
         let counts = (stats["counts"].objectValue ?? [:]).sorted { $0.key < $1.key }
         printLine(counts.map { "\($0.key) \(TextTable.cell($0.value))" }.joined(separator: ", "))
         if let error = stats["last_error"].stringValue { printLine("last error: \(TextTable.sanitized(error))") }

@@ -72,7 +72,9 @@ final class BatchApplier {
         var applied = try Int64.fetchOne(db, sql: "SELECT value FROM meta WHERE name = 'applied_seq'") ?? 0
         var count = 0
         for received in records where received.seq > applied {
-            guard received.seq == applied + 1 else { throw ReadModelError.gap(expected: applied + 1, got: received.seq) }
+            guard received.seq == applied + 1 else {
+                throw ReadModelError.gap(expected: applied + 1, got: received.seq)
+            }
             try apply(received.record, seq: received.seq)
             applied = received.seq
             count += 1
@@ -88,7 +90,8 @@ final class BatchApplier {
         var events: [DocumentEvent] = []
         events.reserveCapacity(order.count)
         for (id, seq) in order { events.append(try rebuild(id, seq: seq)) }
-        try db.cachedStatement(sql: "UPDATE meta SET value = ? WHERE name = 'applied_seq'").execute(arguments: [applied])
+        try db.cachedStatement(sql: "UPDATE meta SET value = ? WHERE name = 'applied_seq'").execute(arguments: [applied]
+        )
         return ApplyResult(appliedSeq: applied, applied: count, events: events)
     }
 
@@ -105,7 +108,8 @@ final class BatchApplier {
             try putState("article", key, data)
             try putNews(key, data)
             mark("article", key, seq)
-            let rows = try Row.fetchAll(db.cachedStatement(sql: "SELECT kind, key FROM entity_sources WHERE article = ?"), arguments: [key])
+            let rows = try Row.fetchAll(
+                db.cachedStatement(sql: "SELECT kind, key FROM entity_sources WHERE article = ?"), arguments: [key])
             for row in rows {
                 let entityKey: String = row["key"]
                 switch row["kind"] as String {
@@ -187,11 +191,14 @@ final class BatchApplier {
 
     /// Marks an OST's item and the documents that embed it (its drama and its artists).
     private func markOST(_ key: String, _ seq: Int64) throws {
-        guard let dramaKey = try String.fetchOne(db.cachedStatement(sql: "SELECT drama_key FROM osts WHERE key = ?"), arguments: [key])
+        guard
+            let dramaKey = try String.fetchOne(
+                db.cachedStatement(sql: "SELECT drama_key FROM osts WHERE key = ?"), arguments: [key])
         else { return }
         dirtyOSTs.insert(key)
         mark("drama", dramaKey, seq)
-        for person in try String.fetchAll(db.cachedStatement(sql: "SELECT person_key FROM ost_artists WHERE ost_key = ?"), arguments: [key])
+        for person in try String.fetchAll(
+            db.cachedStatement(sql: "SELECT person_key FROM ost_artists WHERE ost_key = ?"), arguments: [key])
         {
             mark("person", person, seq)
         }
@@ -200,7 +207,8 @@ final class BatchApplier {
     /// Marks a casting's item and the documents that embed it (its drama and its person).
     private func markCasting(_ key: String, _ seq: Int64) throws {
         guard
-            let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT drama_key, person_key FROM castings WHERE key = ?"), arguments: [key])
+            let row = try Row.fetchOne(
+                db.cachedStatement(sql: "SELECT drama_key, person_key FROM castings WHERE key = ?"), arguments: [key])
         else { return }
         dirtyCastings.insert(key)
         mark("drama", row["drama_key"], seq)
@@ -209,11 +217,13 @@ final class BatchApplier {
 
     /// A renamed drama or person: everything that shows its name elsewhere.
     private func markReferences(kind: String, key: String, seq: Int64) throws {
-        let castings = try String.fetchAll(db.cachedStatement(sql: "SELECT key FROM castings WHERE \(kind)_key = ?"), arguments: [key])
+        let castings = try String.fetchAll(
+            db.cachedStatement(sql: "SELECT key FROM castings WHERE \(kind)_key = ?"), arguments: [key])
         let osts =
             kind == "drama"
             ? try String.fetchAll(db.cachedStatement(sql: "SELECT key FROM osts WHERE drama_key = ?"), arguments: [key])
-            : try String.fetchAll(db.cachedStatement(sql: "SELECT ost_key FROM ost_artists WHERE person_key = ?"), arguments: [key])
+            : try String.fetchAll(
+                db.cachedStatement(sql: "SELECT ost_key FROM ost_artists WHERE person_key = ?"), arguments: [key])
         for casting in castings { try markCasting(casting, seq) }
         for ost in osts { try markOST(ost, seq) }
     }
@@ -221,7 +231,8 @@ final class BatchApplier {
     // MARK: - State
 
     private func state(_ kind: String, _ key: String) throws -> JSON? {
-        try String.fetchOne(db.cachedStatement(sql: "SELECT data FROM state WHERE kind = ? AND key = ?"), arguments: [kind, key]
+        try String.fetchOne(
+            db.cachedStatement(sql: "SELECT data FROM state WHERE kind = ? AND key = ?"), arguments: [kind, key]
         ).flatMap { try? JSON.parse($0) }
     }
 
@@ -343,10 +354,12 @@ final class BatchApplier {
 
     private func refreshItem(table: String, key: String, build: (JSON, Projection.Context) -> JSON) throws {
         guard
-            let text = try String.fetchOne(db.cachedStatement(sql: "SELECT data FROM \(table) WHERE key = ?"), arguments: [key]),
+            let text = try String.fetchOne(
+                db.cachedStatement(sql: "SELECT data FROM \(table) WHERE key = ?"), arguments: [key]),
             let data = try? JSON.parse(text)
         else { return }
-        let personKeys = (data["artists"].arrayValue ?? []).compactMap { $0["key"].stringValue }
+        let personKeys =
+            (data["artists"].arrayValue ?? []).compactMap { $0["key"].stringValue }
             + [data["person"]["key"].stringValue].compactMap { $0 }
         let context = Projection.Context(
             people: try stateMap("person", personKeys),
@@ -399,7 +412,9 @@ final class BatchApplier {
             }
         }
         guard let document else {
-            if let rowID = try Int64.fetchOne(db.cachedStatement(sql: "DELETE FROM documents WHERE kind = ? AND key = ? RETURNING id"), arguments: [id.kind, id.key])
+            if let rowID = try Int64.fetchOne(
+                db.cachedStatement(sql: "DELETE FROM documents WHERE kind = ? AND key = ? RETURNING id"),
+                arguments: [id.kind, id.key])
             {
                 try db.cachedStatement(sql: "DELETE FROM search WHERE rowid = ?").execute(arguments: [rowID])
             }

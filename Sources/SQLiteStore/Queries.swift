@@ -18,7 +18,8 @@ struct FilterReader {
         // Unknown fields are refused rather than ignored: a misspelled filter ("staus") would
         // otherwise silently return everything.
         if let unknown = fields.keys.sorted().first(where: { !allowed.contains($0) }) {
-            throw WireError.invalid(unknown, "unknown filter; expected one of \(allowed.sorted().joined(separator: ", "))")
+            throw WireError.invalid(
+                unknown, "unknown filter; expected one of \(allowed.sorted().joined(separator: ", "))")
         }
     }
 

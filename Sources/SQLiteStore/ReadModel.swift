@@ -67,7 +67,8 @@ public final class ReadModel: Sendable {
     public func document(kind: String, name: String) async throws -> String? {
         try await pool.read { db in
             guard let key = try Self.resolve(db, kind: kind, name: name) else { return nil }
-            return try String.fetchOne(db.cachedStatement(sql: "SELECT doc FROM documents WHERE kind = ? AND key = ?"), arguments: [kind, key])
+            return try String.fetchOne(
+                db.cachedStatement(sql: "SELECT doc FROM documents WHERE kind = ? AND key = ?"), arguments: [kind, key])
         }
     }
 
@@ -81,14 +82,18 @@ public final class ReadModel: Sendable {
         if try Bool.fetchOne(db.cachedStatement(sql: exists), arguments: [kind, trimmed]) == true { return trimmed }
         let norm = NameKey.normalize(trimmed, kind: kind == "drama" ? .drama : .person)
         for candidate in [trimmed, norm] where !candidate.isEmpty {
-            if try Bool.fetchOne(db.cachedStatement(sql: exists), arguments: [kind, candidate]) == true { return candidate }
+            if try Bool.fetchOne(db.cachedStatement(sql: exists), arguments: [kind, candidate]) == true {
+                return candidate
+            }
             if let key = try String.fetchOne(
                 db.cachedStatement(sql: "SELECT key FROM names WHERE kind = ? AND norm = ? ORDER BY key LIMIT 1"),
                 arguments: [kind, candidate])
             {
                 return key
             }
-            if let key = try String.fetchOne(db.cachedStatement(sql: "SELECT into_key FROM merges WHERE kind = ? AND from_key = ?"), arguments: [kind, candidate])
+            if let key = try String.fetchOne(
+                db.cachedStatement(sql: "SELECT into_key FROM merges WHERE kind = ? AND from_key = ?"),
+                arguments: [kind, candidate])
             {
                 return key
             }

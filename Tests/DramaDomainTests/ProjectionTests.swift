@@ -71,7 +71,8 @@ import Testing
         #expect(
             person["roles"] == [
                 [
-                    "key": "lanternkeeper/kimsoohyun", "drama": ["key": "lanternkeeper", "title": "The Lantern Keeper"],
+                    "key": "lanternkeeper/kimsoohyun",
+                    "drama": ["key": "lanternkeeper", "title": "The Lantern Keeper"],
                     "role": "Seo Do-hyun", "role_type": "lead", "status": "confirmed", "sources": ["1"],
                 ]
             ])

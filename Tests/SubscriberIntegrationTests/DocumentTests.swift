@@ -94,7 +94,8 @@ import Testing
         let person = try JSON.parse(try #require(try await getDocument(subscriber.address, "PERSON Kim Soo Hyun")))
         #expect(
             Self.removingSeq(person) == [
-                "key": "kimsoohyun", "name": "Kim Soo-hyun", "aliases": ["Kim Soo Hyun", "Kim Soo-Hyun", "Kim Soo-hyun"],
+                "key": "kimsoohyun", "name": "Kim Soo-hyun",
+                "aliases": ["Kim Soo Hyun", "Kim Soo-Hyun", "Kim Soo-hyun"],
                 "roles": [
                     [
                         "key": "queenoftears/kimsoohyun", "drama": queenOfTears, "role": "Baek Hyun-woo",
@@ -118,7 +119,8 @@ import Testing
         #expect(texts.count == 1)
         #expect(try await getDocument(subscriber.address, "PERSON Kim So-hyun") == nil)
 
-        let article = try JSON.parse(try #require(try await getDocument(subscriber.address, "ARTICLE \(a9.stringValue!)")))
+        let article = try JSON.parse(
+            try #require(try await getDocument(subscriber.address, "ARTICLE \(a9.stringValue!)")))
         #expect(article["url"] == "https://news.example/music/way-home-kim-soo-hyun-released")
         #expect(article["retracted"] == false)
         #expect(article["facts"].arrayValue?.count == 1)

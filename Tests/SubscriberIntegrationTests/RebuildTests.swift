@@ -71,7 +71,8 @@ import Testing
         var lastApplied: Int64 = 0
         for kill in 1...10 {
             try await Task.sleep(for: .milliseconds(Int(200 + random.next() % 1500)))
-            let before = (try? await request(subscriber.address, "STATS")).flatMap(DocumentTests.ok)?["applied_seq"].intValue
+            let before = (try? await request(subscriber.address, "STATS")).flatMap(DocumentTests.ok)?["applied_seq"]
+                .intValue
             lastApplied = max(lastApplied, before ?? 0)
             subscriber.stop(signal: SIGKILL)
             subscriber = try await ServiceProcess.startSubscriber(ingest: ingest.address, readModel: path, port: port)

@@ -64,7 +64,8 @@ func ingestAll(_ lines: [String], to address: ServiceAddress) async throws {
             [
                 newsItem(
                     "a", "2024-05-01T09:00:00+09:00",
-                    [casting("Lantern Keeper (working title)", "Kim Soo-Hyun", role: "Seo Do-hyun", status: "in_talks")]),
+                    [casting("Lantern Keeper (working title)", "Kim Soo-Hyun", role: "Seo Do-hyun", status: "in_talks")]
+                ),
                 newsItem(
                     "b", "2024-05-03T09:00:00+09:00",
                     [casting("The Lantern Keeper", "KIM SOO HYUN", role: "Seo Do-hyun", status: "confirmed")]),
@@ -93,8 +94,12 @@ func ingestAll(_ lines: [String], to address: ServiceAddress) async throws {
                     [casting("The Lantern Keeper", "Kim Soo-hyun", role: "Seo Do-hyun", status: "withdrawn")])
             ], to: ingest.address)
         try await waitUntilCaughtUp(address, ingest: ingest.address)
-        #expect(try JSON.parse(try #require(try await getDocument(address, "DRAMA lanternkeeper")))["cast"][0]["status"] == "withdrawn")
-        #expect(try JSON.parse(try #require(try await getDocument(address, "PERSON kimsoohyun")))["roles"][0]["status"] == "withdrawn")
+        #expect(
+            try JSON.parse(try #require(try await getDocument(address, "DRAMA lanternkeeper")))["cast"][0]["status"]
+                == "withdrawn")
+        #expect(
+            try JSON.parse(try #require(try await getDocument(address, "PERSON kimsoohyun")))["roles"][0]["status"]
+                == "withdrawn")
 
         // Retraction: an OST only article d asserted disappears from drama and person; the
         // casting that other articles support stays.
@@ -102,8 +107,12 @@ func ingestAll(_ lines: [String], to address: ServiceAddress) async throws {
             [newsItem("d", "2024-05-06T09:00:00+09:00", [ost("The Lantern Keeper", ["Kim Soo-hyun"], song: "Ember")])],
             to: ingest.address)
         try await waitUntilCaughtUp(address, ingest: ingest.address)
-        #expect(try JSON.parse(try #require(try await getDocument(address, "DRAMA lanternkeeper")))["osts"][0]["song"] == "Ember")
-        #expect(try JSON.parse(try #require(try await getDocument(address, "PERSON kimsoohyun")))["songs"][0]["song"] == "Ember")
+        #expect(
+            try JSON.parse(try #require(try await getDocument(address, "DRAMA lanternkeeper")))["osts"][0]["song"]
+                == "Ember")
+        #expect(
+            try JSON.parse(try #require(try await getDocument(address, "PERSON kimsoohyun")))["songs"][0]["song"]
+                == "Ember")
         _ = try await request(ingest.address, #"RETRACT {"url":"https://test.example/d"}"#)
         try await waitUntilCaughtUp(address, ingest: ingest.address)
         let afterRetraction = try JSON.parse(try #require(try await getDocument(address, "DRAMA lanternkeeper")))
@@ -111,7 +120,9 @@ func ingestAll(_ lines: [String], to address: ServiceAddress) async throws {
         #expect(afterRetraction["cast"].arrayValue?.count == 1)
         let personAfter = try JSON.parse(try #require(try await getDocument(address, "PERSON kimsoohyun")))
         #expect(personAfter["songs"] == [])
-        #expect(personAfter["news"].arrayValue?.compactMap { $0["url"].stringValue }.contains("https://test.example/d") == false)
+        #expect(
+            personAfter["news"].arrayValue?.compactMap { $0["url"].stringValue }.contains("https://test.example/d")
+                == false)
         let osts = try await withSession(address) { try await $0.call(#"OSTS {"drama":"The Lantern Keeper"}"#) }
         #expect(osts?["items"] == [])
 
@@ -120,11 +131,13 @@ func ingestAll(_ lines: [String], to address: ServiceAddress) async throws {
             [
                 newsItem(
                     "e", "2024-05-07T09:00:00+09:00",
-                    [casting("Moon Signal", "Kim So-hyun", role: "Han Yi-seo", type: "supporting", status: "confirmed")])
+                    [casting("Moon Signal", "Kim So-hyun", role: "Han Yi-seo", type: "supporting", status: "confirmed")]
+                )
             ], to: ingest.address)
         try await waitUntilCaughtUp(address, ingest: ingest.address)
         #expect(try await getDocument(address, "PERSON kimsohyun") != nil)
-        let merged = try await request(ingest.address, #"MERGE {"kind":"person","from":"kimsohyun","into":"kimsoohyun"}"#)
+        let merged = try await request(
+            ingest.address, #"MERGE {"kind":"person","from":"kimsohyun","into":"kimsoohyun"}"#)
         #expect(DocumentTests.ok(merged) != nil)
         try await waitUntilCaughtUp(address, ingest: ingest.address)
 
@@ -133,7 +146,10 @@ func ingestAll(_ lines: [String], to address: ServiceAddress) async throws {
         #expect(!all.values.contains { $0.contains("\"kimsohyun\"") })
         let survivor = try JSON.parse(try #require(try await getDocument(address, "PERSON Kim So-hyun")))
         #expect(survivor["key"] == "kimsoohyun")
-        #expect(survivor["roles"].arrayValue?.compactMap { $0["drama"]["key"].stringValue }.sorted() == ["lanternkeeper", "moonsignal"])
+        #expect(
+            survivor["roles"].arrayValue?.compactMap { $0["drama"]["key"].stringValue }.sorted() == [
+                "lanternkeeper", "moonsignal",
+            ])
         let moonSignal = try JSON.parse(try #require(try await getDocument(address, "DRAMA Moon Signal")))
         #expect(moonSignal["cast"][0]["person"]["key"] == "kimsoohyun")
         let castings = try await withSession(address) { try await $0.call(#"CASTING {"person":"Kim So-hyun"}"#) }
@@ -151,12 +167,20 @@ func ingestAll(_ lines: [String], to address: ServiceAddress) async throws {
                 newsItem(
                     "q1", "2024-06-01T10:00:00+09:00",
                     [
-                        ost("Spring Signal", ["Yoon Ha-eun"], song: "First Light", part: 1, release: "2024-06-05T18:00:00+09:00"),
-                        ost("Spring Signal", ["Lee Min-ho"], song: "Second Wind", part: 2, release: "2024-06-12T18:00:00+09:00"),
-                        ost("Spring Signal", ["Yoon Ha-eun", "Lee Min-ho"], song: "Duet", part: 3, release: "2024-06-19"),
-                        casting("Spring Signal", "Park Seo-yeon", role: "Ahn Mi-rae", type: "supporting", status: "in_talks"),
+                        ost(
+                            "Spring Signal", ["Yoon Ha-eun"], song: "First Light", part: 1,
+                            release: "2024-06-05T18:00:00+09:00"),
+                        ost(
+                            "Spring Signal", ["Lee Min-ho"], song: "Second Wind", part: 2,
+                            release: "2024-06-12T18:00:00+09:00"),
+                        ost(
+                            "Spring Signal", ["Yoon Ha-eun", "Lee Min-ho"], song: "Duet", part: 3, release: "2024-06-19"
+                        ),
+                        casting(
+                            "Spring Signal", "Park Seo-yeon", role: "Ahn Mi-rae", type: "supporting", status: "in_talks"
+                        ),
                         casting("Spring Signal", "Choi Do-yoon", role: "Gu Ha-neul", type: "lead", status: "confirmed"),
-                    ], headline: "Spring Signal's soundtrack: three songs, two voices"),
+                    ], headline: "Spring Signal's soundtrack: three songs, two voices")
             ], to: ingest.address)
         try await waitUntilCaughtUp(address, ingest: ingest.address)
 
@@ -166,7 +190,8 @@ func ingestAll(_ lines: [String], to address: ServiceAddress) async throws {
             var cursor: JSON = .null
             repeat {
                 let page = try #require(
-                    try await session.call("OSTS " + JSON.object(["drama": "spring signal", "limit": 1, "cursor": cursor]).serialized()))
+                    try await session.call(
+                        "OSTS " + JSON.object(["drama": "spring signal", "limit": 1, "cursor": cursor]).serialized()))
                 songs += page["items"].arrayValue?.compactMap { $0["song"].stringValue } ?? []
                 cursor = page["next"]
             } while !cursor.isNull && songs.count < 10
@@ -183,11 +208,18 @@ func ingestAll(_ lines: [String], to address: ServiceAddress) async throws {
             #expect(talks?["items"][0]["drama"] == ["key": "springsignal", "title": "Spring Signal"])
 
             let drama = try #require(try await session.call("GET DRAMA Spring Signal"))
-            #expect(drama["cast"].arrayValue?.compactMap { $0["person"]["name"].stringValue } == ["Choi Do-yoon", "Park Seo-yeon"])
+            #expect(
+                drama["cast"].arrayValue?.compactMap { $0["person"]["name"].stringValue } == [
+                    "Choi Do-yoon", "Park Seo-yeon",
+                ])
             #expect(drama["osts"].arrayValue?.compactMap { $0["part"].intValue } == [1, 2, 3])
 
             let search = try #require(try await session.call("SEARCH second wind"))
-            #expect(search["results"][0] == ["kind": "drama", "key": "springsignal", "name": "Spring Signal", "score": search["results"][0]["score"]])
+            #expect(
+                search["results"][0] == [
+                    "kind": "drama", "key": "springsignal", "name": "Spring Signal",
+                    "score": search["results"][0]["score"],
+                ])
             let byName = try #require(try await session.call("SEARCH Yoon Haeun"))
             #expect(byName["results"][0]["key"] == "yoonhaeun")
             // FTS5 syntax in the query is just text.
@@ -198,7 +230,8 @@ func ingestAll(_ lines: [String], to address: ServiceAddress) async throws {
             let feed = try #require(try await session.call(#"FEED {"limit":2}"#))
             let seqs = feed["items"].arrayValue?.compactMap { $0["seq"].intValue } ?? []
             #expect(seqs.count == 2 && seqs[0] > seqs[1])
-            let older = try #require(try await session.call("FEED " + JSON.object(["before": .int(seqs[1]), "limit": 500]).serialized()))
+            let older = try #require(
+                try await session.call("FEED " + JSON.object(["before": .int(seqs[1]), "limit": 500]).serialized()))
             #expect(older["items"].arrayValue?.first?["seq"].intValue == seqs[1] - 1)
             #expect(older["items"].arrayValue?.last?["seq"] == 1)
 
@@ -211,15 +244,19 @@ func ingestAll(_ lines: [String], to address: ServiceAddress) async throws {
             // Bad input: a specific error, and the connection keeps serving.
             let bad: [(String, ErrorCode)] = [
                 ("GET", .badRequest), ("GET SONG x", .badRequest), ("GET DRAMA nothing at all", .notFound),
-                ("OSTS [1]", .invalid), (#"OSTS {"staus":"released"}"#, .invalid), (#"OSTS {"status":"out"}"#, .invalid),
+                ("OSTS [1]", .invalid), (#"OSTS {"staus":"released"}"#, .invalid),
+                (#"OSTS {"status":"out"}"#, .invalid),
                 (#"OSTS {"limit":0}"#, .invalid), (#"OSTS {"since":"2014-02-29"}"#, .invalid),
-                (#"OSTS {"cursor":"zz"}"#, .invalid), ("OSTS {", .badJSON), (#"CASTING {"role_type":"villain"}"#, .invalid),
+                (#"OSTS {"cursor":"zz"}"#, .invalid), ("OSTS {", .badJSON),
+                (#"CASTING {"role_type":"villain"}"#, .invalid),
                 (#"FEED {"limit":-1}"#, .invalid), (#"FEED {"before":"x"}"#, .invalid), ("SEARCH ---", .invalid),
                 ("WATCH SOMETHING", .badRequest), ("FROB", .unknownCommand),
             ]
             for (line, code) in bad {
                 let reply = try await session.request(line)
-                #expect(reply == .error(WireError(code, "")) || { if case .error(let e) = reply { e.code == code } else { false } }(), "\(line)")
+                #expect(
+                    reply == .error(WireError(code, ""))
+                        || { if case .error(let e) = reply { e.code == code } else { false } }(), "\(line)")
             }
             #expect(try await session.request("PING") == .ok(nil))
         }

@@ -26,15 +26,17 @@ enum Workload {
         // Every 40th: a correction of an earlier article (same url, other content).
         let target = n % 40 == 39 ? Int(random.next() % UInt64(n)) : n
         if n % 97 == 96 {
-            return "RETRACT " + JSON.object(["url": .string("https://load.example/\(Int(random.next() % UInt64(n)))")])
+            return "RETRACT "
+                + JSON.object(["url": .string("https://load.example/\(Int(random.next() % UInt64(n)))")])
                 .serialized()
         }
         if n % 613 == 612 {
             let from = pick(people)[0]
             let into = pick(people)[0]
-            return "MERGE " + JSON.object([
-                "kind": "person", "from": .string(keyOf(from)), "into": .string(keyOf(into)),
-            ]).serialized()
+            return "MERGE "
+                + JSON.object([
+                    "kind": "person", "from": .string(keyOf(from)), "into": .string(keyOf(into)),
+                ]).serialized()
         }
         let drama = pick(dramas)
         var facts: [JSON] = []
@@ -64,20 +66,26 @@ enum Workload {
             ])
         }
         let item: JSON = [
-            "url": .string("https://load.example/\(target)"), "source": .string(pick(["Wire A", "Fan Board", "Daily"])),
-            "published_at": .string("2024-0\(1 + random.next() % 9)-\(10 + random.next() % 18)T0\(random.next() % 10):00:00+09:00"),
+            "url": .string("https://load.example/\(target)"),
+            "source": .string(pick(["Wire A", "Fan Board", "Daily"])),
+            "published_at": .string(
+                "2024-0\(1 + random.next() % 9)-\(10 + random.next() % 18)T0\(random.next() % 10):00:00+09:00"),
             "headline": .string("Load item \(n) about \(drama)"), "facts": .array(facts),
         ]
         return "INGEST " + item.serialized()
     }
 
     static func keyOf(_ name: String) -> String {
-        String(name.lowercased().unicodeScalars.filter { ("a"..."z").contains($0) || ("0"..."9").contains($0) }.map(Character.init))
+        String(
+            name.lowercased().unicodeScalars.filter { ("a"..."z").contains($0) || ("0"..."9").contains($0) }.map(
+                Character.init))
     }
 
     /// Sends `count` requests over `connections` connections (each pipelining up to 16).
     /// Returns how many got OK and how many ERR (RETRACT/MERGE of unknown things are expected).
-    static func run(count: Int, seed: UInt64, to address: ServiceAddress, connections: Int = 4) async throws -> (ok: Int, err: Int) {
+    static func run(count: Int, seed: UInt64, to address: ServiceAddress, connections: Int = 4) async throws -> (
+        ok: Int, err: Int
+    ) {
         var random = SeededRandom(seed: seed)
         let lines = (0..<count).map { line($0, random: &random) }
         return try await withThrowingTaskGroup(of: (Int, Int).self) { group in

@@ -59,7 +59,8 @@ public func waitUntilApplied(
         }
         try await Task.sleep(for: .milliseconds(50))
     }
-    throw HarnessError("subscriber at \(subscriber) did not apply up to \(seq) in time; last STATS: \(last.serialized())")
+    throw HarnessError(
+        "subscriber at \(subscriber) did not apply up to \(seq) in time; last STATS: \(last.serialized())")
 }
 
 /// Waits until the subscriber has applied everything the ingest service has committed.
