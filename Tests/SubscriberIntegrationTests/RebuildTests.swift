@@ -89,10 +89,12 @@ import Testing
         try? model.close()
         subscriber.stop()
 
-        let rebuilt = try await startSubscriber(ingest: ingest.address)
-        defer { Task { await rebuilt.stop() } }
+        // `--rebuild` deletes the file and replays the log from seq 0 into a fresh one.
+        let rebuilt = try await ServiceProcess.startSubscriber(
+            ingest: ingest.address, readModel: path, arguments: ["--rebuild"])
+        defer { rebuilt.stop() }
         try await waitUntilApplied(rebuilt.address, seq: head, timeout: .seconds(300))
-        let fresh = try await documents(ofReadModel: rebuilt.path)
+        let fresh = try await documents(ofReadModel: path)
         print("seed \(seed): \(counts.ok) ok, \(counts.err) refused; \(head) records; \(crashed.count) documents")
         #expect(crashed.count == fresh.count)
         #expect(crashed == fresh)

@@ -24,17 +24,19 @@ public final class ServiceProcess: Sendable {
 
     /// Starts `dramawire-subscriber` following `ingest`, with its read model at `readModel`.
     public static func startSubscriber(
-        ingest: ServiceAddress, readModel: String, port: Int? = nil, extraEnvironment: [String: String] = [:]
+        ingest: ServiceAddress, readModel: String, port: Int? = nil, arguments: [String] = [],
+        extraEnvironment: [String: String] = [:]
     ) async throws -> ServiceProcess {
         try await start(
-            "dramawire-subscriber", listenVariable: "DRAMAWIRE_SUBSCRIBER_LISTEN", port: port,
+            "dramawire-subscriber", listenVariable: "DRAMAWIRE_SUBSCRIBER_LISTEN", port: port, arguments: arguments,
             environment: extraEnvironment.merging([
                 "DRAMAWIRE_INGEST_URL": ingest.description, "DRAMAWIRE_READMODEL": readModel,
             ]) { $1 })
     }
 
     static func start(
-        _ executable: String, listenVariable: String, port fixedPort: Int? = nil, environment extra: [String: String]
+        _ executable: String, listenVariable: String, port fixedPort: Int? = nil, arguments: [String] = [],
+        environment extra: [String: String]
     ) async throws -> ServiceProcess {
         let port = try fixedPort ?? TemporaryCluster.freePort()
         var environment = [listenVariable: "127.0.0.1:\(port)"]
@@ -44,7 +46,7 @@ public final class ServiceProcess: Sendable {
             throw HarnessError("\(binary) is missing; build the package first (swift build)")
         }
         let logPath = FileManager.default.temporaryDirectory.path + "/\(executable)-\(port).log"
-        let pid = try spawnProcess([binary], environment: environment, outputPath: logPath)
+        let pid = try spawnProcess([binary] + arguments, environment: environment, outputPath: logPath)
         let process = ServiceProcess(pid: pid, address: ServiceAddress(host: "127.0.0.1", port: port), logPath: logPath)
         do {
             try await process.waitUntilAnswering()
