@@ -16,6 +16,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         // C shim over Debian's libpq-dev.
@@ -48,6 +50,18 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        // Prometheus metrics over HTTP (swift-metrics API, swift-prometheus registry).
+        .target(
+            name: "ServiceMetrics",
+            dependencies: [
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // Pure domain: names, news items, validation, fact resolution, change records. No I/O.
@@ -85,7 +99,8 @@ let package = Package(
         .target(
             name: "IngestService",
             dependencies: [
-                "LineProtocol", "LineServer", "DramaDomain", "PostgresStore", "LibPQ",
+                "LineProtocol", "LineServer", "DramaDomain", "PostgresStore", "LibPQ", "ServiceMetrics",
+                .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -96,7 +111,8 @@ let package = Package(
         .target(
             name: "SubscriberService",
             dependencies: [
-                "LineProtocol", "LineServer", "SQLiteStore", "DramaWireClient", "DramaDomain",
+                "LineProtocol", "LineServer", "SQLiteStore", "DramaWireClient", "DramaDomain", "ServiceMetrics",
+                .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

@@ -47,7 +47,13 @@ final class GroupCommitter: Sendable {
         var largestBatch = 0
     }
 
-    init(slot: ConnectionSlot, feed: ChangeFeed, logger: Logger, maximumBatch: Int = 256, maximumQueue: Int = 10_000) {
+    private let metrics: IngestMetrics
+
+    init(
+        slot: ConnectionSlot, feed: ChangeFeed, metrics: IngestMetrics, logger: Logger, maximumBatch: Int = 256,
+        maximumQueue: Int = 10_000
+    ) {
+        self.metrics = metrics
         self.slot = slot
         self.feed = feed
         self.logger = logger
@@ -114,6 +120,7 @@ final class GroupCommitter: Sendable {
         let operations = batch.map(\.operation)
         let logger = self.logger
         let now = unixMillisNow()
+        let started = ContinuousClock.now
         let outcome: Result<BatchOutcome, WireError>
         do {
             outcome = .success(
@@ -132,8 +139,12 @@ final class GroupCommitter: Sendable {
                 s.changes += result.changeCount
                 s.largestBatch = max(s.largestBatch, batch.count)
             }
+            metrics.committed(
+                operations, replies: result.replies, changes: result.changeCount,
+                duration: ContinuousClock.now - started)
             for (pending, reply) in zip(batch, result.replies) { pending.continuation.resume(returning: reply) }
         case .failure(let error):
+            metrics.failedWrites.increment(by: batch.count)
             // The whole transaction failed, so nothing of the batch was written.
             for pending in batch { pending.continuation.resume(returning: .failure(error)) }
         }

@@ -29,6 +29,8 @@ public struct IngestConfiguration: Sendable {
     public var startupTimeout: Duration
     /// The most write requests committed in one transaction.
     public var maximumBatch: Int
+    /// host and port of the Prometheus `/metrics` endpoint (`DRAMAWIRE_METRICS_LISTEN`); nil: off.
+    public var metricsListen: (host: String, port: Int)?
 
     /// Creates a configuration with the contract's defaults.
     public init(
@@ -36,8 +38,10 @@ public struct IngestConfiguration: Sendable {
         readToken: String? = nil, maximumLineBytes: Int = defaultMaximumLineBytes, maximumConnections: Int = 1024,
         heartbeatInterval: Duration = .seconds(5), subscriberBufferBytes: Int = 8 << 20,
         slowConsumerTimeout: Duration = .seconds(10), pollInterval: Duration = .seconds(1),
-        startupTimeout: Duration = .seconds(30), maximumBatch: Int = 256
+        startupTimeout: Duration = .seconds(30), maximumBatch: Int = 256,
+        metricsListen: (host: String, port: Int)? = nil
     ) {
+        self.metricsListen = metricsListen
         self.databaseURL = databaseURL
         self.host = host
         self.port = port

@@ -6,6 +6,7 @@ import Logging
 import NIOCore
 import PostgresStore
 import ServiceLifecycle
+import ServiceMetrics
 import Synchronization
 
 /// The ingest service: the line protocol on port 7400 in front of PostgreSQL.
@@ -23,6 +24,9 @@ public final class IngestServer: Service, Sendable {
     let subscribers = SubscriberRegistry()
     let lineServer: LineServer
     let shuttingDown = Atomic(false)
+    let metrics: IngestMetrics
+    /// The service's metrics registry and its HTTP endpoint (`DRAMAWIRE_METRICS_LISTEN`).
+    public let metricsEndpoint: MetricsEndpoint
 
     /// The verbs this service answers.
     public static let verbs = [
@@ -36,8 +40,10 @@ public final class IngestServer: Service, Sendable {
         self.tokens = Tokens(full: configuration.token, readOnly: configuration.readToken)
         self.writer = ConnectionSlot(conninfo: configuration.databaseURL, name: "writer", logger: logger)
         self.reader = ConnectionSlot(conninfo: configuration.databaseURL, name: "reader", logger: logger)
+        self.metricsEndpoint = MetricsEndpoint(listen: configuration.metricsListen, logger: logger)
+        self.metrics = IngestMetrics(factory: metricsEndpoint.factory)
         self.committer = GroupCommitter(
-            slot: writer, feed: feed, logger: logger, maximumBatch: configuration.maximumBatch)
+            slot: writer, feed: feed, metrics: metrics, logger: logger, maximumBatch: configuration.maximumBatch)
         let box = HandlerBox()
         self.lineServer = LineServer(
             configuration: LineServerConfiguration(
@@ -73,6 +79,7 @@ public final class IngestServer: Service, Sendable {
             group.addTask { await self.committer.run() }
             group.addTask { await self.followNotifications(listener) }
             group.addTask { await self.poll() }
+            group.addTask { try await self.metricsEndpoint.run() }
             group.addTask {
                 try await withGracefulShutdownHandler {
                     try await self.lineServer.run()
@@ -124,6 +131,11 @@ public final class IngestServer: Service, Sendable {
         while !Task.isCancelled {
             try? await Task.sleep(for: configuration.pollInterval)
             await refreshHead()
+            let head = feed.head
+            let (count, lag) = subscribers.summary(head: head)
+            metrics.head.record(head)
+            metrics.subscribers.record(count)
+            metrics.subscriberMaximumLag.record(lag)
         }
     }
 

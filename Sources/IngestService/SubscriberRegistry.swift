@@ -52,3 +52,10 @@ final class SubscriberRegistry: Sendable {
             })
     }
 }
+
+extension SubscriberRegistry {
+    /// How many subscribers there are, and the largest lag (head minus acknowledged seq).
+    func summary(head: Int64) -> (count: Int, maximumLag: Int64) {
+        entries.withLock { e in (e.count, e.values.map { max(0, head - $0.acked) }.max() ?? 0) }
+    }
+}

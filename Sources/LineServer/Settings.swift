@@ -28,6 +28,13 @@ public enum Settings {
         return (host, port)
     }
 
+    /// An optional `host:port` setting: nil when neither the flag nor the variable is set.
+    public static func optionalAddress(_ flag: String?, env name: String) throws -> (host: String, port: Int)? {
+        guard string(flag, env: name) != nil else { return nil }
+        let (host, port) = try address(flag, env: name, default: "")
+        return (host, port)
+    }
+
     /// A positive integer setting.
     public static func positiveInt(_ flag: Int?, env name: String, default fallback: Int) throws -> Int {
         if let flag {

@@ -1,5 +1,6 @@
 import DramaWireClient
 import LineProtocol
+import LineServer
 import Logging
 import SQLiteStore
 import Synchronization
@@ -48,12 +49,14 @@ final class Follower: Sendable {
     private let readModel: ReadModel
     private let hub: WatchHub
     let status: FollowerStatus
+    private let metrics: SubscriberMetrics
     private let logger: Logger
 
     init(
         configuration: SubscriberConfiguration, readModel: ReadModel, hub: WatchHub, status: FollowerStatus,
-        logger: Logger
+        metrics: SubscriberMetrics, logger: Logger
     ) {
+        self.metrics = metrics
         self.configuration = configuration
         self.readModel = readModel
         self.hub = hub
@@ -155,6 +158,9 @@ final class Follower: Sendable {
             let started = ContinuousClock.now
             do {
                 result = try await readModel.apply(batch)
+                metrics.apply.recordNanoseconds((ContinuousClock.now - started).nanoseconds)
+                metrics.appliedRecords.increment(by: result.applied)
+                metrics.appliedSeq.record(result.appliedSeq)
                 logger.debug(
                     "applied batch",
                     metadata: [

@@ -27,6 +27,8 @@ public struct SubscriberConfiguration: Sendable {
     public var heartbeatInterval: Duration
     /// The first and the longest pause between reconnection attempts (jitter is added).
     public var reconnectDelay: (first: Duration, maximum: Duration)
+    /// host and port of the Prometheus `/metrics` endpoint (`DRAMAWIRE_METRICS_LISTEN`); nil: off.
+    public var metricsListen: (host: String, port: Int)?
 
     /// Creates a configuration with the contract's defaults.
     public init(
@@ -35,8 +37,10 @@ public struct SubscriberConfiguration: Sendable {
         ingest: ServiceAddress = ServiceAddress(host: "127.0.0.1", port: 7400), ingestToken: String? = nil,
         readModelPath: String = "./dramawire-readmodel.sqlite", batchLimit: Int = 2000,
         watcherBufferBytes: Int = 4 << 20, heartbeatInterval: Duration = .seconds(5),
-        reconnectDelay: (first: Duration, maximum: Duration) = (.milliseconds(100), .seconds(5))
+        reconnectDelay: (first: Duration, maximum: Duration) = (.milliseconds(100), .seconds(5)),
+        metricsListen: (host: String, port: Int)? = nil
     ) {
+        self.metricsListen = metricsListen
         self.host = host
         self.port = port
         self.token = token

@@ -4,6 +4,7 @@ import Logging
 import NIOCore
 import SQLiteStore
 import ServiceLifecycle
+import ServiceMetrics
 
 /// The subscriber service: follows the ingest change log into a SQLite read model and answers
 /// GET, SEARCH, OSTS, CASTING, FEED, WATCH and STATS over the line protocol.
@@ -14,6 +15,9 @@ public final class SubscriberServer: Service, Sendable {
     private let follower: Follower
     private let hub: WatchHub
     private let logger: Logger
+    private let metrics: SubscriberMetrics
+    /// The service's metrics registry and its HTTP endpoint (`DRAMAWIRE_METRICS_LISTEN`).
+    public let metricsEndpoint: MetricsEndpoint
 
     /// The verbs this service answers.
     public static let verbs = [
@@ -26,8 +30,11 @@ public final class SubscriberServer: Service, Sendable {
         self.logger = logger
         readModel = try ReadModel(path: configuration.readModelPath, logger: logger)
         hub = WatchHub(bufferBytes: configuration.watcherBufferBytes, logger: logger)
+        metricsEndpoint = MetricsEndpoint(listen: configuration.metricsListen, logger: logger)
+        metrics = SubscriberMetrics(factory: metricsEndpoint.factory, verbs: Self.verbs)
         follower = Follower(
-            configuration: configuration, readModel: readModel, hub: hub, status: FollowerStatus(), logger: logger)
+            configuration: configuration, readModel: readModel, hub: hub, status: FollowerStatus(), metrics: metrics,
+            logger: logger)
         let tokens = Tokens(full: configuration.token)
         let box = HandlerBox()
         lineServer = LineServer(
@@ -59,10 +66,25 @@ public final class SubscriberServer: Service, Sendable {
                 hub.broadcast("HEARTBEAT " + JSON.object(["applied_seq": .int(follower.status.applied)]).serialized())
             }
         }
+        let gauges = Task {
+            while !Task.isCancelled {
+                let status = follower.status.snapshot()
+                metrics.appliedSeq.record(status.applied)
+                metrics.headSeq.record(status.head)
+                metrics.lag.record(max(0, status.head - status.applied))
+                metrics.watchers.record(hub.count)
+                try? await Task.sleep(for: .seconds(1))
+            }
+        }
+        let endpoint = Task { try await metricsEndpoint.run() }
         defer {
             heartbeat.cancel()
+            gauges.cancel()
+            endpoint.cancel()
             following.cancel()
         }
+        // Fail at startup, not silently, when the metrics address cannot be bound.
+        if configuration.metricsListen != nil { _ = try await metricsEndpoint.boundPort() }
         try await withGracefulShutdownHandler {
             try await lineServer.run()
         } onGracefulShutdown: {
@@ -131,8 +153,15 @@ public final class SubscriberServer: Service, Sendable {
         }
     }
 
-    /// The reply line of a query verb.
+    /// The reply line of a query verb, counted and timed.
     private func answer(_ request: Request) async -> String {
+        let started = ContinuousClock.now
+        let reply = await answerUncounted(request)
+        metrics.query(verb: request.verb, duration: ContinuousClock.now - started, failed: reply.hasPrefix("ERR"))
+        return reply
+    }
+
+    private func answerUncounted(_ request: Request) async -> String {
         do {
             switch request.verb {
             case "GET": return try await get(request)

@@ -18,6 +18,7 @@ struct IngestCommand: AsyncParsableCommand {
     @Option(help: "Heartbeat interval in seconds [DRAMAWIRE_HEARTBEAT, 5].") var heartbeat: Double?
     @Option(help: "Seconds to wait for the database at startup [DRAMAWIRE_STARTUP_TIMEOUT, 30].") var startupTimeout:
         Double?
+    @Option(help: "host:port for Prometheus /metrics [DRAMAWIRE_METRICS_LISTEN, off].") var metricsListen: String?
     @Option(help: "Log level: trace, debug, info, warning, error [DRAMAWIRE_LOG_LEVEL, info].") var logLevel: String?
 
     func run() async throws {
@@ -35,7 +36,8 @@ struct IngestCommand: AsyncParsableCommand {
                 maximumConnections: try Settings.positiveInt(
                     maxConnections, env: "DRAMAWIRE_MAX_CONNECTIONS", default: 1024),
                 heartbeatInterval: try Settings.seconds(heartbeat, env: "DRAMAWIRE_HEARTBEAT", default: 5),
-                startupTimeout: try Settings.seconds(startupTimeout, env: "DRAMAWIRE_STARTUP_TIMEOUT", default: 30))
+                startupTimeout: try Settings.seconds(startupTimeout, env: "DRAMAWIRE_STARTUP_TIMEOUT", default: 30),
+                metricsListen: try Settings.optionalAddress(metricsListen, env: "DRAMAWIRE_METRICS_LISTEN"))
         } catch {
             printStartupFailure("\(error)")
             throw ExitCode.failure

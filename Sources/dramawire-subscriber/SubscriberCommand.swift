@@ -21,6 +21,7 @@ struct SubscriberCommand: AsyncParsableCommand {
     @Option(help: "Longest request line in bytes [DRAMAWIRE_MAX_LINE, 1048576].") var maxLine: Int?
     @Option(help: "Connection limit [DRAMAWIRE_MAX_CONNECTIONS, 1024].") var maxConnections: Int?
     @Option(help: "Unread bytes allowed per watcher [DRAMAWIRE_WATCH_BUFFER, 4194304].") var watchBuffer: Int?
+    @Option(help: "host:port for Prometheus /metrics [DRAMAWIRE_METRICS_LISTEN, off].") var metricsListen: String?
     @Option(help: "Log level: trace, debug, info, warning, error [DRAMAWIRE_LOG_LEVEL, info].") var logLevel: String?
 
     func run() async throws {
@@ -43,7 +44,8 @@ struct SubscriberCommand: AsyncParsableCommand {
                     ingest: ServiceAddress(host: ingestHost, port: ingestPort),
                     ingestToken: Settings.string(ingestToken, env: "DRAMAWIRE_INGEST_TOKEN"), readModelPath: path,
                     watcherBufferBytes: try Settings.positiveInt(
-                        watchBuffer, env: "DRAMAWIRE_WATCH_BUFFER", default: 4 << 20)),
+                        watchBuffer, env: "DRAMAWIRE_WATCH_BUFFER", default: 4 << 20),
+                    metricsListen: try Settings.optionalAddress(metricsListen, env: "DRAMAWIRE_METRICS_LISTEN")),
                 logger: logger)
         } catch {
             printStartupFailure("\(error)")
