@@ -16,7 +16,8 @@ struct SubscriberCommand: AsyncParsableCommand {
     @Option(help: "Token required by AUTH [DRAMAWIRE_TOKEN].") var token: String?
     @Option(help: "host:port of the ingest service [DRAMAWIRE_INGEST_URL, 127.0.0.1:7400].") var ingestURL: String?
     @Option(help: "Token presented to the ingest service [DRAMAWIRE_INGEST_TOKEN].") var ingestToken: String?
-    @Option(help: "SQLite read model file [DRAMAWIRE_READMODEL, ./dramawire-readmodel.sqlite].") var readmodel: String?
+    @Option(help: "SQLite read model file, or a directory for one file per replica [DRAMAWIRE_READMODEL].")
+    var readmodel: String?
     @Flag(help: "Delete the read model first and replay the change log from seq 0.") var rebuild = false
     @Option(help: "Longest request line in bytes [DRAMAWIRE_MAX_LINE, 1048576].") var maxLine: Int?
     @Option(help: "Connection limit [DRAMAWIRE_MAX_CONNECTIONS, 1024].") var maxConnections: Int?
@@ -33,7 +34,8 @@ struct SubscriberCommand: AsyncParsableCommand {
                 listen, env: "DRAMAWIRE_SUBSCRIBER_LISTEN", default: "127.0.0.1:7401")
             let (ingestHost, ingestPort) = try Settings.address(
                 ingestURL, env: "DRAMAWIRE_INGEST_URL", default: "127.0.0.1:7400")
-            let path = Settings.string(readmodel, env: "DRAMAWIRE_READMODEL") ?? "./dramawire-readmodel.sqlite"
+            var path = Settings.string(readmodel, env: "DRAMAWIRE_READMODEL") ?? "./dramawire-readmodel.sqlite"
+            if ReadModelSlot.isDirectory(path) { path = try ReadModelSlot.claim(in: path) }
             if rebuild { try ReadModel.remove(path: path) }
             server = try SubscriberServer(
                 configuration: SubscriberConfiguration(
