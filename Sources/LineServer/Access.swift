@@ -51,3 +51,22 @@ public func constantTimeEquals(_ a: String, _ b: String) -> Bool {
     }
     return difference == 0
 }
+
+/// Whether `host` is a loopback address (`localhost`, 127.0.0.0/8 or `::1`).
+public func isLoopbackHost(_ host: String) -> Bool {
+    let lowered = host.lowercased()
+    return lowered == "localhost" || lowered == "::1" || lowered == "0:0:0:0:0:0:0:1" || lowered.hasPrefix("127.")
+}
+
+/// Refuses to serve without a token on an address other hosts can reach, unless the operator
+/// said so explicitly: an open write endpoint on a network is a mistake far more often than a
+/// choice. Returns a warning to log when it is allowed.
+public func checkExposure(host: String, tokens: Tokens, allowUnauthenticated: Bool) throws -> String? {
+    guard !tokens.required, !isLoopbackHost(host) else { return nil }
+    guard allowUnauthenticated else {
+        throw SettingError(
+            "refusing to listen on \(host) without a token: set DRAMAWIRE_TOKEN, listen on 127.0.0.1, "
+                + "or set DRAMAWIRE_ALLOW_UNAUTHENTICATED=1 (--allow-unauthenticated)")
+    }
+    return "listening on \(host) without a token: anyone who can reach it has full access"
+}

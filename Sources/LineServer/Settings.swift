@@ -35,6 +35,17 @@ public enum Settings {
         return (host, port)
     }
 
+    /// A boolean setting: the flag, or the variable as `1`/`true`/`yes` or `0`/`false`/`no`.
+    public static func bool(_ flag: Bool, env name: String) throws -> Bool {
+        if flag { return true }
+        guard let text = string(nil, env: name)?.lowercased() else { return false }
+        switch text {
+        case "1", "true", "yes": return true
+        case "0", "false", "no": return false
+        default: throw SettingError("\(name): expected 1 or 0, got \"\(text)\"")
+        }
+    }
+
     /// A positive integer setting.
     public static func positiveInt(_ flag: Int?, env name: String, default fallback: Int) throws -> Int {
         if let flag {

@@ -15,8 +15,9 @@ public enum ReadModelSlot {
     /// Whether `path` means a directory: it ends with "/" or is an existing directory.
     public static func isDirectory(_ path: String) -> Bool {
         var isDirectory: ObjCBool = false
-        return path.hasSuffix("/") || (FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
-            && isDirectory.boolValue)
+        return path.hasSuffix("/")
+            || (FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
+                && isDirectory.boolValue)
     }
 
     /// Claims a slot in `directory` (created if missing) and returns the database path. The lock's

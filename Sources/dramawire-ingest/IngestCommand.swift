@@ -19,6 +19,8 @@ struct IngestCommand: AsyncParsableCommand {
     @Option(help: "Seconds to wait for the database at startup [DRAMAWIRE_STARTUP_TIMEOUT, 30].") var startupTimeout:
         Double?
     @Option(help: "host:port for Prometheus /metrics [DRAMAWIRE_METRICS_LISTEN, off].") var metricsListen: String?
+    @Flag(help: "Serve without a token on a non-loopback address [DRAMAWIRE_ALLOW_UNAUTHENTICATED].")
+    var allowUnauthenticated = false
     @Option(help: "Log level: trace, debug, info, warning, error [DRAMAWIRE_LOG_LEVEL, info].") var logLevel: String?
 
     func run() async throws {
@@ -27,6 +29,13 @@ struct IngestCommand: AsyncParsableCommand {
         let configuration: IngestConfiguration
         do {
             let (host, port) = try Settings.address(listen, env: "DRAMAWIRE_INGEST_LISTEN", default: "127.0.0.1:7400")
+            let tokens = Tokens(
+                full: Settings.string(token, env: "DRAMAWIRE_TOKEN"),
+                readOnly: Settings.string(readToken, env: "DRAMAWIRE_READ_TOKEN"))
+            let allow = try Settings.bool(allowUnauthenticated, env: "DRAMAWIRE_ALLOW_UNAUTHENTICATED")
+            if let warning = try checkExposure(host: host, tokens: tokens, allowUnauthenticated: allow) {
+                logger.warning("\(warning)")
+            }
             configuration = IngestConfiguration(
                 databaseURL: Settings.string(databaseURL, env: "DATABASE_URL") ?? "",
                 host: host, port: port,

@@ -23,6 +23,8 @@ struct SubscriberCommand: AsyncParsableCommand {
     @Option(help: "Connection limit [DRAMAWIRE_MAX_CONNECTIONS, 1024].") var maxConnections: Int?
     @Option(help: "Unread bytes allowed per watcher [DRAMAWIRE_WATCH_BUFFER, 4194304].") var watchBuffer: Int?
     @Option(help: "host:port for Prometheus /metrics [DRAMAWIRE_METRICS_LISTEN, off].") var metricsListen: String?
+    @Flag(help: "Serve without a token on a non-loopback address [DRAMAWIRE_ALLOW_UNAUTHENTICATED].")
+    var allowUnauthenticated = false
     @Option(help: "Log level: trace, debug, info, warning, error [DRAMAWIRE_LOG_LEVEL, info].") var logLevel: String?
 
     func run() async throws {
@@ -32,6 +34,11 @@ struct SubscriberCommand: AsyncParsableCommand {
         do {
             let (host, port) = try Settings.address(
                 listen, env: "DRAMAWIRE_SUBSCRIBER_LISTEN", default: "127.0.0.1:7401")
+            let allow = try Settings.bool(allowUnauthenticated, env: "DRAMAWIRE_ALLOW_UNAUTHENTICATED")
+            let tokens = Tokens(full: Settings.string(token, env: "DRAMAWIRE_TOKEN"))
+            if let warning = try checkExposure(host: host, tokens: tokens, allowUnauthenticated: allow) {
+                logger.warning("\(warning)")
+            }
             let (ingestHost, ingestPort) = try Settings.address(
                 ingestURL, env: "DRAMAWIRE_INGEST_URL", default: "127.0.0.1:7400")
             var path = Settings.string(readmodel, env: "DRAMAWIRE_READMODEL") ?? "./dramawire-readmodel.sqlite"

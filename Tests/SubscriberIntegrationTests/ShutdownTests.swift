@@ -37,8 +37,9 @@ final class Acknowledged: Sendable {
                                 let url = "https://shutdown.example/\(worker)/\(n)"
                                 let item = newsItem(
                                     "x", "2024-07-01T10:00:00+09:00",
-                                    [casting("Shutdown Drama \(n % 7)", "Actor \(worker)", status: "confirmed")])
-                                    .replacingOccurrences(of: "https://test.example/x", with: url)
+                                    [casting("Shutdown Drama \(n % 7)", "Actor \(worker)", status: "confirmed")]
+                                )
+                                .replacingOccurrences(of: "https://test.example/x", with: url)
                                 guard case .ok = try await session.request("INGEST " + item) else { return }
                                 acknowledged.urls.withLock { $0.append(url) }
                             }
@@ -60,7 +61,9 @@ final class Acknowledged: Sendable {
         let stopped = ContinuousClock.now - started
         try await load.value
 
-        print("acknowledged \(ackedBeforeSignal) before SIGTERM, \(acknowledged.urls.withLock { $0.count }) in all; both exited in \(stopped)")
+        print(
+            "acknowledged \(ackedBeforeSignal) before SIGTERM, \(acknowledged.urls.withLock { $0.count }) in all; both exited in \(stopped)"
+        )
         #expect(ackedBeforeSignal > 10)
         #expect(ingestStatus == 0)
         #expect(subscriberStatus == 0)
