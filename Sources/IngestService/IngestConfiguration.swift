@@ -17,6 +17,10 @@ public struct IngestConfiguration: Sendable {
     public var maximumLineBytes: Int
     /// Connections beyond this get `ERR too_many_connections`.
     public var maximumConnections: Int
+    /// A connection silent (no byte either way) for this long is closed (`DRAMAWIRE_IDLE_TIMEOUT`).
+    public var idleTimeout: Duration = .seconds(300)
+    /// An unfinished request line must be completed within this long (`DRAMAWIRE_LINE_TIMEOUT`).
+    public var lineTimeout: Duration = .seconds(30)
     /// Idle stream connections get a HEARTBEAT this often.
     public var heartbeatInterval: Duration
     /// A subscriber whose unsent output exceeds this many bytes is disconnected (`slow_consumer`).

@@ -49,7 +49,8 @@ public final class IngestServer: Service, Sendable {
             configuration: LineServerConfiguration(
                 host: configuration.host, port: configuration.port, service: "ingest",
                 authRequired: tokens.required, maximumLineBytes: configuration.maximumLineBytes,
-                maximumConnections: configuration.maximumConnections),
+                maximumConnections: configuration.maximumConnections, idleTimeout: configuration.idleTimeout,
+                lineTimeout: configuration.lineTimeout),
             logger: logger,
             handler: { connection in await box.server?.handle(connection) })
         box.set(self)

@@ -29,12 +29,19 @@ public struct LineServerConfiguration: Sendable {
     public var maximumLineBytes: Int
     /// Connections beyond this get `ERR too_many_connections` and are closed.
     public var maximumConnections: Int
+    /// A connection that neither sends nor receives a byte for this long is closed.
+    public var idleTimeout: Duration
+    /// An unfinished line must be completed within this long.
+    public var lineTimeout: Duration
 
     /// Creates a configuration.
     public init(
         host: String, port: Int, service: String, authRequired: Bool,
-        maximumLineBytes: Int = defaultMaximumLineBytes, maximumConnections: Int = 1024
+        maximumLineBytes: Int = defaultMaximumLineBytes, maximumConnections: Int = 1024,
+        idleTimeout: Duration = .seconds(300), lineTimeout: Duration = .seconds(30)
     ) {
+        self.idleTimeout = idleTimeout
+        self.lineTimeout = lineTimeout
         self.host = host
         self.port = port
         self.service = service
@@ -114,6 +121,8 @@ public final class LineServer: Service, Sendable {
     /// Binds and serves until graceful shutdown or cancellation.
     public func run() async throws {
         let maxLine = configuration.maximumLineBytes
+        let idleTimeout = TimeAmount.nanoseconds(configuration.idleTimeout.nanoseconds)
+        let lineTimeout = TimeAmount.nanoseconds(configuration.lineTimeout.nanoseconds)
         let server: NIOAsyncChannel<NIOAsyncChannel<LineFrame, ByteBuffer>, Never>
         do {
             server = try await ServerBootstrap(group: eventLoopGroup)
@@ -125,6 +134,8 @@ public final class LineServer: Service, Sendable {
                 .childChannelOption(.allowRemoteHalfClosure, value: true)
                 .bind(host: configuration.host, port: configuration.port) { channel in
                     channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(
+                            IdleGuard(idleTimeout: idleTimeout, lineTimeout: lineTimeout))
                         try channel.pipeline.syncOperations.addHandler(
                             ByteToMessageHandler(LineFrameDecoder(maximumLineBytes: maxLine)))
                         return try NIOAsyncChannel<LineFrame, ByteBuffer>(

@@ -13,6 +13,10 @@ public struct SubscriberConfiguration: Sendable {
     public var maximumLineBytes: Int
     /// Connections beyond this get `ERR too_many_connections`.
     public var maximumConnections: Int
+    /// A connection silent (no byte either way) for this long is closed (`DRAMAWIRE_IDLE_TIMEOUT`).
+    public var idleTimeout: Duration = .seconds(300)
+    /// An unfinished request line must be completed within this long (`DRAMAWIRE_LINE_TIMEOUT`).
+    public var lineTimeout: Duration = .seconds(30)
     /// The ingest service to follow (`DRAMAWIRE_INGEST_URL`).
     public var ingest: ServiceAddress
     /// The token presented to the ingest service (`DRAMAWIRE_INGEST_TOKEN`).

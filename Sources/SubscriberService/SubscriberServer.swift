@@ -41,7 +41,8 @@ public final class SubscriberServer: Service, Sendable {
             configuration: LineServerConfiguration(
                 host: configuration.host, port: configuration.port, service: "subscriber",
                 authRequired: tokens.required, maximumLineBytes: configuration.maximumLineBytes,
-                maximumConnections: configuration.maximumConnections),
+                maximumConnections: configuration.maximumConnections, idleTimeout: configuration.idleTimeout,
+                lineTimeout: configuration.lineTimeout),
             logger: logger,
             handler: { connection in await box.server?.handle(connection, tokens: tokens) })
         box.server = self

@@ -19,6 +19,10 @@ struct IngestCommand: AsyncParsableCommand {
     @Option(help: "Seconds to wait for the database at startup [DRAMAWIRE_STARTUP_TIMEOUT, 30].") var startupTimeout:
         Double?
     @Option(help: "host:port for Prometheus /metrics [DRAMAWIRE_METRICS_LISTEN, off].") var metricsListen: String?
+    @Option(help: "Close connections silent for this many seconds [DRAMAWIRE_IDLE_TIMEOUT, 300].")
+    var idleTimeout: Double?
+    @Option(help: "Seconds a client has to finish a request line [DRAMAWIRE_LINE_TIMEOUT, 30].")
+    var lineTimeout: Double?
     @Flag(help: "Serve without a token on a non-loopback address [DRAMAWIRE_ALLOW_UNAUTHENTICATED].")
     var allowUnauthenticated = false
     @Option(help: "Log level: trace, debug, info, warning, error [DRAMAWIRE_LOG_LEVEL, info].") var logLevel: String?
@@ -26,7 +30,7 @@ struct IngestCommand: AsyncParsableCommand {
     func run() async throws {
         let logger = bootstrapLogging(
             label: "dramawire.ingest", level: Settings.string(logLevel, env: "DRAMAWIRE_LOG_LEVEL"))
-        let configuration: IngestConfiguration
+        var configuration: IngestConfiguration
         do {
             let (host, port) = try Settings.address(listen, env: "DRAMAWIRE_INGEST_LISTEN", default: "127.0.0.1:7400")
             let tokens = Tokens(
@@ -47,6 +51,8 @@ struct IngestCommand: AsyncParsableCommand {
                 heartbeatInterval: try Settings.seconds(heartbeat, env: "DRAMAWIRE_HEARTBEAT", default: 5),
                 startupTimeout: try Settings.seconds(startupTimeout, env: "DRAMAWIRE_STARTUP_TIMEOUT", default: 30),
                 metricsListen: try Settings.optionalAddress(metricsListen, env: "DRAMAWIRE_METRICS_LISTEN"))
+            configuration.idleTimeout = try Settings.seconds(idleTimeout, env: "DRAMAWIRE_IDLE_TIMEOUT", default: 300)
+            configuration.lineTimeout = try Settings.seconds(lineTimeout, env: "DRAMAWIRE_LINE_TIMEOUT", default: 30)
         } catch {
             printStartupFailure("\(error)")
             throw ExitCode.failure

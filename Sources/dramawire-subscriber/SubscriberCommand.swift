@@ -23,6 +23,10 @@ struct SubscriberCommand: AsyncParsableCommand {
     @Option(help: "Connection limit [DRAMAWIRE_MAX_CONNECTIONS, 1024].") var maxConnections: Int?
     @Option(help: "Unread bytes allowed per watcher [DRAMAWIRE_WATCH_BUFFER, 4194304].") var watchBuffer: Int?
     @Option(help: "host:port for Prometheus /metrics [DRAMAWIRE_METRICS_LISTEN, off].") var metricsListen: String?
+    @Option(help: "Close connections silent for this many seconds [DRAMAWIRE_IDLE_TIMEOUT, 300].")
+    var idleTimeout: Double?
+    @Option(help: "Seconds a client has to finish a request line [DRAMAWIRE_LINE_TIMEOUT, 30].")
+    var lineTimeout: Double?
     @Flag(help: "Serve without a token on a non-loopback address [DRAMAWIRE_ALLOW_UNAUTHENTICATED].")
     var allowUnauthenticated = false
     @Option(help: "Log level: trace, debug, info, warning, error [DRAMAWIRE_LOG_LEVEL, info].") var logLevel: String?
@@ -44,18 +48,19 @@ struct SubscriberCommand: AsyncParsableCommand {
             var path = Settings.string(readmodel, env: "DRAMAWIRE_READMODEL") ?? "./dramawire-readmodel.sqlite"
             if ReadModelSlot.isDirectory(path) { path = try ReadModelSlot.claim(in: path) }
             if rebuild { try ReadModel.remove(path: path) }
-            server = try SubscriberServer(
-                configuration: SubscriberConfiguration(
-                    host: host, port: port, token: Settings.string(token, env: "DRAMAWIRE_TOKEN"),
-                    maximumLineBytes: try Settings.positiveInt(maxLine, env: "DRAMAWIRE_MAX_LINE", default: 1 << 20),
-                    maximumConnections: try Settings.positiveInt(
-                        maxConnections, env: "DRAMAWIRE_MAX_CONNECTIONS", default: 1024),
-                    ingest: ServiceAddress(host: ingestHost, port: ingestPort),
-                    ingestToken: Settings.string(ingestToken, env: "DRAMAWIRE_INGEST_TOKEN"), readModelPath: path,
-                    watcherBufferBytes: try Settings.positiveInt(
-                        watchBuffer, env: "DRAMAWIRE_WATCH_BUFFER", default: 4 << 20),
-                    metricsListen: try Settings.optionalAddress(metricsListen, env: "DRAMAWIRE_METRICS_LISTEN")),
-                logger: logger)
+            var configuration = SubscriberConfiguration(
+                host: host, port: port, token: Settings.string(token, env: "DRAMAWIRE_TOKEN"),
+                maximumLineBytes: try Settings.positiveInt(maxLine, env: "DRAMAWIRE_MAX_LINE", default: 1 << 20),
+                maximumConnections: try Settings.positiveInt(
+                    maxConnections, env: "DRAMAWIRE_MAX_CONNECTIONS", default: 1024),
+                ingest: ServiceAddress(host: ingestHost, port: ingestPort),
+                ingestToken: Settings.string(ingestToken, env: "DRAMAWIRE_INGEST_TOKEN"), readModelPath: path,
+                watcherBufferBytes: try Settings.positiveInt(
+                    watchBuffer, env: "DRAMAWIRE_WATCH_BUFFER", default: 4 << 20),
+                metricsListen: try Settings.optionalAddress(metricsListen, env: "DRAMAWIRE_METRICS_LISTEN"))
+            configuration.idleTimeout = try Settings.seconds(idleTimeout, env: "DRAMAWIRE_IDLE_TIMEOUT", default: 300)
+            configuration.lineTimeout = try Settings.seconds(lineTimeout, env: "DRAMAWIRE_LINE_TIMEOUT", default: 30)
+            server = try SubscriberServer(configuration: configuration, logger: logger)
         } catch {
             printStartupFailure("\(error)")
             throw ExitCode.failure
