@@ -125,11 +125,13 @@ import Testing
     ]
 
     /// Sends the case on a new connection and returns the first reply line.
-    static func reply(_ address: ServiceAddress, _ testCase: Case) throws -> String {
-        let socket = try RawSocket(address, timeoutSeconds: 10)
-        _ = socket.readLine()  // greeting
-        socket.send(testCase.bytes)
-        return socket.readLine() ?? "<closed>"
+    static func reply(_ address: ServiceAddress, _ testCase: Case) async throws -> String {
+        try await blocking {
+            let socket = try RawSocket(address, timeoutSeconds: 30)
+            _ = socket.readLine()  // greeting
+            socket.send(testCase.bytes)
+            return socket.readLine() ?? "<closed>"
+        }
     }
 
     @Test func ingestRefusesEachCaseAndStoresNothing() async throws {
@@ -139,7 +141,7 @@ import Testing
         let head = try await headSeq(ingest.address)
         #expect(Self.ingestCases.count + Self.subscriberCases.count >= 40)
         for testCase in Self.ingestCases {
-            let line = try Self.reply(ingest.address, testCase)
+            let line = try await Self.reply(ingest.address, testCase)
             #expect(line.hasPrefix(testCase.expected), "\(testCase): \(line.prefix(120))")
         }
         // Nothing stored, and the service still serves.
@@ -156,7 +158,7 @@ import Testing
         let head = try await waitUntilCaughtUp(subscriber.address, ingest: ingest.address)
         let before = try await documents(ofReadModel: subscriber.path)
         for testCase in Self.subscriberCases {
-            let line = try Self.reply(subscriber.address, testCase)
+            let line = try await Self.reply(subscriber.address, testCase)
             #expect(line.hasPrefix(testCase.expected), "\(testCase): \(line.prefix(120))")
         }
         #expect(try await documents(ofReadModel: subscriber.path) == before)
@@ -211,7 +213,7 @@ import Testing
             ),
         ]
         for (name, line) in cases {
-            let reply = try HostileInputTests.reply(ingest.address, .init(name, line, ""))
+            let reply = try await HostileInputTests.reply(ingest.address, .init(name, line, ""))
             #expect(reply.hasPrefix("ERR invalid"), "\(name): \(reply.prefix(120))")
         }
         // A partial line, then the client goes away: nothing happens, the service serves on.

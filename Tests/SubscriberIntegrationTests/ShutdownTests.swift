@@ -49,7 +49,11 @@ final class Acknowledged: Sendable {
                 try await group.waitForAll()
             }
         }
-        try await Task.sleep(for: .milliseconds(1500))
+        // Signal once the load is well under way (at most 60 s; a loaded CI machine is slow).
+        let deadline = ContinuousClock.now + .seconds(60)
+        while acknowledged.urls.withLock({ $0.count }) < 50, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(50))
+        }
         let ackedBeforeSignal = acknowledged.urls.withLock { $0.count }
 
         let started = ContinuousClock.now

@@ -48,11 +48,14 @@ import Testing
         // timeout) after the lines that were already in flight. The final `ERR slow_consumer`
         // is queued behind those, so a peer that stopped reading may never see it.
         let readStart = ContinuousClock.now
-        var lines = 0
-        var lastLine: String?
-        while let line = stalled.readLine() {
-            lines += 1
-            lastLine = line
+        let (lines, lastLine) = try await blocking { () -> (Int, String?) in
+            var lines = 0
+            var lastLine: String?
+            while let line = stalled.readLine() {
+                lines += 1
+                lastLine = line
+            }
+            return (lines, lastLine)
         }
         print("healthy watcher saw \(events) events; the stalled one got \(lines) lines, then end of file")
         #expect(ContinuousClock.now - readStart < .seconds(15))

@@ -3,7 +3,12 @@ import Foundation
 
 /// A blocking loopback TCP socket for tests that must send bytes no well-behaved client would
 /// (invalid UTF-8, partial lines) or must stop reading.
-public final class RawSocket {
+///
+/// Its calls block, so async tests run them through ``blocking(_:)``, never on the cooperative
+/// pool (two threads here: two tests blocked in `recv` would starve every server in the process).
+// @unchecked Sendable: one thread uses a socket at a time. Tests hand it to `blocking` and await
+// the result before touching it again, so its buffer is never accessed concurrently.
+public final class RawSocket: @unchecked Sendable {
     public let fd: Int32
 
     /// Connects; `receiveBuffer` shrinks SO_RCVBUF (set before connect, so the window is small).
@@ -63,9 +68,18 @@ public final class RawSocket {
 
 /// Sends raw bytes and returns up to `lines` lines of the answer (greeting included).
 public func rawExchange(_ address: ServiceAddress, bytes: [UInt8], lines: Int) async throws -> [String] {
-    let socket = try RawSocket(address)
-    socket.send(bytes)
-    var result: [String] = []
-    while result.count < lines, let line = socket.readLine() { result.append(line) }
-    return result
+    try await blocking {
+        let socket = try RawSocket(address)
+        socket.send(bytes)
+        var result: [String] = []
+        while result.count < lines, let line = socket.readLine() { result.append(line) }
+        return result
+    }
+}
+
+/// Runs blocking work (sockets, sleeps) on a dispatch thread instead of Swift's cooperative pool.
+public func blocking<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        DispatchQueue.global().async { continuation.resume(with: Result { try body() }) }
+    }
 }
