@@ -101,15 +101,18 @@ public enum Projection {
 
     /// Sorts OST entries by part (unknown last), then release (unknown last), then key.
     public static func sortOSTs(_ entries: [JSON]) -> [JSON] {
-        entries.sorted { a, b in
-            let pa = a["part"].intValue ?? Int64.max
-            let pb = b["part"].intValue ?? Int64.max
-            if pa != pb { return pa < pb }
-            let ia = instant(a["release"])
-            let ib = instant(b["release"])
-            if ia != ib { return ia < ib }
-            return (a["key"].stringValue ?? "") < (b["key"].stringValue ?? "")
-        }
+        entries.sorted(by: partThenRelease)
+    }
+
+    /// Part (unknown last), then release instant (unknown last), then key.
+    static func partThenRelease(_ a: JSON, _ b: JSON) -> Bool {
+        let pa = a["part"].intValue ?? Int64.max
+        let pb = b["part"].intValue ?? Int64.max
+        if pa != pb { return pa < pb }
+        let ia = instant(a["release"])
+        let ib = instant(b["release"])
+        if ia != ib { return ia < ib }
+        return (a["key"].stringValue ?? "") < (b["key"].stringValue ?? "")
     }
 
     /// The document of a drama: its state, its cast and its OSTs with current names, and its news.
@@ -157,14 +160,7 @@ public enum Projection {
         entries.sorted { a, b in
             let ta = a["drama"]["title"].stringValue ?? ""
             let tb = b["drama"]["title"].stringValue ?? ""
-            if ta != tb { return ta < tb }
-            let pa = a["part"].intValue ?? Int64.max
-            let pb = b["part"].intValue ?? Int64.max
-            if pa != pb { return pa < pb }
-            let ia = instant(a["release"])
-            let ib = instant(b["release"])
-            if ia != ib { return ia < ib }
-            return (a["key"].stringValue ?? "") < (b["key"].stringValue ?? "")
+            return ta != tb ? ta < tb : partThenRelease(a, b)
         }
     }
 

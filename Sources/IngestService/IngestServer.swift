@@ -44,7 +44,7 @@ public final class IngestServer: Service, Sendable {
         self.metrics = IngestMetrics(factory: metricsEndpoint.factory)
         self.committer = GroupCommitter(
             slot: writer, feed: feed, metrics: metrics, logger: logger, maximumBatch: configuration.maximumBatch)
-        let box = HandlerBox()
+        let box = ServerReference<IngestServer>()
         self.lineServer = LineServer(
             configuration: LineServerConfiguration(
                 host: configuration.host, port: configuration.port, service: "ingest",
@@ -158,11 +158,4 @@ public struct StartupError: Error, CustomStringConvertible {
     /// The reason.
     public var message: String
     public var description: String { message }
-}
-
-/// Breaks the init-time cycle between the server and its connection handler.
-final class HandlerBox: Sendable {
-    private let value = Mutex<IngestServer?>(nil)
-    var server: IngestServer? { value.withLock { $0 } }
-    func set(_ server: IngestServer) { value.withLock { $0 = server } }
 }

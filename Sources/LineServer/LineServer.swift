@@ -199,3 +199,17 @@ public final class LineServer: Service, Sendable {
         }
     }
 }
+
+/// Lets a connection handler, which must exist before the server object that owns it, reach
+/// that object once it is built.
+public final class ServerReference<Server: AnyObject & Sendable>: Sendable {
+    private let value = Mutex<Server?>(nil)
+
+    public init() {}
+
+    /// The server, once ``set(_:)`` has been called.
+    public var server: Server? { value.withLock { $0 } }
+
+    /// Sets the server (from its initializer, after every stored property is set).
+    public func set(_ server: Server) { value.withLock { $0 = server } }
+}

@@ -80,11 +80,14 @@ public final class ReadModel: Sendable {
         if kind == "article" { return trimmed }
         let exists = "SELECT 1 FROM documents WHERE kind = ? AND key = ?"
         if try Bool.fetchOne(db.cachedStatement(sql: exists), arguments: [kind, trimmed]) == true { return trimmed }
+        // Only now the (NFKC) normalization: a GET by key never pays for it.
         let norm = NameKey.normalize(trimmed, kind: kind == "drama" ? .drama : .person)
+        if norm != trimmed, !norm.isEmpty,
+            try Bool.fetchOne(db.cachedStatement(sql: exists), arguments: [kind, norm]) == true
+        {
+            return norm
+        }
         for candidate in [trimmed, norm] where !candidate.isEmpty {
-            if try Bool.fetchOne(db.cachedStatement(sql: exists), arguments: [kind, candidate]) == true {
-                return candidate
-            }
             if let key = try String.fetchOne(
                 db.cachedStatement(sql: "SELECT key FROM names WHERE kind = ? AND norm = ? ORDER BY key LIMIT 1"),
                 arguments: [kind, candidate])
@@ -135,76 +138,53 @@ public final class ReadModel: Sendable {
     /// One page of OSTs; see ``OSTQuery``. Returns the items' JSON texts and the next cursor.
     public func osts(_ query: OSTQuery) async throws -> Page {
         try await pool.read { db in
-            var conditions: [String] = []
-            var arguments: [any DatabaseValueConvertible] = []
-            if let drama = query.drama {
-                conditions.append("drama_key = ?")
-                arguments.append(try Self.resolve(db, kind: "drama", name: drama) ?? "")
-            }
-            if let artist = query.artist {
-                conditions.append("key IN (SELECT ost_key FROM ost_artists WHERE person_key = ?)")
-                arguments.append(try Self.resolve(db, kind: "person", name: artist) ?? "")
-            }
-            if let status = query.status {
-                conditions.append("status = ?")
-                arguments.append(status)
-            }
-            if let since = query.sinceMillis {
-                conditions.append("release_at >= ?")
-                arguments.append(since)
-            }
-            if let until = query.untilMillis {
-                conditions.append("release_at <= ?")
-                arguments.append(until)
-            }
-            return try Self.page(
-                db, table: "osts", conditions: conditions, arguments: arguments, cursor: query.cursor,
-                limit: query.limit)
+            var filter = Filter()
+            filter.add("drama_key = ?", try query.drama.map { try Self.resolve(db, kind: "drama", name: $0) ?? "" })
+            filter.add(
+                "key IN (SELECT ost_key FROM ost_artists WHERE person_key = ?)",
+                try query.artist.map { try Self.resolve(db, kind: "person", name: $0) ?? "" })
+            filter.add("status = ?", query.status)
+            filter.add("release_at >= ?", query.sinceMillis)
+            filter.add("release_at <= ?", query.untilMillis)
+            return try Self.page(db, table: "osts", filter: filter, cursor: query.cursor, limit: query.limit)
         }
     }
 
     /// One page of castings; see ``CastingQuery``.
     public func castings(_ query: CastingQuery) async throws -> Page {
         try await pool.read { db in
-            var conditions: [String] = []
-            var arguments: [any DatabaseValueConvertible] = []
-            if let drama = query.drama {
-                conditions.append("drama_key = ?")
-                arguments.append(try Self.resolve(db, kind: "drama", name: drama) ?? "")
-            }
-            if let person = query.person {
-                conditions.append("person_key = ?")
-                arguments.append(try Self.resolve(db, kind: "person", name: person) ?? "")
-            }
-            if let status = query.status {
-                conditions.append("status = ?")
-                arguments.append(status)
-            }
-            if let roleType = query.roleType {
-                conditions.append("role_type = ?")
-                arguments.append(roleType)
-            }
-            return try Self.page(
-                db, table: "castings", conditions: conditions, arguments: arguments, cursor: query.cursor,
-                limit: query.limit)
+            var filter = Filter()
+            filter.add("drama_key = ?", try query.drama.map { try Self.resolve(db, kind: "drama", name: $0) ?? "" })
+            filter.add(
+                "person_key = ?", try query.person.map { try Self.resolve(db, kind: "person", name: $0) ?? "" })
+            filter.add("status = ?", query.status)
+            filter.add("role_type = ?", query.roleType)
+            return try Self.page(db, table: "castings", filter: filter, cursor: query.cursor, limit: query.limit)
         }
     }
 
-    private static func page(
-        _ db: Database, table: String, conditions: [String], arguments: [any DatabaseValueConvertible],
-        cursor: String?, limit: Int
-    ) throws -> Page {
-        var conditions = conditions
-        var arguments = arguments
-        if let cursor {
-            conditions.append("sort > ?")
-            arguments.append(cursor)
+    /// A WHERE clause built from the filters that are set.
+    struct Filter {
+        var conditions: [String] = []
+        var arguments: [any DatabaseValueConvertible] = []
+
+        /// Adds `condition` (one `?`) when `value` is set.
+        mutating func add(_ condition: String, _ value: (any DatabaseValueConvertible)?) {
+            guard let value else { return }
+            conditions.append(condition)
+            arguments.append(value)
         }
-        let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
-        arguments.append(limit + 1)
+    }
+
+    private static func page(_ db: Database, table: String, filter: Filter, cursor: String?, limit: Int) throws
+        -> Page
+    {
+        var filter = filter
+        filter.add("sort > ?", cursor)
+        let whereClause = filter.conditions.isEmpty ? "" : "WHERE " + filter.conditions.joined(separator: " AND ")
         let rows = try Row.fetchAll(
             db, sql: "SELECT sort, item FROM \(table) \(whereClause) ORDER BY sort LIMIT ?",
-            arguments: StatementArguments(arguments.map { $0.databaseValue }))
+            arguments: StatementArguments((filter.arguments + [limit + 1]).map { $0.databaseValue }))
         let items = rows.prefix(limit).map { $0["item"] as String }
         let next = rows.count > limit ? Cursor.encode(rows[limit - 1]["sort"]) : nil
         return Page(items: items, next: next)

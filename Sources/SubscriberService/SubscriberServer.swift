@@ -36,7 +36,7 @@ public final class SubscriberServer: Service, Sendable {
             configuration: configuration, readModel: readModel, hub: hub, status: FollowerStatus(), metrics: metrics,
             logger: logger)
         let tokens = Tokens(full: configuration.token)
-        let box = HandlerBox()
+        let box = ServerReference<SubscriberServer>()
         lineServer = LineServer(
             configuration: LineServerConfiguration(
                 host: configuration.host, port: configuration.port, service: "subscriber",
@@ -45,7 +45,7 @@ public final class SubscriberServer: Service, Sendable {
                 lineTimeout: configuration.lineTimeout),
             logger: logger,
             handler: { connection in await box.server?.handle(connection, tokens: tokens) })
-        box.server = self
+        box.set(self)
     }
 
     /// The port actually listened on.
@@ -284,11 +284,4 @@ public final class SubscriberServer: Service, Sendable {
         }
         connection.writer.close()
     }
-}
-
-/// Lets the connection handler, created before `self` exists, reach the server.
-private final class HandlerBox: @unchecked Sendable {
-    // Safe: written once in SubscriberServer.init before the LineServer can accept (it only
-    // listens in run()), and only read afterwards, so there is no concurrent write.
-    weak var server: SubscriberServer?
 }
