@@ -153,6 +153,15 @@ let package = Package(
             name: "dramawire",
             dependencies: ["DramaWireCLI"]
         ),
+        // The fuzz targets' properties, as a library the regression tests replay the corpus through.
+        .target(
+            name: "DramaFuzz",
+            dependencies: [
+                "LineProtocol", "DramaDomain",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ]
+        ),
         .target(name: "TestUtilities", path: "Tests/TestUtilities"),
         .target(
             name: "TestSupport",
@@ -170,6 +179,11 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
             ]
+        ),
+        .testTarget(name: "FuzzRegressionTests", dependencies: ["DramaFuzz"]),
+        .testTarget(
+            name: "FaultTests",
+            dependencies: ["TestSupport", "TestUtilities", "DramaWireClient", "LineProtocol"]
         ),
         .testTarget(name: "DramaDomainTests", dependencies: ["DramaDomain", "LineProtocol", "TestUtilities"]),
         .testTarget(
@@ -189,3 +203,12 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+
+// libFuzzer entry points have no `main`, so they link only with --sanitize=fuzzer; they join the
+// package only when asked for (deploy/dev fuzz sets DRAMAWIRE_FUZZ=1).
+if Context.environment["DRAMAWIRE_FUZZ"] == "1" {
+    for name in ["fuzz-line", "fuzz-news-item"] {
+        package.targets.append(.executableTarget(name: name, dependencies: ["DramaFuzz"]))
+        package.products.append(.executable(name: name, targets: [name]))
+    }
+}

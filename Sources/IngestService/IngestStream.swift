@@ -162,7 +162,11 @@ extension IngestServer {
                     logger.warning("slow consumer disconnected", metadata: ["subscriber": "\(id)"])
                     let final = writer.send(
                         WireError(.slowConsumer, "not reading fast enough; resubscribe from your last seq").line)
-                    writer.close(after: final, timeout: .seconds(1))
+                    // The error line queues behind what the peer has not read; a reader that
+                    // wakes up within the grace period still gets it (then EOF). It is no longer
+                    // a subscriber meanwhile, so STATS stops counting its lag.
+                    subscribers.remove(id)
+                    writer.close(after: final, timeout: configuration.slowConsumerTimeout)
                     return
                 }
             }

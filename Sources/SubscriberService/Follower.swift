@@ -12,15 +12,18 @@ final class FollowerStatus: Sendable {
         var head: Int64 = 0
         var connected = false
         var lastError: String?
+        var reconnects = 0
     }
 
     private let state = Mutex(State())
 
     var applied: Int64 { state.withLock { $0.applied } }
 
-    func snapshot() -> (applied: Int64, head: Int64, connected: Bool, lastError: String?) {
-        state.withLock { ($0.applied, max($0.head, $0.applied), $0.connected, $0.lastError) }
+    func snapshot() -> (applied: Int64, head: Int64, connected: Bool, lastError: String?, reconnects: Int) {
+        state.withLock { ($0.applied, max($0.head, $0.applied), $0.connected, $0.lastError, $0.reconnects) }
     }
+
+    func countReconnect() { state.withLock { $0.reconnects += 1 } }
 
     func update(applied: Int64? = nil, head: Int64? = nil, connected: Bool? = nil, error: String?? = nil) {
         state.withLock { state in
@@ -68,8 +71,10 @@ final class Follower: Sendable {
     func run() async {
         var failures = 0
         while !Task.isCancelled {
+            let appliedBefore = status.applied
+            let attemptStarted = ContinuousClock.now
             do {
-                try await followOnce { failures = 0 }
+                try await followOnce()
                 logger.info("ingest stream ended; reconnecting")
             } catch is CancellationError {
                 break
@@ -78,7 +83,11 @@ final class Follower: Sendable {
                 logger.warning("following the ingest service failed", metadata: ["error": "\(error)"])
             }
             status.update(connected: false)
-            failures += 1
+            status.countReconnect()
+            // Only progress (or a long healthy connection) resets the backoff: a subscribe that
+            // succeeds and then fails on the first apply (a full disk) must not retry in a tight loop.
+            let healthy = status.applied > appliedBefore || ContinuousClock.now - attemptStarted > .seconds(30)
+            failures = healthy ? 1 : failures + 1
             try? await Task.sleep(for: Self.backoff(attempt: failures, delays: configuration.reconnectDelay))
         }
         status.update(connected: false)
@@ -91,15 +100,17 @@ final class Follower: Sendable {
         return step / 2 + step / 2 * Double.random(in: 0...1)
     }
 
-    private func followOnce(onSubscribed: () -> Void) async throws {
+    private func followOnce() async throws {
         try await LineClient.withConnection(to: configuration.ingest) { session in
             try await session.authenticate(configuration.ingestToken)
             let applied = try await readModel.appliedSeq()
             status.update(applied: applied)
             let reply = try await session.call("SUBSCRIBE \(applied)")
-            status.update(head: reply?["head"].intValue ?? 0, connected: true, error: .some(nil))
+            let head = reply?["head"].intValue ?? 0
+            // An error stays visible until progress proves it cleared: a full disk fails again
+            // on the first apply after every reconnect, and STATS must keep saying so.
+            status.update(head: head, connected: true, error: head <= applied ? .some(nil) : nil)
             logger.info("subscribed", metadata: ["after": "\(applied)", "head": "\(reply?["head"].intValue ?? 0)"])
-            onSubscribed()
 
             let buffer = RecordBuffer(capacity: configuration.batchLimit)
             let sender = session.sender
@@ -175,7 +186,7 @@ final class Follower: Sendable {
                 sender.close()
                 throw error
             }
-            status.update(applied: result.appliedSeq)
+            status.update(applied: result.appliedSeq, error: .some(nil))
             hub.publish(result.events)
             try? await sender.send("ACK \(result.appliedSeq)")
         }

@@ -237,7 +237,8 @@ public final class SubscriberServer: Service, Sendable {
         var fields: [String: JSON] = [
             "applied_seq": .int(status.applied), "head_seq": .int(status.head),
             "lag": .int(max(0, status.head - status.applied)), "connected": .bool(status.connected),
-            "counts": .object(counts), "ingest": .string(configuration.ingest.description),
+            "reconnects": .int(Int64(status.reconnects)), "counts": .object(counts),
+            "ingest": .string(configuration.ingest.description),
         ]
         if let lastError = status.lastError { fields["last_error"] = .string(lastError) }
         return Reply.ok(.object(fields)).line

@@ -170,7 +170,7 @@ public final class TemporaryCluster: Sendable {
     }
 
     /// A port that was free a moment ago (bind to 0, read it, close).
-    static func freePort() throws -> Int {
+    public static func freePort() throws -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw HarnessError("socket() failed") }
         defer { close(fd) }

@@ -13,12 +13,13 @@ public final class ServiceProcess: Sendable {
         self.logPath = logPath
     }
 
-    /// Starts `dramawire-ingest` on a free loopback port and waits until it answers PING.
-    public static func startIngest(databaseURL: String, extraEnvironment: [String: String] = [:]) async throws
-        -> ServiceProcess
-    {
+    /// Starts `dramawire-ingest` on `port` (a free loopback port when nil) and waits until it
+    /// answers PING.
+    public static func startIngest(
+        databaseURL: String, port: Int? = nil, extraEnvironment: [String: String] = [:]
+    ) async throws -> ServiceProcess {
         try await start(
-            "dramawire-ingest", listenVariable: "DRAMAWIRE_INGEST_LISTEN",
+            "dramawire-ingest", listenVariable: "DRAMAWIRE_INGEST_LISTEN", port: port,
             environment: extraEnvironment.merging(["DATABASE_URL": databaseURL]) { $1 })
     }
 
