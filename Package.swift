@@ -64,10 +64,12 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Facts from article text: sentences, mentions, patterns, dates in KST. Pure Swift, no I/O.
+        .target(name: "DramaExtract"),
         // Pure domain: names, news items, validation, fact resolution, change records. No I/O.
         .target(
             name: "DramaDomain",
-            dependencies: ["LineProtocol"]
+            dependencies: ["LineProtocol", "DramaExtract"]
         ),
         // The ingest side's PostgreSQL store: schema, migrations, the write path and the change log.
         .target(
@@ -181,6 +183,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "FuzzRegressionTests", dependencies: ["DramaFuzz"]),
+        .testTarget(name: "DramaExtractTests", dependencies: ["DramaExtract"]),
         .testTarget(
             name: "FaultTests",
             dependencies: ["TestSupport", "TestUtilities", "DramaWireClient", "LineProtocol"]

@@ -24,6 +24,8 @@ public struct DramaFact: Sendable, Hashable {
     public var platforms: [String]?
     public var premiere: Timestamp?
     public var episodes: Int?
+    /// Set when the fact was extracted from text.
+    public var extraction: Extraction? = nil
 }
 
 /// Song credits: composers, lyricists, producers.
@@ -51,6 +53,8 @@ public struct OSTFact: Sendable, Hashable {
     public var release: Timestamp?
     public var status: OSTStatus?
     public var credits: Credits?
+    /// Set when the fact was extracted from text.
+    public var extraction: Extraction? = nil
 }
 
 /// A casting assertion.
@@ -60,6 +64,8 @@ public struct CastingFact: Sendable, Hashable {
     public var role: String?
     public var roleType: RoleType?
     public var status: CastingStatus?
+    /// Set when the fact was extracted from text.
+    public var extraction: Extraction? = nil
 }
 
 /// One fact an article asserts.
@@ -95,8 +101,16 @@ public enum Fact: Sendable, Hashable {
         }
     }
 
-    /// The fact in its canonical JSON form: every known field, nulls explicit.
+    /// The fact in its canonical JSON form: every known field, nulls explicit; an extracted fact
+    /// also carries `confidence`, `evidence` and `unconfirmed`.
     public var json: JSON {
+        guard let extraction, case .object(var fields) = suppliedJSON else { return suppliedJSON }
+        fields.merge(extraction.jsonFields) { $1 }
+        return .object(fields)
+    }
+
+    /// The fields of the supplied-fact schema.
+    var suppliedJSON: JSON {
         switch self {
         case .drama(let f):
             return [

@@ -51,11 +51,19 @@ public enum Projection {
 
     /// A cast entry of a drama document (also the item `CASTING` returns, with `drama` added).
     public static func castEntry(_ casting: JSON, context: Context) -> JSON {
-        [
-            "key": casting["key"], "person": context.personRef(casting["person"]), "role": casting["role"],
-            "role_type": casting["role_type"], "status": casting["status"], "history": casting["history"],
-            "sources": casting["sources"],
-        ]
+        withUnconfirmedMark(
+            [
+                "key": casting["key"], "person": context.personRef(casting["person"]), "role": casting["role"],
+                "role_type": casting["role_type"], "status": casting["status"], "history": casting["history"],
+                "sources": casting["sources"],
+            ], from: casting)
+    }
+
+    /// Copies the state's `unconfirmed` mark (only ever `true`) into a document entry.
+    static func withUnconfirmedMark(_ entry: [String: JSON], from state: JSON) -> JSON {
+        var entry = entry
+        if state["unconfirmed"] == true { entry["unconfirmed"] = true }
+        return .object(entry)
     }
 
     /// An OST entry of a drama document (also the item `OSTS` returns, with `drama` added).
@@ -65,11 +73,12 @@ public enum Projection {
             ref["credited_as"] = artist["credited_as"]
             return .object(ref)
         }
-        return [
-            "key": ost["key"], "song": ost["song"], "part": ost["part"], "artists": .array(artists),
-            "release": ost["release"], "status": ost["status"], "credits": ost["credits"],
-            "announced_at": ost["announced_at"], "sources": ost["sources"],
-        ]
+        return withUnconfirmedMark(
+            [
+                "key": ost["key"], "song": ost["song"], "part": ost["part"], "artists": .array(artists),
+                "release": ost["release"], "status": ost["status"], "credits": ost["credits"],
+                "announced_at": ost["announced_at"], "sources": ost["sources"],
+            ], from: ost)
     }
 
     /// The item `CASTING` returns: the cast entry plus its drama.

@@ -46,6 +46,14 @@ public struct Assertion: Sendable, Hashable {
     var order: (Int64, String, Int) { (publishedAt.instantMillis, url, index) }
 
     static func later(_ a: Assertion, _ b: Assertion) -> Bool { a.order > b.order }
+
+    /// The confidence tier (``ExtractionPolicy/tier(_:)``); supplied facts are authoritative.
+    var tier: Int { ExtractionPolicy.tier(fact.confidence) }
+
+    /// Whether `a` wins a field over `b`: the higher tier, then the later one.
+    static func precedes(_ a: Assertion, _ b: Assertion) -> Bool {
+        a.tier != b.tier ? a.tier > b.tier : later(a, b)
+    }
 }
 
 /// A derived entity state: its key and the JSON carried in change records.
@@ -73,8 +81,10 @@ public enum DerivedKind: Sendable {
 }
 
 /// Fact resolution: the state of every OST and casting is a pure function of the set of
-/// non-retracted assertions. The latest `published_at` wins for status, dates and role; ties are
-/// broken by url and then by the fact's position, so any ingestion order gives the same result.
+/// non-retracted assertions. Among the assertions of the highest confidence tier that give a
+/// field (``ExtractionPolicy``; supplied facts are the top tier), the latest `published_at` wins
+/// for status, dates and role; ties are broken by url and then by the fact's position, so any
+/// ingestion order gives the same result.
 public enum Resolver {
     /// Derives a drama, its OSTs and its castings.
     ///
@@ -90,9 +100,11 @@ public enum Resolver {
         drama: EntityRef, aliases: [String], assertions: [Assertion], personNames: [String: String],
         include: (DerivedKind, String, Set<String>) -> Bool = { _, _, _ in true }
     ) -> ResolvedDrama {
-        // Sort once (latest first) through indices: assertions are large values, and moving
-        // them around in every sort dominated recomputation.
-        let sorted = assertions.indices.sorted { Assertion.later(assertions[$0], assertions[$1]) }.map {
+        // Sort once (highest confidence tier first, then latest first) through indices:
+        // assertions are large values, and moving them around in every sort dominated
+        // recomputation. Every field below takes its value from the first assertion that has
+        // one, which is ExtractionPolicy's rule.
+        let sorted = assertions.indices.sorted { Assertion.precedes(assertions[$0], assertions[$1]) }.map {
             assertions[$0]
         }
         let dramaRef: JSON = ["key": .string(drama.key), "title": .string(drama.name)]
@@ -135,16 +147,20 @@ public enum Resolver {
                 fatalError("grouped only casting facts")
             }
             var history: [JSON] = []
-            for a in group.reversed() {
+            for a in group.sorted(by: { Assertion.later($1, $0) }) {
                 guard case .casting(let f) = a.fact, let status = f.status else { continue }
-                history.append([
+                var entry: [String: JSON] = [
                     "status": .string(status.rawValue), "as_of": .string(a.publishedAt.text),
                     "article": .string(a.articleID),
-                ])
+                ]
+                if f.extraction?.unconfirmed == true { entry["unconfirmed"] = true }
+                history.append(.object(entry))
             }
             return DerivedState(
                 key: key,
-                json: [
+                json: markedUnconfirmed(
+                    group,
+                    [
                     "key": .string(key),
                     "drama": dramaRef,
                     "person": person(personKey),
@@ -153,7 +169,7 @@ public enum Resolver {
                     "status": .string((facts.lazy.compactMap(\.status).first ?? .confirmed).rawValue),
                     "history": .array(history),
                     "sources": sourcesJSON(group),
-                ])
+                ]))
         }
 
         let osts = resolveOSTs(dramaKey: drama.key, assertions: sorted).compactMap { cluster -> DerivedState? in
@@ -173,7 +189,9 @@ public enum Resolver {
             let announced = group.map(\.publishedAt).min { $0.instantMillis < $1.instantMillis }
             return DerivedState(
                 key: cluster.key,
-                json: [
+                json: markedUnconfirmed(
+                    group,
+                    [
                     "key": .string(cluster.key),
                     "drama": dramaRef,
                     "song": .string(facts.lazy.compactMap(\.song).first),
@@ -185,10 +203,20 @@ public enum Resolver {
                         ?? Credits(composer: [], lyricist: [], producer: []).json,
                     "announced_at": .string(announced?.text),
                     "sources": sourcesJSON(group),
-                ])
+                ]))
         }
         return ResolvedDrama(
             drama: DerivedState(key: drama.key, json: dramaJSON), osts: osts, castings: castings, allKeys: allKeys)
+    }
+
+    /// `"unconfirmed": true` for a state only unconfirmed extractions support (documents show
+    /// it); nothing otherwise, so states of supplied facts keep their shape.
+    static func markedUnconfirmed(_ group: [Assertion], _ state: JSON) -> JSON {
+        guard group.allSatisfy({ $0.fact.extraction?.unconfirmed == true }), case .object(var fields) = state else {
+            return state
+        }
+        fields["unconfirmed"] = true
+        return .object(fields)
     }
 
     /// Article ids supporting a state, sorted, without repeats.

@@ -95,6 +95,14 @@ extension NewsItem {
         guard let object = json.objectValue else {
             throw .invalid(path, "expected an object, got \(json.typeName)")
         }
+        var fact = try decodeSuppliedFact(object, path: path, trusted: trusted)
+        // Only this program's own stored facts carry extraction data; a client's claim of
+        // confidence or evidence is ignored like any unknown field.
+        if trusted { fact.setExtraction(Extraction.decode(object)) }
+        return fact
+    }
+
+    static func decodeSuppliedFact(_ object: [String: JSON], path: String, trusted: Bool) throws(WireError) -> Fact {
         let v = FieldReader(object: object, path: path + ".", trusted: trusted)
         let kind = try v.requiredString("kind")
         switch kind {

@@ -8,7 +8,7 @@ public struct DramaWireCommand: AsyncParsableCommand {
         subcommands: [
             IngestFileCommand.self, GetCommand.self, SearchCommand.self, OSTsCommand.self, CastingCommand.self,
             FeedCommand.self, WatchCommand.self, StatsCommand.self, TailCommand.self, PingCommand.self,
-            HeadCommand.self, BenchCommand.self,
+            HeadCommand.self, BenchCommand.self, EvalExtractCommand.self,
         ])
 
     public init() {}

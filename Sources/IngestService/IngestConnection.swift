@@ -80,7 +80,12 @@ extension IngestServer {
                 replies.enqueueWrite { await self.committer.submit(operation) }
             case "EXTRACT":
                 guard authorize(access, needs: .write, replies) else { continue }
-                replies.enqueue(.error(WireError(.unknownCommand, "EXTRACT is not available in this version")))
+                do {
+                    let facts = try Self.extract(request)
+                    replies.enqueue(.ok(["facts": .array(facts.map(\.json))]))
+                } catch {
+                    replies.enqueue(.error(error))
+                }
             case "HEAD":
                 guard authorize(access, needs: .read, replies) else { continue }
                 replies.enqueueRead { await self.head() }
@@ -125,13 +130,34 @@ extension IngestServer {
         let json = try request.jsonArgument()
         switch request.verb {
         case "INGEST":
-            let item = try NewsItem.validate(json)
+            var item = try NewsItem.validate(json)
             if item.extract && item.facts.isEmpty {
-                throw WireError(.unknownCommand, "extract is not available in this version")
+                try checkExtractable(item)
+                item.facts = item.extractedFacts()
             }
             return .ingest(item)
         case "RETRACT": return try WriteOperation.retract(from: json)
         default: return try WriteOperation.merge(from: json)
+        }
+    }
+
+    /// EXTRACT: the facts INGEST with `"extract": true` would store; stores nothing.
+    static func extract(_ request: Request) throws(WireError) -> [Fact] {
+        let item = try NewsItem.validate(try request.jsonArgument())
+        guard item.facts.isEmpty else {
+            throw .invalid("facts", "EXTRACT takes an article without facts")
+        }
+        try checkExtractable(item)
+        return item.extractedFacts()
+    }
+
+    /// The most body text extraction reads: articles are a few KB, and the extractor runs on the
+    /// connection's task, so an unbounded body would let one client hold a thread.
+    static let maximumExtractBodyBytes = 256 << 10
+
+    static func checkExtractable(_ item: NewsItem) throws(WireError) {
+        if let body = item.body, body.utf8.count > maximumExtractBodyBytes {
+            throw .invalid("body", "extraction reads at most \(maximumExtractBodyBytes >> 10) KiB of text")
         }
     }
 

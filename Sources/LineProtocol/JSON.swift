@@ -18,6 +18,15 @@ public enum JSON: Sendable, Hashable {
         return nil
     }
 
+    /// The number as a double, if this is a number.
+    public var doubleValue: Double? {
+        switch self {
+        case .int(let i): return Double(i)
+        case .double(let d): return d
+        default: return nil
+        }
+    }
+
     /// The integer, if this is an integer (or a double with an exact integer value).
     public var intValue: Int64? {
         switch self {

@@ -1,0 +1,157 @@
+import Foundation
+
+/// Shared per-article state for the pattern modules: analyzed sentences, the drama the article
+/// is about, and helpers that read templates.
+struct ArticleContext: Sendable {
+    var sentences: [AnalyzedSentence]
+    var dates: DateResolver
+    /// `titleKey` of the drama the article is about, when one stands out.
+    var mainDrama: String?
+    /// A surface form for each drama key seen.
+    var dramaSurface: [String: String]
+
+    // MARK: Template fragments
+
+    static let descriptor =
+        #"(?:(?:the\s+)?(?:(?:ballad|girl|boy|co-ed|project|vocal|indie|rock|trot|veteran|rookie|popular|famous|talented|beloved|k-pop|hip-hop|r&b|musical|top)\s+)?(?:singer|singers|actor|actress|actors|actresses|group|girl group|boy group|band|duo|trio|vocalist|rapper|member|idol|artist|artists|soloist|trot singer|singer-songwriter|singer-actor|singer-actress|musician|rookie|veteran|ballad singer|balladeer|star|model|comedian|entertainer|k-pop)\s+)?"#
+    static let art =
+        descriptor + #"(?:⟨[PNO]\d+⟩'s\s+(?:member\s+|unit\s+|vocalist\s+|leader\s+|main vocalist\s+)?)?⟨[PN]\d+⟩"#
+    static let artList = "(" + art + #"(?:\s*(?:,\s*and|,|and|&|featuring|feat\.?|ft\.?|×|x|X)\s*"# + art + "){0,8})"
+
+    // MARK: Background
+
+    /// Cues that a clause recalls earlier work rather than reporting news about this drama.
+    private static let background = Pattern(
+        #"\b(?:previously|previous|most recent|last time|known for|best known|famous for|well-known for|years ago|a decade ago|decade ago|in the past|also credited|has also been credited|back in|earlier in (?:his|her|their) career|debuted|hits like|hits such as|after (?:his|her|their) (?:hit|success|role|turn|appearance)|starred alongside|starred in|previously starred|has starred|have starred|had starred|appeared in|sang for|who sang|where (?:he|she|they) sang|recorded for|filmography|credits include|last year's|formerly|the last time|once again proves|sang the|sang ⟨|sang "|sang ')"#
+    )
+    private static let backgroundTail = Pattern(
+        #",?\s*(?:who|which|whose)\s+(?:has|had|have|is|was)?\s*(?:also\s+)?(?:previously|once|earlier|formerly|been|worked|starred|sang|appeared|known|best known|famous)\b.*$"#
+    )
+    private static let backgroundAside = Pattern(
+        #",\s*(?:known for|best known for|famous for|who starred in|who appeared in|who sang)[^,]*,"#)
+
+    /// Drops asides and relative clauses about past work, so "X, known for 'A', will star in 'B'" keeps its news.
+    static func stripAsides(_ t: String) -> String {
+        var s = t
+        if let m = backgroundAside.firstMatch(in: s) { s.replaceSubrange(m.range, with: ",") }
+        if let m = backgroundTail.firstMatch(in: s) { s.removeSubrange(m.range) }
+        return s
+    }
+
+    static func isBackground(_ clause: String) -> Bool { background.contains(clause) }
+
+    // MARK: Clauses
+
+    private static let clauseBreak = Pattern(
+        #"\s*(?:;|,\s*and\s+(?=the\s|⟨|its\s|his\s|her\s|their\s|[A-Z])|,\s*while\s+|\s+while\s+|,\s*whereas\s+|,\s*but\s+)"#
+    )
+
+    /// Splits a template into clauses so that "the first OST … is sung by A, and the second OST …
+    /// is sung by B" yields two credits.
+    static func clauses(_ template: String) -> [String] {
+        var out: [String] = []
+        var cursor = template.startIndex
+        for m in clauseBreak.matches(in: template) {
+            let piece = String(template[cursor..<m.range.lowerBound])
+            if !piece.trimmed.isEmpty { out.append(piece) }
+            cursor = m.range.upperBound
+        }
+        let rest = String(template[cursor...])
+        if !rest.trimmed.isEmpty { out.append(rest) }
+        return out
+    }
+
+    // MARK: Tokens
+
+    static func tokens(in s: String) -> [(kind: MentionKind, index: Int, range: Range<String.Index>)] {
+        MentionFinder.tokenPattern.matches(in: s).compactMap { m in
+            guard let k = MentionKind(rawValue: m.group(1)!), let i = Int(m.group(2)!) else { return nil }
+            return (k, i, m.range)
+        }
+    }
+
+    /// The people in an artist or cast list, dropping the group in "Super Junior's Kyuhyun".
+    static func people(inList s: String, sentence: AnalyzedSentence) -> [String] {
+        let toks = tokens(in: s)
+        var out: [String] = []
+        for (n, t) in toks.enumerated() {
+            guard t.kind == .person || t.kind == .name else { continue }
+            if n + 1 < toks.count {
+                let between = s[t.range.upperBound..<toks[n + 1].range.lowerBound]
+                if between.range(
+                    of: #"^'s\s+(?:member\s+|unit\s+|vocalist\s+|leader\s+|main vocalist\s+)?$"#,
+                    options: .regularExpression) != nil
+                {
+                    continue
+                }
+            }
+            let name = sentence.mentions[t.index].text
+            if !out.contains(name) { out.append(name) }
+        }
+        return out
+    }
+
+    func dramaTokens(in clause: String, sentence: AnalyzedSentence) -> [(
+        key: String, surface: String, range: Range<String.Index>
+    )] {
+        ArticleContext.tokens(in: clause).filter { $0.kind == .drama }.map {
+            let m = sentence.mentions[$0.index]
+            return (titleKey(m.text), m.text, $0.range)
+        }
+    }
+
+    // MARK: Dates
+
+    private static let announcementLeft = Pattern(
+        #"\b(?:revealed|announced|reported|said|told|stated|shared|according|industry|confirmed|disclosed|informed|posted|exclusive)\b[^⟨]{0,40}$"#
+    )
+    private static let eventLeft = Pattern(
+        #"\b(?:releas\w*|drop\w*|unveil\w*|out|available|premier\w*|air\w*|broadcast\w*|debut\w*|launch\w*|come out|comes out|arriv\w*|greet\w*)\b"#
+    )
+
+    /// The event date in a clause: the date expression nearest to an event word, ignoring dates
+    /// that say when something was announced ("according to the industry on the 3rd").
+    func eventDate(in clause: String, tense: DateTense, cue: Pattern = eventLeft) -> String? {
+        let mentions = dates.mentions(in: clause)
+        guard !mentions.isEmpty else { return nil }
+        let cues = cue.matches(in: clause).map { $0.range }
+        guard !cues.isEmpty else { return nil }
+        var best: (Int, DateMention)?
+        for m in mentions {
+            let left = String(clause[clause.startIndex..<m.range.lowerBound].suffix(50))
+            if ArticleContext.announcementLeft.contains(left),
+                !ArticleContext.eventLeft.contains(String(left.suffix(30)))
+            {
+                continue
+            }
+            let d = cues.map { c -> Int in
+                c.upperBound <= m.range.lowerBound
+                    ? clause.distance(from: c.upperBound, to: m.range.lowerBound)
+                    : (m.range.upperBound <= c.lowerBound
+                        ? clause.distance(from: m.range.upperBound, to: c.lowerBound) : 0)
+            }.min()!
+            if d <= 80, best == nil || d < best!.0 { best = (d, m) }
+        }
+        guard let chosen = best?.1 else { return nil }
+        return dates.resolve(chosen, tense: tense)
+    }
+
+    // MARK: Drama fallback
+
+    private static let dramaReference = Pattern(
+        #"\b(?:the|this|its|that)\s+(?:(?:new|upcoming|hit|popular|ongoing|chart-topping|widely lauded|romance|romantic|fantasy|historical|mystery|thriller|comedy|music|weekend|mini|[\w-]+)\s+){0,3}(?:drama|k-drama|series|show|project|production|work|remake)(?:'s)?\b|\bits\s+(?:ost|soundtrack)|^\s*it\s+(?:will|is|was|has|had|airs|premieres|stars)\b"#
+    )
+
+    /// How many distinct dramas the article names outside background asides.
+    var dramaCount = 0
+
+    /// The article's main drama, for a clause that refers to "the drama" without naming it.
+    func fallbackDrama(for clause: String, requireReference: Bool) -> String? {
+        guard let main = mainDrama else { return nil }
+        if requireReference && !ArticleContext.dramaReference.contains(clause) { return nil }
+        return main
+    }
+
+    /// The article's only drama, for a clause that names no drama at all.
+    func onlyDrama() -> String? { dramaCount == 1 ? mainDrama : nil }
+}

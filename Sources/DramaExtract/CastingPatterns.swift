@@ -1,0 +1,261 @@
+import Foundation
+
+/// A casting credit as read from one clause, before merging and name resolution.
+struct CastingRecord: Sendable {
+    var drama: String
+    var person: String
+    var role: String?
+    var roleType: String?
+    var status: String?
+    var evidence: Sentence
+    var confidence: Double
+}
+
+/// Agency answers and cancellations change the status of credits read elsewhere in the article.
+enum StatusOverride: Sendable {
+    case inTalks(person: String?)
+    case undecided(person: String?)
+    case confirmed(person: String?)
+    case cancelled(drama: String, people: [String], evidence: Sentence)
+}
+
+/// Reads casting news: "X has been confirmed to star in Y", "X is positively reviewing the offer",
+/// "X dropped out of Y", "Y has been scrapped".
+enum CastingPatterns {
+    static let al = ArticleContext.artList
+    static let aux =
+        #"(?:(?:has|have|had|is|are|was|were|will|would|also|officially|finally|recently|already|reportedly|currently|now|all|both|been|be|set to|slated to|expected to|likely to|going to|decided to|to|also|eventually|ultimately|reportedly|in the end|just)\s+){0,6}"#
+
+    private struct Cue {
+        let status: String
+        let pattern: Pattern
+        let confidence: Double
+    }
+
+    private static func subjectCue(_ body: String) -> Pattern {
+        Pattern(
+            #"(?:^|[,:"(]\s*|\bthat\s+|\bwhen\s+|\bafter\s+|\bas\s+)\s*"# + al + #"(?:\s*\([^)]*\))?,?\s+"# + aux
+                + "(?:" + body + ")")
+    }
+
+    /// Ordered from the most to the least decisive; the first cue that matches a clause wins.
+    private static let cues: [Cue] = [
+        Cue(
+            status: "withdrawn",
+            pattern: subjectCue(
+                #"stepp(?:ed|ing)\s+down|steps?\s+down|dropp(?:ed|ing)\s+out|drops?\s+out|withdr[ae]w|withdrawn|withdrawing|withdraws?|left\s+the\s+(?:project|drama|series|production|cast|show)|leaves?\s+(?:the\s+)?(?:project|drama|series|production|cast|⟨D)|leaving\s+(?:the\s+)?(?:project|drama|series|⟨D)|exit(?:s|ed|ing)?\s+(?:from\s+)?(?:the\s+)?(?:project|drama|series|⟨D)|bow(?:s|ed)?\s+out|pull(?:s|ed)?\s+out|quit(?:s)?\s+(?:the\s+)?(?:project|drama|series|⟨D)|(?:been\s+)?replaced"#
+            ), confidence: 0.9),
+        Cue(
+            status: "declined",
+            pattern: subjectCue(
+                #"declined|declines|turned\s+down|turns\s+down|passed\s+on|passes\s+on|rejected\s+the\s+(?:offer|role)|refused|decided\s+not\s+to|will\s+not\s+(?:appear|star|join)|won't\s+(?:appear|star|join)"#
+            ),
+            confidence: 0.88),
+        Cue(
+            status: "in_talks",
+            pattern: subjectCue(
+                #"(?:in\s+(?:early\s+|final\s+|positive\s+)?(?:talks|discussions?|negotiations?))|positively\s+(?:reviewing|considering)|(?:reviewing|considering|mulling|weighing)\s+(?:the\s+|an\s+|a\s+|his\s+|her\s+)?(?:offer|appearance|role|casting|proposal|project|drama|script|lead|it)|negotiating|discussing"#
+            ), confidence: 0.85),
+        Cue(
+            status: "confirmed",
+            pattern: subjectCue(
+                #"confirmed\s+(?:to|as|for|(?:his|her|their)\s+(?:appearance|casting|participation))|(?:been\s+)?cast\s+(?:in|as|for)|(?:star|stars|starring|appear|appears|appearing|play|plays|playing|portray|portrays|portraying|lead|leads|headline|headlines|return|returns|join|joins|joined|joining|take\s+on|takes\s+on|taking\s+on|make\s+a\s+(?:cameo|special\s+appearance)|makes\s+a\s+(?:cameo|special\s+appearance)|board|boards|boarded)\b|signed\s+on|(?:been\s+)?tapped|lands?\s+(?:the\s+|a\s+)?(?:lead|main|title|leading|supporting)?\s*role|finalized|confirmed\b|casting\s+(?:has\s+been|was|is)\s+(?:confirmed|finalized)"#
+            ), confidence: 0.9),
+        Cue(
+            status: "offered",
+            pattern: subjectCue(
+                #"(?:received|receives|got|gets)\s+(?:an?\s+|the\s+)?(?:casting\s+)?offer|(?:been\s+)?offered"#),
+            confidence: 0.85),
+    ]
+
+    private static let castingOf = Pattern(
+        #"\b(?:casting|cast|participation|appearance)\s+of\s+"# + al
+            + #"[^.]{0,80}?\b(?:confirmed|finalized|announced|officially)\b|\b(?:confirmed|finalized|announced)\s+(?:the\s+)?(?:casting|participation|appearance)\s+of\s+"#
+            + al)
+    private static let starring = Pattern(
+        #"(?:⟨D\d+⟩|\bthe\s+(?:new\s+|upcoming\s+)?(?:drama|series))\s*(?:\([^)]*\))?,?\s+(?:starring|which stars|led by|headlined by)\s+"#
+            + al)
+    private static let playedBy = Pattern(
+        #"⟨([PNQ])(\d+)⟩,?\s+(?:who\s+(?:is|will be)\s+)?(?:played|portrayed)\s+by\s+(?:the\s+)?(?:[\w-]+\s+){0,3}?"#
+            + al)
+    private static let ownDrama = Pattern(
+        al + #"'s\s+(?:new|upcoming|next|latest)\s+(?:[\w-]+\s+){0,3}?(?:drama|series)\s*,?\s*⟨D(\d+)⟩"#)
+
+    private static let roleAfter = [
+        Pattern(#"\b(?:as|role\s+of|character\s+of|character|named)\s+⟨([PNQ])(\d+)⟩"#),
+        Pattern(
+            #"\bas\s+the\s+(?:second\s+)?(?:male|female|main)?\s*(?:lead|protagonist|heroine|hero|villain),?\s+⟨([PNQ])(\d+)⟩"#
+        ),
+        Pattern(
+            #"\b(?:play|plays|playing|portray|portrays|portraying|take\s+on|takes\s+on|taking\s+on)\s+(?:the\s+(?:role|character)\s+of\s+|the\s+(?:male|female|main|lead)\s+(?:lead|role|character),?\s+)?⟨([PNQ])(\d+)⟩"#
+        ),
+    ]
+    private static let lead = Pattern(
+        #"\b(?:(?:male|female|main|the|a|as)\s+(?:lead|leading)(?:\s+(?:role|character|actor|actress))?|main\s+(?:role|character)|protagonist|title\s+role|leading\s+(?:role|man|lady)|starring\s+role|headline|headlines|lead\s+role|lead\s+roles)\b"#
+    )
+    private static let secondLead = Pattern(#"\bsecond(?:\s+male|\s+female)?\s+lead"#)
+    private static let supporting = Pattern(#"\bsupporting\b"#)
+    private static let cameo = Pattern(#"\bcameo\b"#)
+    private static let special = Pattern(#"\bspecial\s+(?:appearance|role|cameo)|\bguest\s+appearance"#)
+
+    private static let hedge = Pattern(
+        #"^\s*\[?(?:report|reports|exclusive|rumou?r)s?\]?\s*[:|\]]|\breportedly\b|\bis reported to\b|\bare reported to\b|\bit (?:was|has been|is) reported\b|\baccording to (?:the\s+)?(?:broadcasting|entertainment|film|drama|music|tv)\s+industry|\baccording to (?:industry\s+)?(?:insiders?|sources?|reports?|media reports?|multiple reports|an?\s+(?:insider|source|industry))|\brumou?r|\bspeculat|\ballegedly\b|\bis said to\b|\bsources say\b|\bindustry insiders?\b|\bexclusive(?:ly)?\s+report|\baccording to ⟨O\d+⟩(?!\s*(?:entertainment|agency))"#
+    )
+    private static let agencyOrg = Pattern(#"\baccording to (?:(?:his|her|their)\s+agency|⟨O\d+⟩)"#)
+
+    private static let agencyAnswer = Pattern(
+        #"\b(?:agency|agencies|representative|rep|label|side|official|source from|spokesperson|management)\b"#)
+    private static let reviewing = Pattern(
+        #"\b(?:positively\s+)?(?:reviewing|considering|review|consider|in talks|discussing|looking into)\b"#)
+    private static let undecided = Pattern(
+        #"\bnothing\s+(?:has\s+been\s+|is\s+)?(?:decided|confirmed|finalized|set)|\bnot\s+(?:yet\s+)?(?:been\s+)?(?:decided|confirmed|finalized|determined)|\bundecided\b|\bno\s+(?:decision|confirmation)\b"#
+    )
+    private static let agencyConfirms = Pattern(
+        #"\b(?:it is true|is true that|confirmed that)\b[^.]{0,80}\b(?:will\s+(?:appear|star|play|join)|cast)\b"#)
+    private static let cancel = Pattern(
+        #"(?:⟨D(\d+)⟩|\bthe\s+(?:drama|series|project|production|show|remake))\s*(?:\([^)]*\))?,?(?:\s+[^⟨.]{0,60}?)?\s+(?:has|have|had)?\s*(?:been\s+|was\s+|is\s+|were\s+|got\s+)?(?:officially\s+|ultimately\s+|eventually\s+|reportedly\s+)?(?:cancell?ed|scrapped|shelved|called\s+off|axed|canned)\b|\b(?:cancell?ation|scrapping|shelving)\s+of\s+(?:the\s+)?(?:drama\s+|series\s+)?⟨D(\d+)⟩|\bdecided\s+to\s+(?:cancel|scrap|shelve)\s+(?:the\s+)?(?:drama\s+|series\s+|project\s+)?(?:⟨D(\d+)⟩)?"#
+    )
+
+    /// "X joins the OST lineup" is not casting.
+    private static let musicContext = Pattern(
+        #"\b(?:osts?|sound ?tracks?|sing|sings|sang|singing|song|vocals?|voice|lyrics)\b"#)
+
+    static func extract(_ ctx: ArticleContext) -> (records: [CastingRecord], overrides: [StatusOverride]) {
+        var records: [CastingRecord] = []
+        var overrides: [StatusOverride] = []
+        for sentence in ctx.sentences {
+            let template = ArticleContext.stripAsides(sentence.template)
+            let sentenceHedged = hedge.contains(template) && !agencyOrg.contains(template)
+
+            // Agency answers ("nothing has been decided", "positively reviewing").
+            if agencyAnswer.contains(template) || template.contains("\"") {
+                let named = ArticleContext.tokens(in: template).first { $0.kind == .person }.map {
+                    sentence.mentions[$0.index].text
+                }
+                if undecided.contains(template) {
+                    overrides.append(reviewing.contains(template) ? .inTalks(person: named) : .undecided(person: named))
+                } else if agencyConfirms.contains(template) {
+                    overrides.append(.confirmed(person: named))
+                }
+            }
+            // Cancellation.
+            if let m = cancel.firstMatch(in: template), !ArticleContext.isBackground(template) {
+                let idx = [1, 2, 3].compactMap { m.group($0).flatMap { Int($0) } }.first
+                let drama = idx.map { sentence.mentions[$0].text } ?? ctx.mainDrama.flatMap { ctx.dramaSurface[$0] }
+                if let drama {
+                    var people: [String] = []
+                    if let s = starring.firstMatch(in: template) {
+                        people = ArticleContext.people(inList: s.group(1)!, sentence: sentence)
+                    }
+                    overrides.append(.cancelled(drama: drama, people: people, evidence: sentence.sentence))
+                }
+            }
+
+            for clause in ArticleContext.clauses(template) {
+                if ArticleContext.isBackground(clause) { continue }
+                let music = musicContext.contains(clause)
+                let local = ctx.dramaTokens(in: clause, sentence: sentence)
+                let sentenceDramas = ctx.dramaTokens(in: template, sentence: sentence)
+                var drama: String?
+                var dramaConfidence = 1.0
+                if Set(local.map(\.key)).count == 1 {
+                    drama = local[0].surface
+                } else if local.isEmpty, Set(sentenceDramas.map(\.key)).count == 1 {
+                    drama = sentenceDramas[0].surface
+                    dramaConfidence = 0.9
+                } else if local.isEmpty, sentenceDramas.isEmpty,
+                    let main = ctx.fallbackDrama(for: clause, requireReference: true)
+                {
+                    drama = ctx.dramaSurface[main]
+                    dramaConfidence = 0.85
+                } else if local.isEmpty, sentenceDramas.isEmpty, !sentence.sentence.isHeadline,
+                    let only = ctx.onlyDrama()
+                {
+                    drama = ctx.dramaSurface[only]
+                    dramaConfidence = 0.75
+                }
+                guard let drama else { continue }
+                let hedged = sentenceHedged
+
+                var found: [(people: [String], status: String, confidence: Double)] = []
+                if !music, let m = castingOf.firstMatch(in: clause) {
+                    let list = m.group(1) ?? m.group(2) ?? ""
+                    found.append((ArticleContext.people(inList: list, sentence: sentence), "confirmed", 0.9))
+                }
+                if found.isEmpty && !music {
+                    for cue in cues {
+                        if let m = cue.pattern.firstMatch(in: clause) {
+                            let ppl = ArticleContext.people(inList: m.group(1)!, sentence: sentence)
+                            // "offered … and is positively reviewing": the later, stronger answer wins.
+                            var status = cue.status
+                            if status == "offered",
+                                cues[2].pattern.contains(clause)
+                                    || clause.range(of: "positively", options: .caseInsensitive) != nil
+                            {
+                                status = "in_talks"
+                            }
+                            found.append((ppl, status, cue.confidence))
+                            break
+                        }
+                    }
+                }
+                if found.isEmpty, !music, let m = starring.firstMatch(in: clause) {
+                    found.append((ArticleContext.people(inList: m.group(1)!, sentence: sentence), "confirmed", 0.7))
+                }
+                if found.isEmpty, let m = ownDrama.firstMatch(in: clause) {
+                    found.append((ArticleContext.people(inList: m.group(1)!, sentence: sentence), "confirmed", 0.55))
+                }
+                var roleFor: [String: String] = [:]
+                if let m = playedBy.firstMatch(in: clause), let i = Int(m.group(2)!) {
+                    let ppl = ArticleContext.people(inList: m.group(3)!, sentence: sentence)
+                    if ppl.count == 1 {
+                        roleFor[ppl[0]] = sentence.mentions[i].text
+                        if !found.contains(where: { $0.people.contains(ppl[0]) }) {
+                            found.append((ppl, "confirmed", 0.6))
+                        }
+                    }
+                }
+                guard !found.isEmpty else { continue }
+
+                let roleType = self.roleType(in: clause)
+                var role: String?
+                for p in roleAfter {
+                    if let m = p.firstMatch(in: clause), let i = Int(m.group(2)!) {
+                        role = sentence.mentions[i].text
+                        break
+                    }
+                }
+                for f in found {
+                    for person in f.people {
+                        if person == role || titleKey(person) == titleKey(drama) { continue }
+                        var status = f.status
+                        var confidence = f.confidence * dramaConfidence
+                        if hedged && (status == "confirmed" || status == "offered") {
+                            status = "rumored"
+                            confidence = min(confidence, 0.75)
+                        } else if hedged {
+                            confidence *= 0.8
+                        }
+                        if sentence.sentence.isHeadline { confidence = min(confidence, 0.8) }
+                        records.append(
+                            CastingRecord(
+                                drama: drama, person: person,
+                                role: roleFor[person] ?? (f.people.count == 1 ? role : nil),
+                                roleType: roleType, status: status, evidence: sentence.sentence,
+                                confidence: confidence))
+                    }
+                }
+            }
+        }
+        return (records, overrides)
+    }
+
+    static func roleType(in clause: String) -> String? {
+        if special.contains(clause) { return "special" }
+        if cameo.contains(clause) { return "cameo" }
+        if secondLead.contains(clause) { return nil }
+        if supporting.contains(clause) { return "supporting" }
+        if lead.contains(clause) { return "lead" }
+        return nil
+    }
+}

@@ -1,0 +1,147 @@
+import Foundation
+
+/// Turns a news article into drama, OST and casting facts.
+///
+/// Deterministic and offline: the same article always gives the same facts. It prefers missing
+/// a fact to inventing one, so background asides ("known for…", "previously sang…") and
+/// boilerplate (ALSO READ lines, link lists, comments, ads) produce nothing.
+public struct Extractor: Sendable {
+    private let known: KnownNames
+
+    /// Creates an extractor that reports names already in the database with their stored spelling.
+    public init(known: KnownNames = KnownNames()) {
+        self.known = known
+    }
+
+    /// Extracts the facts of one article, merged per drama, per OST song or part, and per credit.
+    public func extract(_ article: Article) -> [ExtractedFact] {
+        var sentences =
+            SentenceSplitter.sentences(of: article.headline, field: .headline)
+            + SentenceSplitter.sentences(of: article.body, field: .body)
+        for i in sentences.indices { sentences[i].order = i }
+        let lexicon = LexiconBuilder.build(sentences, known: known)
+        let analyzed = sentences.map { MentionFinder.analyze($0, lexicon: lexicon) }
+
+        var titleOccurrences: [NameResolver.Occurrence] = []
+        var personOccurrences: [NameResolver.Occurrence] = []
+        for s in analyzed {
+            for m in s.mentions {
+                let o = NameResolver.Occurrence(surface: m.text, inBody: !s.sentence.isHeadline)
+                switch m.kind {
+                case .drama: titleOccurrences.append(o)
+                case .person, .name, .quote: personOccurrences.append(o)
+                default: break
+                }
+            }
+        }
+        let titles = TitleResolver(titles: titleOccurrences, known: known.dramas)
+        let people = NameResolver(people: personOccurrences, known: known.people)
+
+        var ctx = ArticleContext(
+            sentences: analyzed, dates: DateResolver(publishedAt: article.publishedAt), mainDrama: nil,
+            dramaSurface: [:])
+        var weights: [String: Int] = [:]
+        var firstSeen: [String: Int] = [:]
+        for s in analyzed {
+            for m in s.mentions where m.kind == .drama {
+                let k = titleKey(m.text)
+                ctx.dramaSurface[k] = titles.canonical(m.text)
+                let background = ArticleContext.isBackground(s.template)
+                weights[k, default: 0] += s.sentence.isHeadline ? 3 : (background ? 0 : 1)
+                if firstSeen[k] == nil { firstSeen[k] = s.sentence.order }
+            }
+        }
+        ctx.dramaCount = Set(weights.filter { $0.value > 0 }.keys.map { titles.key(ctx.dramaSurface[$0] ?? $0) }).count
+        // Variants of one title count together for picking the article's drama.
+        var merged: [String: Int] = [:]
+        for (k, w) in weights { merged[titles.key(ctx.dramaSurface[k] ?? k), default: 0] += w }
+        if let top = merged.max(by: { a, b in a.value != b.value ? a.value < b.value : a.key > b.key }),
+            top.value >= 2
+        {
+            let runnerUp = merged.filter { $0.key != top.key }.map(\.value).max() ?? 0
+            if top.value > runnerUp {
+                ctx.mainDrama = weights.keys.filter { titles.key(ctx.dramaSurface[$0] ?? $0) == top.key }
+                    .min { (firstSeen[$0] ?? 0) < (firstSeen[$1] ?? 0) }
+            }
+        }
+
+        let merger = FactMerger(titles: titles, people: people)
+        let dramas = merger.mergeDramas(DramaPatterns.extract(ctx))
+        let osts = merger.mergeOSTs(OSTPatterns.extract(ctx))
+        let casting = CastingPatterns.extract(ctx)
+        let castings = merger.mergeCastings(casting.records, overrides: casting.overrides)
+        return dramas.map(ExtractedFact.drama) + osts.map(ExtractedFact.ost) + castings.map(ExtractedFact.casting)
+    }
+}
+
+/// Decides, for the whole article, which quoted titles are dramas and which are songs, and which
+/// bare titles to look for.
+enum LexiconBuilder {
+    private static let bareTitle = Pattern(
+        #"\b(?:drama|k-drama|series|sitcom)\s+([A-Z][\w'’!?:#&-]*(?:\s+(?:of|the|a|an|in|on|from|to|with|and|for|at|my|your|is|[A-Z0-9][\w'’!?:#&-]*)){1,8})"#,
+        caseSensitive: true)
+    private static let bareBeforeOST = Pattern(
+        #"(?:^|[,;]\s+|\bfor\s+|\bof\s+|\bthe\s+)((?:[A-Z][\w'’!?:#&-]*)(?:\s+(?:of|the|a|an|in|on|from|to|with|and|for|at|my|your|is|[A-Z0-9][\w'’!?:#&-]*)){1,8})\s+(?:OST|original soundtrack)\b"#,
+        caseSensitive: true)
+
+    static func build(_ sentences: [Sentence], known: KnownNames) -> ArticleLexicon {
+        var votes: [String: Int] = [:]
+        var surfaces: [String: [String]] = [:]
+        var keys: [String] = []
+        for s in sentences {
+            for q in QuoteFinder.spans(in: s.text) where QuoteFinder.looksLikeTitle(q.inner) {
+                let k = titleKey(q.inner)
+                guard !k.isEmpty else { continue }
+                if votes[k] == nil { keys.append(k) }
+                votes[k, default: 0] += TitleClassifier.vote(text: s.text, span: q)
+                surfaces[k, default: []].append(q.inner)
+            }
+        }
+        let knownKeys = Set(known.dramas.map(titleKey))
+        var lexicon = ArticleLexicon()
+        var bare: [String] = known.dramas
+        for k in keys {
+            let v = votes[k]!
+            let kind: MentionKind = v > 0 || (v == 0 && knownKeys.contains(k)) ? .drama : (v < 0 ? .song : .quote)
+            lexicon.quoteKinds[k] = kind
+            if kind == .drama {
+                for s in surfaces[k]! where s.count >= 5 || s.contains(" ") { bare.append(s) }
+            }
+        }
+        for s in sentences where !s.isHeadline && !isTitleCase(s.text) {
+            for p in [bareTitle, bareBeforeOST] {
+                for m in p.matches(in: s.text) {
+                    var t = m.group(1)!
+                    while let last = t.split(separator: " ").last,
+                        [
+                            "of", "the", "a", "an", "in", "on", "from", "to", "with", "and", "for", "at", "my", "your",
+                            "is",
+                        ]
+                        .contains(String(last))
+                    {
+                        t = t.split(separator: " ").dropLast().joined(separator: " ")
+                    }
+                    let words = t.split(separator: " ")
+                    guard words.count >= 2, lexicon.quoteKinds[titleKey(t)] == nil else { continue }
+                    // A bare run that starts with a Korean surname is more likely a person than a title.
+                    if Gazetteer.surnames.contains(String(words[0])) && words.count <= 3 { continue }
+                    if words.contains(where: { Gazetteer.networks[$0.lowercased()] != nil }) { continue }
+                    bare.append(t)
+                    lexicon.quoteKinds[titleKey(t)] = .drama
+                }
+            }
+        }
+        var seen = Set<String>()
+        lexicon.bareDramaTitles = bare.filter { seen.insert($0.lowercased()).inserted }.sorted { $0.count > $1.count }
+        lexicon.knownPeople = known.people.sorted { $0.count > $1.count }
+        return lexicon
+    }
+
+    /// Headline-style sentences capitalize every word, which would make any run look like a title.
+    private static func isTitleCase(_ s: String) -> Bool {
+        let words = s.split(separator: " ").filter { $0.first?.isLetter == true }
+        guard words.count >= 4 else { return false }
+        let caps = words.filter { $0.first!.isUppercase }.count
+        return Double(caps) / Double(words.count) > 0.8
+    }
+}

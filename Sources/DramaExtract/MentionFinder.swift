@@ -1,0 +1,233 @@
+import Foundation
+
+/// Titles the article itself has taught us (quoted once, then written bare) plus the known list.
+struct ArticleLexicon: Sendable {
+    /// Quoted titles classified for the whole article, by `titleKey`.
+    var quoteKinds: [String: MentionKind] = [:]
+    /// Drama titles to look for without quotes, longest first.
+    var bareDramaTitles: [String] = []
+    /// Known people and groups to look for as names.
+    var knownPeople: [String] = []
+}
+
+/// A sentence with its mentions and its template: the text with each mention replaced by a token
+/// such as `⟨P2⟩`, so that patterns speak about roles ("⟨P⟩ will sing … for ⟨D⟩") rather than spellings.
+struct AnalyzedSentence: Sendable {
+    var sentence: Sentence
+    var mentions: [Mention]
+    var template: String
+
+    func mention(token: String) -> Mention? {
+        guard let i = Int(token.dropFirst()), i < mentions.count else { return nil }
+        return mentions[i]
+    }
+}
+
+enum MentionFinder {
+    static let tokenPattern = Pattern(#"⟨([PNDSWLOQ])(\d+)⟩"#, caseSensitive: true)
+
+    private static let koreanName = Pattern(
+        #"(?<![\p{L}\p{N}'’-])((?i:"# + Gazetteer.surnames.sorted { $0.count > $1.count }.joined(separator: "|")
+            + #"))\s([A-Z][a-z]{1,6}(?:-[A-Za-z][a-z]{1,6})?)(?:\s([A-Z][a-z]{1,5}))?(?![\p{L}\p{N}])"#,
+        caseSensitive: true)
+    private static let syllable = Pattern(
+        #"^(?:(?:[bcdghjklmnprstwy]{0,3}(?:a|ae|ai|e|ee|ei|eo|eu|i|ie|o|oe|oh|oo|ou|u|ui|wa|wae|we|wi|wo|ya|yae|ye|yeo|yo|yoo|yu|ea|ue|uh|eh)(?:ng|n|m|l|k|p|t|r|b|h|ck|kk)?)){1,2}$"#
+    )
+    private static let capitalRun = Pattern(
+        #"(?<![\p{L}\p{N}])(?:\([A-Z]\))?[\p{Lu}\p{N}][\p{L}\p{N}&+!\-.]*(?:['’][a-rt-z][\p{L}]*)?(?:\s(?:\([A-Z]\))?[\p{Lu}\p{N}][\p{L}\p{N}&+!\-.]*){0,4}"#,
+        caseSensitive: true)
+    private static let networkPattern = Pattern(
+        #"(?<![\p{L}\p{N}])(tvN Story|tvN|KBS ?2TV|KBS ?1TV|KBS2|KBS1|KBS Joy|KBS|MBC every1|MBC|SBS|JTBC|ENA|MBN|TV ?Chosun|TV CHOSUN|Channel A|OCN|Mnet|EBS|Genie TV|U\+ Mobile TV)(?![\p{L}\p{N}])"#,
+        caseSensitive: false)
+    private static let platformPattern = Pattern(
+        #"(?<![\p{L}\p{N}])(Netflix|Disney\+|Disney Plus|TVING|Wavve|Coupang Play|Rakuten Viki|Viki|Amazon Prime Video|Prime Video|Amazon Prime|Apple TV\+|iQIYI|Viu|Kocowa\+?|Hulu|WeTV|Watcha|HBO Max|Naver TV|KakaoTV|Kakao TV|Vidio)(?![\p{L}\p{N}])"#,
+        caseSensitive: false)
+
+    static func analyze(_ sentence: Sentence, lexicon: ArticleLexicon) -> AnalyzedSentence {
+        let text = sentence.text
+        let ns = text as NSString
+        let full = NSRange(location: 0, length: ns.length)
+        var mentions: [Mention] = []
+        func free(_ r: NSRange) -> Bool { !mentions.contains { NSIntersectionRange($0.range, r).length > 0 } }
+
+        for q in QuoteFinder.spans(in: text) {
+            let key = titleKey(q.inner)
+            if let kind = lexicon.quoteKinds[key] {
+                mentions.append(Mention(kind: kind, text: q.inner, range: q.outer, quoted: true))
+            } else if QuoteFinder.looksLikeTitle(q.inner) {
+                mentions.append(Mention(kind: .quote, text: q.inner, range: q.outer, quoted: true))
+            }
+        }
+        for title in lexicon.bareDramaTitles {
+            let escaped = NSRegularExpression.escapedPattern(for: title)
+                .replacingOccurrences(of: "\\ ", with: "\\s+")
+            let p = Pattern(#"(?<![\p{L}\p{N}])"# + escaped + #"(?![\p{L}\p{N}])"#)
+            for m in p.re.matches(in: text, range: full) where free(m.range) {
+                let surface = ns.substring(with: m.range)
+                // Bare titles must be capitalized in running text to count.
+                guard surface.first?.isUppercase == true || surface.first?.isNumber == true else { continue }
+                mentions.append(Mention(kind: .drama, text: surface, range: m.range))
+            }
+        }
+        for m in networkPattern.re.matches(in: text, range: full) where free(m.range) {
+            let surface = ns.substring(with: m.range)
+            let canonical =
+                Gazetteer.networks[surface.lowercased().replacingOccurrences(of: " ", with: "")]
+                ?? Gazetteer.networks[surface.lowercased()] ?? surface
+            // "tvn"/"mbc" in lowercase is not the channel in prose; require its usual casing.
+            guard surface.first?.isUppercase == true || surface.hasPrefix("tv") else { continue }
+            mentions.append(Mention(kind: .network, text: canonical, range: m.range))
+        }
+        for m in platformPattern.re.matches(in: text, range: full) where free(m.range) {
+            let surface = ns.substring(with: m.range)
+            guard surface.first?.isUppercase == true || surface.hasPrefix("iQ") else { continue }
+            let canonical = Gazetteer.platforms[surface.lowercased()] ?? surface
+            mentions.append(Mention(kind: .platform, text: canonical, range: m.range))
+        }
+        for person in lexicon.knownPeople where person.count >= 2 {
+            let escaped = NSRegularExpression.escapedPattern(for: person).replacingOccurrences(
+                of: "\\-", with: "[-\\s]?"
+            ).replacingOccurrences(of: "\\ ", with: "[-\\s]?")
+            let p = Pattern(#"(?<![\p{L}\p{N}])"# + escaped + #"(?![\p{L}\p{N}])"#)
+            for m in p.re.matches(in: text, range: full) where free(m.range) {
+                let surface = ns.substring(with: m.range)
+                guard surface.first?.isUppercase == true || surface.first?.isNumber == true else { continue }
+                mentions.append(Mention(kind: .person, text: surface, range: m.range))
+            }
+        }
+        for m in koreanName.re.matches(in: text, range: full) {
+            guard let r = validKoreanName(m, in: ns, sentenceStart: m.range.location == 0) else { continue }
+            guard free(r) else { continue }
+            mentions.append(Mention(kind: .person, text: ns.substring(with: r), range: r))
+        }
+        for m in capitalRun.re.matches(in: text, range: full) {
+            for piece in splitRun(m.range, in: ns) where free(piece.range) {
+                mentions.append(piece)
+            }
+        }
+        mentions.sort { $0.range.location < $1.range.location }
+        return AnalyzedSentence(sentence: sentence, mentions: mentions, template: template(for: ns, mentions: mentions))
+    }
+
+    /// Checks a "Surname Given[-Given] [Given]" candidate and returns the range to keep.
+    private static func validKoreanName(_ m: NSTextCheckingResult, in ns: NSString, sentenceStart: Bool) -> NSRange? {
+        let surname = ns.substring(with: m.range(at: 1))
+        guard surname.first?.isUppercase == true else { return nil }
+        let surnameTitle = surname.prefix(1) + surname.dropFirst().lowercased()
+        guard Gazetteer.surnames.contains(String(surnameTitle)) else { return nil }
+        let given1 = ns.substring(with: m.range(at: 2))
+        guard !Gazetteer.notNames.contains(given1.lowercased()) || shortGiven.contains(given1) else { return nil }
+        let parts = given1.lowercased().split(separator: "-").map(String.init)
+        guard parts.allSatisfy({ syllable.contains($0) }) else { return nil }
+        var end = m.range(at: 2).location + m.range(at: 2).length
+        if m.range(at: 3).location != NSNotFound, !given1.contains("-") {
+            let given2 = ns.substring(with: m.range(at: 3))
+            let g2End = m.range(at: 3).location + m.range(at: 3).length
+            let after = ns.substring(from: g2End)
+            // "Hong Hae In," is a name; "Kim Soo Hyun In Talks" is a headline.
+            let shortSyllableOK =
+                shortGiven.contains(given2) && after.range(of: #"^\s+[A-Z]"#, options: .regularExpression) == nil
+            if !Gazetteer.notNames.contains(given2.lowercased()) || shortSyllableOK,
+                syllable.contains(given2.lowercased()), given1.count <= 5
+            {
+                end = g2End
+            }
+        }
+        if Gazetteer.ambiguousSurnames.contains(String(surnameTitle)) {
+            // "Song", "Moon", "Han" open sentences as ordinary words too; demand a Korean-looking given name.
+            let g = given1.lowercased()
+            if sentenceStart && !given1.contains("-") && end == m.range(at: 2).location + m.range(at: 2).length {
+                return nil
+            }
+            if englishLike.contains(g) { return nil }
+        }
+        return NSRange(location: m.range(at: 1).location, length: end - m.range(at: 1).location)
+    }
+
+    /// One-syllable given names that are also English function words.
+    private static let shortGiven: Set<String> = ["In", "So", "Do", "Ha", "Na", "No", "Min", "Ji", "Eun", "Bo", "Da"]
+
+    private static let englishLike: Set<String> = [
+        "title", "lyrics", "hits", "the", "and", "day", "days", "love", "time", "night", "star", "park", "hall",
+        "king", "queen", "lake", "river", "tower", "dong", "gu", "line", "land", "book", "boy", "girl",
+    ]
+
+    /// Splits a capitalized run into a name, an organisation, or nothing, dropping leading and
+    /// trailing function words ("Meanwhile, Davichi" → "Davichi").
+    private static func splitRun(_ range: NSRange, in ns: NSString) -> [Mention] {
+        let s = ns.substring(with: range)
+        var tokens: [(String, NSRange)] = []
+        var loc = range.location
+        for part in s.split(separator: " ", omittingEmptySubsequences: false) {
+            let p = String(part)
+            let len = (p as NSString).length
+            tokens.append((p, NSRange(location: loc, length: len)))
+            loc += len + 1
+        }
+        func clean(_ t: String) -> String {
+            var t = t
+            while let l = t.last, ".!-".contains(l) { t.removeLast() }
+            if t.hasSuffix("'s") || t.hasSuffix("’s") { t.removeLast(2) }
+            return t
+        }
+        func isStop(_ t: String) -> Bool {
+            let c = clean(t).lowercased()
+            return c.isEmpty || Gazetteer.notNames.contains(c) || Gazetteer.months[c] != nil
+        }
+        while let f = tokens.first, isStop(f.0) { tokens.removeFirst() }
+        while tokens.count > 1 || (tokens.first.map { isStop($0.0) } ?? false), let l = tokens.last, isStop(l.0) {
+            // "XANADU Entertainment" keeps its suffix: it marks an organisation.
+            if tokens.count > 1, Gazetteer.organizationSuffixes.contains(clean(l.0).lowercased()) { break }
+            tokens.removeLast()
+        }
+        guard !tokens.isEmpty else { return [] }
+        // A stopword in the middle ("Queen Of Tears" in a headline) means the run is not a name.
+        if tokens.count > 1, tokens.dropFirst().dropLast().contains(where: { isStop($0.0) }) {
+            let last = clean(tokens.last!.0).lowercased()
+            if !Gazetteer.organizationSuffixes.contains(last) { return [] }
+        }
+        let first = tokens.first!.1
+        var lastRange = tokens.last!.1
+        var lastText = tokens.last!.0
+        // Keep the possessive outside the mention so the template reads "⟨N1⟩'s".
+        if lastText.hasSuffix("'s") || lastText.hasSuffix("’s") {
+            lastRange.length -= 2
+            lastText.removeLast(2)
+        }
+        while let l = lastText.last, ".!-".contains(l), lastText.count > 1, !lastText.hasSuffix("!") {
+            lastText.removeLast()
+            lastRange.length -= 1
+        }
+        let r = NSRange(location: first.location, length: lastRange.location + lastRange.length - first.location)
+        guard r.length > 0 else { return [] }
+        let text = ns.substring(with: r)
+        // "36-year-old" or "1" are not names: a name has at least two characters and an uppercase letter.
+        if text.count < 2 || !text.contains(where: { $0.isUppercase }) { return [] }
+        let lastWord = clean(lastText).lowercased()
+        let kind: MentionKind = Gazetteer.organizationSuffixes.contains(lastWord) ? .org : .name
+        return [Mention(kind: kind, text: text, range: r)]
+    }
+
+    private static func template(for ns: NSString, mentions: [Mention]) -> String {
+        var out = ""
+        var cursor = 0
+        for (i, m) in mentions.enumerated() {
+            if m.range.location > cursor {
+                out += ns.substring(with: NSRange(location: cursor, length: m.range.location - cursor))
+            }
+            out += "⟨\(m.kind.rawValue)\(i)⟩"
+            cursor = m.range.location + m.range.length
+        }
+        if cursor < ns.length { out += ns.substring(from: cursor) }
+        return normalizePunctuation(out)
+    }
+
+    static func normalizePunctuation(_ s: String) -> String {
+        var t = s.replacingOccurrences(of: "’", with: "'").replacingOccurrences(of: "‘", with: "'")
+            .replacingOccurrences(of: "“", with: "\"").replacingOccurrences(of: "”", with: "\"")
+            .replacingOccurrences(of: "\u{00A0}", with: " ").replacingOccurrences(of: "–", with: "-")
+            .replacingOccurrences(of: "—", with: " - ")
+        while t.contains("  ") { t = t.replacingOccurrences(of: "  ", with: " ") }
+        return t
+    }
+}

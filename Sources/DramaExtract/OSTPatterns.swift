@@ -1,0 +1,368 @@
+import Foundation
+
+/// An OST credit as read from one clause, before merging and name resolution.
+struct OSTRecord: Sendable {
+    var drama: String?
+    var song: String?
+    var part: Int?
+    var artists: [String] = []
+    var release: String?
+    var status: String?
+    var composers: [String] = []
+    var lyricists: [String] = []
+    var producers: [String] = []
+    var evidence: Sentence
+    var confidence: Double
+    /// A record that only adds details (credits, dates) to a song named elsewhere.
+    var isDetail = false
+}
+
+/// Reads OST credits: "X will sing Part 3 of the OST for Y", "Y's OST 'Song' by X is out",
+/// lineups, credits and release dates.
+enum OSTPatterns {
+    static let al = ArticleContext.artList
+
+    private static let cue = Pattern(#"\b(?:osts?|original sound ?tracks?|sound ?tracks?)\b"#)
+    private static let singFor = Pattern(
+        #"\b(?:sing|sings|singing|sang|lend(?:s|ing)?\s+(?:his|her|their)\s+voices?|voices?)\s+(?:for|to|in)\s+(?:the\s+)?(?:[\w-]+\s+){0,3}?⟨D\d+⟩"#
+    )
+
+    private static let explicitDrama: [Pattern] = [
+        Pattern(#"⟨D(\d+)⟩(?:'s)?\s+(?:[\w-]+\s+){0,3}?(?:osts?|original sound ?tracks?|sound ?tracks?)\b"#),
+        Pattern(
+            #"\b(?:osts?|original sound ?tracks?|sound ?tracks?)\b(?:\s*\([^)]*\))?[^⟨.]{0,60}?\b(?:for|of|from|to|in)\s+(?:the\s+)?(?:[\w+'-]+\s+){0,6}?⟨D(\d+)⟩"#
+        ),
+        Pattern(
+            #"\b(?:sing|sings|singing|sang|voices?|lend(?:s|ing)?\s+(?:his|her|their)\s+voices?)\s+(?:for|to|in)\s+(?:the\s+)?(?:[\w-]+\s+){0,3}?⟨D(\d+)⟩"#
+        ),
+    ]
+    private static let epithet = Pattern(
+        #"(?:the\s+)?⟨D(\d+)⟩\s+(?:star|actor|actress|lead|leads|heroine|hero|cast member)\b"#)
+
+    private static let sungBy = Pattern(#"\b(?:sung|performed|sang|voiced|recorded|sing|sings)\s+by\s+"# + al)
+    private static let ownerOfSong = Pattern(
+        al
+            + #"'s\s+(?:new\s+|upcoming\s+|latest\s+|emotional\s+|sweet\s+)?(?:song\s+|track\s+|single\s+|ost\s+|ballad\s+|part\s*\.?\s*\d+\s+)?⟨([SQ])(\d+)⟩"#
+    )
+    private static let songBy = Pattern(#"⟨([SQ])(\d+)⟩(?:\s*\([^)]*\))?,?\s+by\s+"# + al)
+    private static let ostBy = Pattern(#"\b(?:ost|soundtrack|part\s*\.?\s*\d+)\s+by\s+"# + al)
+    private static let subject = Pattern(
+        #"(?:^|[,:"]\s*|--\s*|\)\s*|\bthat\s+|\bwhen\s+)\s*"# + al
+            + #"\s+(?:(?:has|have|had|is|are|was|were|will|would|also|once again|again|officially|reportedly|be|been|set|slated|confirmed|chosen|selected|tapped|expected|scheduled|going|to|now|all|both|finally|recently|newly|make|makes|making|made|a|an|the|his|her|their|musical|comeback|with|ready|decided|agreed|in charge of|lead|leads|led)\s+){0,6}(?:sing|sings|sang|singing|sung|lend|lends|lending|lent|participate|participates|participating|participated|join|joins|joined|joining|take part|takes part|took part|taking part|record|records|recorded|recording|croon|croons|crooned|release|releases|released|releasing|drop|drops|dropped|dropping|unveil|unveils|unveiled|unveiling|voice|voices|voiced|contribute|contributes|contributed|contributing|present|presents|presented|perform|performs|performed|team up|teams up|teamed up|handle|handles|handled|comeback|return|returns|returning)\b"#
+    )
+    private static let lineup = Pattern(
+        #"\b(?:line-?up|participating artists?|participating singers?|artists|singers)\b(?:\s+[\w-]+){0,5}?\s*(?::|-|includes?|including|features?|featuring|consists? of|such as|are|is|with)\s+"#
+            + al)
+    private static let voiceOf = Pattern(
+        al
+            + #"\s+(?:is|are|was|were|will be|has been)\s+(?:the\s+)?(?:voice|voices|singer|singers|vocalist|artist|artists)\s+(?:of|for|behind)\b"#
+    )
+    private static let hedgedNext = Pattern(
+        al + #"\s+(?:appear|appears|seem|seems|are expected|is expected)\s+to\s+be\s+(?:the\s+)?next"#)
+
+    private static let partNumber = Pattern(#"\bpart\s*\.?\s*(\d{1,3})\b"#)
+    private static let partDigits = Pattern(
+        #"\b(\d{1,2})(?:st|nd|rd|th)\s+(?:ost|soundtrack|original soundtrack)\b(?!\s*(?:line-?up|batch|set|album|s\b))"#
+    )
+    private static let partWord = Pattern(
+        #"(?<!\b(?:his|her|their|its|my)\s)\b(first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|thirteenth|fourteenth|fifteenth)\s+(?:ost|soundtrack|original soundtrack)\b(?!\s*(?:line-?up|batch|set|album|s\b|artists?|singers?|participants?))"#
+    )
+    private static let songNear: [Pattern] = [
+        Pattern(
+            #"\b(?:ost|soundtrack|part\s*\.?\s*\d+|song|track|single|ballad|titled|called|named)\s*,?\s*(?:titled\s+|called\s+)?⟨([SQ])(\d+)⟩"#
+        ),
+        Pattern(#"⟨([SQ])(\d+)⟩\s*(?:\([^)]*\)\s*)?,?\s*(?:is|was|will be|has been)?\s*(?:sung|performed)\s+by"#),
+        Pattern(#"⟨([SQ])(\d+)⟩\s*,?\s*(?:the\s+)?(?:[\w-]+\s+){0,2}(?:ost|part)\b"#),
+    ]
+
+    private static let future = Pattern(
+        #"\b(?:will|to be|is set to|are set to|set to|scheduled to|slated to|going to|is to|are to|expected to|plans to|planning to|gears up|upcoming|soon|later this|will be)\b|\bto\s+(?:sing|lend|release|drop|unveil|participate|join|record)\b"#
+    )
+    private static let released = Pattern(
+        #"\b(?:has|have|had)\s+(?:just\s+|finally\s+|officially\s+)?(?:been\s+)?(?:released|unveiled|dropped|revealed|out)\b|\b(?:was|were)\s+(?:officially\s+|finally\s+)?(?:released|unveiled|dropped)\b|\bis\s+(?:now\s+)?(?:out|available)\b|\bcame out\b|\bwent live\b|\bhit (?:music )?(?:platforms|sites|charts)\b|\bout now\b|\bnow available\b|\b(?:released|dropped|unveiled)\s+(?:on|at|via|through|today|yesterday|last)\b|\b(?:released|dropped|unveiled)\s+(?:its|the|her|his|their)\b|^\s*(?:meanwhile,\s*)?released\b"#
+    )
+    private static let participation = Pattern(
+        #"\b(?:sing|sings|singing|lend|lends|lending|participat\w*|join\w*|take part|takes part|took part|line-?up|record\w*|voice|contribut\w*)\b"#
+    )
+
+    private static let composer: [Pattern] = [
+        Pattern(#"\b(?:composed|co-composed|written and composed|composed and arranged)\s+by\s+"# + al),
+        Pattern(#"\bcomposers?\s+"# + al),
+        Pattern(al + #",?\s+(?:who\s+)?(?:also\s+)?(?:composed|co-composed)\b"#),
+    ]
+    private static let lyricist: [Pattern] = [
+        Pattern(#"\blyrics\s+(?:were\s+|was\s+)?(?:written\s+|penned\s+)?by\s+"# + al),
+        Pattern(#"\blyricists?\s+"# + al),
+        Pattern(#"\b(?:written and composed)\s+by\s+"# + al),
+        Pattern(
+            al
+                + #",?\s+(?:who\s+)?(?:also\s+)?(?:participated|took part|joined|helped|was involved|were involved)\s+(?:in\s+|with\s+)?(?:writing|penning)\s+the\s+lyrics"#
+        ),
+        Pattern(al + #",?\s+(?:who\s+)?(?:also\s+)?(?:wrote|penned|co-wrote)\s+the\s+lyrics"#),
+    ]
+    private static let producer: [Pattern] = [
+        Pattern(#"\b(?:produced|co-produced)\s+by\s+"# + al),
+        Pattern(#"\b(?:music\s+)?producers?\s+"# + al + #"(?=[^⟨]{0,40}\b(?:song|track|ost|ballad|produced)\b)"#),
+        Pattern(al + #",?\s+who\s+(?:also\s+)?produced\b"#),
+    ]
+    private static let songReference = Pattern(
+        #"^\s*(?:meanwhile,?\s+)?(?:the|this|that|the new|her|his|their)\s+(?:new\s+)?(?:track|song|single|ballad|ost|number|tune)\b|^\s*(?:it|the track)\s+(?:was|will|is|has)\b"#
+    )
+
+    static func extract(_ ctx: ArticleContext) -> [OSTRecord] {
+        var records: [OSTRecord] = []
+        var lastSong: (song: String, paragraph: Int, field: Evidence.Field)?
+        var songKeys = Set<String>()
+        var lastMain: Int?
+        for sentence in ctx.sentences {
+            let fullTemplate = ArticleContext.stripAsides(sentence.template)
+            let sentenceHasCue = cue.contains(fullTemplate) || singFor.contains(fullTemplate)
+            let sentenceDramas = ctx.dramaTokens(in: fullTemplate, sentence: sentence).filter { d in
+                !epithet.matches(in: fullTemplate).contains { $0.range.overlaps(d.range) }
+            }
+            for clause in ArticleContext.clauses(fullTemplate) {
+                let hasCue = cue.contains(clause) || singFor.contains(clause)
+                let songTokens = ArticleContext.tokens(in: clause).filter { $0.kind == .song || $0.kind == .quote }
+                // A quoted title already credited as a song in this article is a song here too.
+                let explicitSong = songTokens.first {
+                    $0.kind == .song || songKeys.contains(titleKey(sentence.mentions[$0.index].text))
+                }.map { sentence.mentions[$0.index].text }
+                // "The song, 'Tidewater', will be released…" names the song of the credit just read.
+                if let s = explicitSong, songReference.contains(clause), let i = lastMain, records[i].song == nil,
+                    records[i].evidence.paragraph >= sentence.sentence.paragraph - 1,
+                    records[i].evidence.field == sentence.sentence.field
+                {
+                    records[i].song = s
+                    songKeys.insert(titleKey(s))
+                }
+                if let s = explicitSong { lastSong = (s, sentence.sentence.paragraph, sentence.sentence.field) }
+
+                // Credits and dates for a song named here or just before ("The track was released on…").
+                var detail = OSTRecord(evidence: sentence.sentence, confidence: 0.8, isDetail: true)
+                detail.song = explicitSong
+                if detail.song == nil, songReference.contains(clause), let l = lastSong,
+                    l.field == sentence.sentence.field, abs(l.paragraph - sentence.sentence.paragraph) <= 1
+                {
+                    detail.song = l.song
+                }
+                detail.composers = collect(composer, clause, sentence)
+                detail.lyricists = collect(lyricist, clause, sentence)
+                detail.producers = collect(producer, clause, sentence)
+                // "The lyrics were written by X" credits the song just discussed.
+                if detail.song == nil, songTokens.isEmpty, let l = lastSong, l.field == sentence.sentence.field,
+                    abs(l.paragraph - sentence.sentence.paragraph) <= 1,
+                    !(detail.composers.isEmpty && detail.lyricists.isEmpty && detail.producers.isEmpty)
+                {
+                    detail.song = l.song
+                }
+
+                if ArticleContext.isBackground(clause) { continue }
+
+                if !hasCue && !(sentenceHasCue && !songTokens.isEmpty) {
+                    if detail.song != nil {
+                        let st = status(in: clause)
+                        detail.status = st
+                        detail.release = ctx.eventDate(in: clause, tense: st == "released" ? .past : .future)
+                        if !detail.composers.isEmpty || !detail.lyricists.isEmpty || !detail.producers.isEmpty
+                            || detail.release != nil || detail.status != nil
+                        {
+                            if detail.release == nil && songReference.contains(clause) == false
+                                && detail.composers.isEmpty
+                                && detail.lyricists.isEmpty && detail.producers.isEmpty
+                            {
+                                continue
+                            }
+                            records.append(detail)
+                        }
+                    }
+                    continue
+                }
+
+                var rec = OSTRecord(evidence: sentence.sentence, confidence: 0.9)
+                // Drama.
+                var dramaConfidence = 1.0
+                if let d = firstGroup(explicitDrama, clause).flatMap({ Int($0) }) {
+                    rec.drama = sentence.mentions[d].text
+                } else {
+                    let local = ctx.dramaTokens(in: clause, sentence: sentence).filter { d in
+                        !epithet.matches(in: clause).contains { $0.range.overlaps(d.range) }
+                    }
+                    if local.count == 1 {
+                        rec.drama = local[0].surface
+                        dramaConfidence = 0.9
+                    } else if local.isEmpty, Set(sentenceDramas.map(\.key)).count == 1 {
+                        rec.drama = sentenceDramas[0].surface
+                        dramaConfidence = 0.88
+                    } else if local.isEmpty, sentenceDramas.isEmpty,
+                        let main = ctx.fallbackDrama(for: clause, requireReference: false)
+                    {
+                        rec.drama = ctx.dramaSurface[main]
+                        dramaConfidence = sentence.sentence.isHeadline ? 0.8 : 0.87
+                    }
+                }
+                // Artists.
+                var artistConfidence = 0.0
+                var hedged = false
+                var lineupOnly = false
+                var subjectFound = false
+                var sungByFound = false
+                if let m = sungBy.firstMatch(in: clause) {
+                    rec.artists = ArticleContext.people(inList: m.group(1)!, sentence: sentence)
+                    artistConfidence = 0.95
+                    sungByFound = true
+                } else if let m = ownerOfSong.firstMatch(in: clause) {
+                    rec.artists = ArticleContext.people(inList: m.group(1)!, sentence: sentence)
+                    if let i = Int(m.group(3)!) { rec.song = sentence.mentions[i].text }
+                    artistConfidence = 0.85
+                } else if let m = songBy.firstMatch(in: clause) {
+                    rec.artists = ArticleContext.people(inList: m.group(3)!, sentence: sentence)
+                    if let i = Int(m.group(2)!) { rec.song = sentence.mentions[i].text }
+                    artistConfidence = 0.85
+                } else if let m = ostBy.firstMatch(in: clause) {
+                    rec.artists = ArticleContext.people(inList: m.group(1)!, sentence: sentence)
+                    artistConfidence = 0.85
+                } else if let m = voiceOf.firstMatch(in: clause) {
+                    rec.artists = ArticleContext.people(inList: m.group(1)!, sentence: sentence)
+                    artistConfidence = 0.85
+                } else if let m = hedgedNext.firstMatch(in: clause) {
+                    rec.artists = ArticleContext.people(inList: m.group(1)!, sentence: sentence)
+                    artistConfidence = 0.45
+                    hedged = true
+                } else if let m = lineup.firstMatch(in: clause) {
+                    rec.artists = ArticleContext.people(inList: m.group(1)!, sentence: sentence)
+                    artistConfidence = 0.8
+                    lineupOnly = true
+                } else if let m = subject.firstMatch(in: clause) {
+                    rec.artists = ArticleContext.people(inList: m.group(1)!, sentence: sentence)
+                    artistConfidence = 0.9
+                    // A singer named as taking part, with no release reported, is an announcement.
+                    lineupOnly = false
+                    if !released.contains(clause) { hedged = false }
+                    subjectFound = true
+                }
+                // A credit line ("lyrics by X") is not a performance credit.
+                let credited = Set(detail.composers + detail.lyricists + detail.producers)
+                if artistConfidence < 0.95 {
+                    rec.artists.removeAll {
+                        credited.contains($0) && !(detail.lyricists.contains($0) && lyricistIsSinger(clause))
+                    }
+                }
+                rec.artists.removeAll { a in
+                    sentence.mentions.contains { ($0.kind == .drama || $0.kind == .song) && $0.text == a }
+                }
+
+                // Song.
+                if rec.song == nil {
+                    if let i = firstGroup(songNear, clause, group: 2).flatMap({ Int($0) }) {
+                        rec.song = sentence.mentions[i].text
+                    } else if songTokens.count == 1 {
+                        rec.song = sentence.mentions[songTokens[0].index].text
+                    }
+                }
+                if let s = rec.song, let d = rec.drama, titleKey(s) == titleKey(d) { rec.song = nil }
+                if rec.song == nil, detail.song != nil, songReference.contains(clause) { rec.song = detail.song }
+                if let s = rec.song {
+                    lastSong = (s, sentence.sentence.paragraph, sentence.sentence.field)
+                    songKeys.insert(titleKey(s))
+                }
+
+                // Part.
+                rec.part = part(in: clause)
+
+                // Status and release.
+                rec.status = status(in: clause)
+                if rec.status == nil && (participation.contains(clause) || lineupOnly || hedged || subjectFound)
+                    && !rec.artists.isEmpty
+                {
+                    rec.status = "announced"
+                }
+                rec.release = ctx.eventDate(in: clause, tense: rec.status == "released" ? .past : .future)
+                rec.composers = detail.composers
+                rec.lyricists = detail.lyricists
+                rec.producers = detail.producers
+
+                if rec.drama == nil || rec.artists.isEmpty {
+                    // Without drama or singer this clause can still date or credit a known song.
+                    if rec.song != nil || detail.song != nil {
+                        var d = detail
+                        d.song = rec.song ?? detail.song
+                        d.part = rec.part
+                        d.status = rec.status
+                        d.release = rec.release
+                        d.drama = rec.drama
+                        d.artists = rec.artists
+                        if d.drama != nil || d.release != nil || d.status != nil || !d.composers.isEmpty
+                            || !d.lyricists.isEmpty || !d.producers.isEmpty || !d.artists.isEmpty
+                        {
+                            records.append(d)
+                        }
+                    }
+                    continue
+                }
+                rec.confidence = min(0.97, artistConfidence * dramaConfidence)
+                if sentence.sentence.isHeadline { rec.confidence = min(rec.confidence, 0.8) }
+                // Several singers "taking part in the soundtrack" with no song or part named are a lineup.
+                if rec.song == nil && rec.part == nil && rec.artists.count > 1 && !sungByFound { lineupOnly = true }
+                if lineupOnly || hedged {
+                    // Lineup members sing separate songs: one credit each.
+                    for a in rec.artists {
+                        var one = rec
+                        one.artists = [a]
+                        one.song = nil
+                        one.part = nil
+                        records.append(one)
+                    }
+                } else {
+                    lastMain = records.count
+                    records.append(rec)
+                }
+            }
+        }
+        return records
+    }
+
+    private static func lyricistIsSinger(_ clause: String) -> Bool {
+        clause.range(of: "sung by", options: .caseInsensitive) != nil
+    }
+
+    static func status(in clause: String) -> String? {
+        if future.contains(clause) {
+            return "announced"
+        }
+        if released.contains(clause) { return "released" }
+        return nil
+    }
+
+    static func part(in clause: String) -> Int? {
+        var parts = Set<Int>()
+        for m in partNumber.matches(in: clause) {
+            if let n = Int(m.group(1)!), (1...999).contains(n) { parts.insert(n) }
+        }
+        if parts.isEmpty {
+            for m in partDigits.matches(in: clause) { if let n = Int(m.group(1)!) { parts.insert(n) } }
+            for m in partWord.matches(in: clause) {
+                if let n = Gazetteer.ordinals[m.group(1)!.lowercased()] { parts.insert(n) }
+            }
+        }
+        return parts.count == 1 ? parts.first : nil
+    }
+
+    private static func collect(_ patterns: [Pattern], _ clause: String, _ sentence: AnalyzedSentence) -> [String] {
+        var out: [String] = []
+        for p in patterns {
+            for m in p.matches(in: clause) {
+                for n in ArticleContext.people(inList: m.group(1)!, sentence: sentence) where !out.contains(n) {
+                    out.append(n)
+                }
+            }
+        }
+        return out
+    }
+
+    private static func firstGroup(_ patterns: [Pattern], _ clause: String, group: Int = 1) -> String? {
+        for p in patterns {
+            if let m = p.firstMatch(in: clause), let g = m.group(group) { return g }
+        }
+        return nil
+    }
+}

@@ -1,0 +1,143 @@
+import ArgumentParser
+import DramaDomain
+import Foundation
+import LineProtocol
+
+/// `dramawire eval-extract DIR`: runs the extractor over a labelled corpus and scores it.
+struct EvalExtractCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "eval-extract",
+        abstract: "Score fact extraction against a hand-labelled corpus.",
+        discussion: """
+            DIR holds NNN-slug.txt articles (header lines, ---, body) with their labels in \
+            NNN-slug.expected.json (see Tests/Corpus/extract/README.md). Prints precision, recall \
+            and F1 per fact kind and per field, then every miss, false hit and field error. With \
+            --thresholds, exits 1 when a score is below its minimum.
+            """)
+
+    @Argument(help: "The corpus directory.")
+    var directory: String
+
+    @Option(help: "A JSON file of minimum scores: {\"ost\": {\"precision\": 0.8, \"recall\": 0.5}, …}.")
+    var thresholds: String?
+
+    @Flag(help: "Print only the score tables.")
+    var quiet = false
+
+    func run() throws {
+        let cases = try ExtractionCorpus.load(directory)
+        let evaluation = ExtractionEvaluation(cases)
+        printLine("\(cases.count) articles, \(cases.map(\.expected.count).reduce(0, +)) labelled facts")
+        printLine(Self.table(evaluation))
+        if !quiet {
+            for (title, lines) in [
+                ("misses", evaluation.misses), ("false hits", evaluation.falseHits),
+                ("field errors", evaluation.fieldErrors),
+            ] {
+                printLine("\n\(title) (\(lines.count)):")
+                for line in lines { printLine("  " + line) }
+            }
+        }
+        if let thresholds {
+            let failures = try Self.check(evaluation, thresholds: thresholds)
+            for failure in failures { printError("below threshold: \(failure)") }
+            if !failures.isEmpty { throw ExitCode.failure }
+            printLine("\nall scores meet \(thresholds)")
+        }
+    }
+
+    static func table(_ evaluation: ExtractionEvaluation) -> String {
+        func row(_ name: String, _ c: ExtractionEvaluation.Counts) -> String {
+            name.padding(toLength: 20, withPad: " ", startingAt: 0)
+                + String(
+                    format: "%6.3f %6.3f %6.3f %5d %5d %5d", c.precision, c.recall, c.f1, c.truePositives,
+                    c.falsePositives, c.falseNegatives)
+        }
+        var lines = ["\n" + "".padding(toLength: 20, withPad: " ", startingAt: 0) + " prec.  recall    F1    TP    FP    FN"]
+        for kind in ["drama", "ost", "casting"] {
+            lines.append(row(kind, evaluation.kinds[kind] ?? .init()))
+            for field in ExtractionEvaluation.scoredFields[kind]! {
+                lines.append(row("  ." + field, evaluation.fields["\(kind).\(field)"] ?? .init()))
+            }
+        }
+        lines.append(row("overall", evaluation.overall))
+        return lines.joined(separator: "\n")
+    }
+
+    /// Every score below its minimum, as `kind metric value < minimum`.
+    static func check(_ evaluation: ExtractionEvaluation, thresholds path: String) throws -> [String] {
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        guard let json = try? JSON.parse(text), let object = json.objectValue else {
+            throw ValidationError("\(path): expected a JSON object")
+        }
+        var failures: [String] = []
+        for (name, minimums) in object.sorted(by: { $0.key < $1.key }) {
+            let counts: ExtractionEvaluation.Counts
+            if name == "overall" {
+                counts = evaluation.overall
+            } else if let kind = evaluation.kinds[name] {
+                counts = kind
+            } else if let field = evaluation.fields[name] {
+                counts = field
+            } else {
+                throw ValidationError("\(path): unknown kind or field \"\(name)\"")
+            }
+            for (metric, minimum) in (minimums.objectValue ?? [:]).sorted(by: { $0.key < $1.key }) {
+                let value: Double
+                switch metric {
+                case "precision": value = counts.precision
+                case "recall": value = counts.recall
+                case "f1": value = counts.f1
+                default: throw ValidationError("\(path): unknown metric \"\(metric)\" for \(name)")
+                }
+                guard let minimum = minimum.doubleValue else {
+                    throw ValidationError("\(path): \(name).\(metric) must be a number")
+                }
+                if value < minimum { failures.append(String(format: "%@ %@ %.3f < %.3f", name, metric, value, minimum)) }
+            }
+        }
+        return failures
+    }
+}
+
+/// Reads a labelled corpus directory.
+enum ExtractionCorpus {
+    static func load(_ directory: String) throws -> [ExtractionEvaluation.Case] {
+        let names = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".txt") }
+            .sorted()
+        guard !names.isEmpty else { throw ValidationError("\(directory): no .txt articles") }
+        return try names.map { name in
+            let stem = String(name.dropLast(4))
+            let article = try parseArticle(
+                try String(contentsOfFile: directory + "/" + name, encoding: .utf8), name: name)
+            let labelsPath = directory + "/" + stem + ".expected.json"
+            guard let labels = try? JSON.parse(try String(contentsOfFile: labelsPath, encoding: .utf8)),
+                let facts = labels["facts"].arrayValue
+            else { throw ValidationError("\(labelsPath): missing, or no \"facts\" array") }
+            let expected = try facts.enumerated().map { index, fact in
+                do {
+                    return try NewsItem.validateFact(fact, path: "facts[\(index)]")
+                } catch {
+                    throw ValidationError("\(labelsPath): \(error)")
+                }
+            }
+            return ExtractionEvaluation.Case(name: stem, expected: expected, predicted: article.extractedFacts())
+        }
+    }
+
+    /// `key: value` header lines, a `---` line, then the body.
+    static func parseArticle(_ text: String, name: String) throws -> NewsItem {
+        guard let separator = text.range(of: "\n---\n") else { throw ValidationError("\(name): no --- line") }
+        var fields: [String: JSON] = ["extract": true]
+        for line in text[..<separator.lowerBound].split(separator: "\n") {
+            guard let colon = line.firstIndex(of: ":") else { throw ValidationError("\(name): bad header \(line)") }
+            fields[String(line[..<colon])] = .string(line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces))
+        }
+        fields["body"] = .string(String(text[separator.upperBound...]))
+        do {
+            return try NewsItem.validate(.object(fields))
+        } catch {
+            throw ValidationError("\(name): \(error.message)")
+        }
+    }
+}
