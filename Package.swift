@@ -159,7 +159,7 @@ let package = Package(
         .target(
             name: "DramaFuzz",
             dependencies: [
-                "LineProtocol", "DramaDomain",
+                "LineProtocol", "DramaDomain", "DramaExtract",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
             ]
@@ -188,7 +188,7 @@ let package = Package(
             name: "FaultTests",
             dependencies: ["TestSupport", "TestUtilities", "DramaWireClient", "LineProtocol"]
         ),
-        .testTarget(name: "DramaDomainTests", dependencies: ["DramaDomain", "LineProtocol", "TestUtilities"]),
+        .testTarget(name: "DramaDomainTests", dependencies: ["DramaDomain", "DramaExtract", "LineProtocol", "TestUtilities"]),
         .testTarget(
             name: "IngestIntegrationTests",
             dependencies: [
@@ -210,7 +210,7 @@ let package = Package(
 // libFuzzer entry points have no `main`, so they link only with --sanitize=fuzzer; they join the
 // package only when asked for (deploy/dev fuzz sets DRAMAWIRE_FUZZ=1).
 if Context.environment["DRAMAWIRE_FUZZ"] == "1" {
-    for name in ["fuzz-line", "fuzz-news-item"] {
+    for name in ["fuzz-line", "fuzz-news-item", "fuzz-extract"] {
         package.targets.append(.executableTarget(name: name, dependencies: ["DramaFuzz"]))
         package.products.append(.executable(name: name, targets: [name]))
     }

@@ -165,7 +165,8 @@ public struct ExtractionEvaluation: Sendable {
         switch fact {
         case .drama(let f): return "drama \(f.title)"
         case .ost(let f):
-            return "ost \(f.drama) / \(f.song ?? "?") part \(f.part.map(String.init) ?? "?") by \(f.artists.joined(separator: ", "))"
+            return
+                "ost \(f.drama) / \(f.song ?? "?") part \(f.part.map(String.init) ?? "?") by \(f.artists.joined(separator: ", "))"
         case .casting(let f): return "casting \(f.drama) / \(f.person) (\(f.status?.rawValue ?? "no status"))"
         }
     }

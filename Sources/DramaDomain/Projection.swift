@@ -146,16 +146,18 @@ public enum Projection {
         person: JSON, castings: [JSON], osts: [JSON], news: [JSON], context: Context, seq: Int64
     ) -> JSON {
         let roles: [JSON] = castings.map { casting in
-            [
-                "key": casting["key"], "drama": context.dramaRef(casting["drama"]), "role": casting["role"],
-                "role_type": casting["role_type"], "status": casting["status"], "sources": casting["sources"],
-            ]
+            withUnconfirmedMark(
+                [
+                    "key": casting["key"], "drama": context.dramaRef(casting["drama"]), "role": casting["role"],
+                    "role_type": casting["role_type"], "status": casting["status"], "sources": casting["sources"],
+                ], from: casting)
         }
         let songs: [JSON] = osts.map { ost in
-            [
-                "key": ost["key"], "drama": context.dramaRef(ost["drama"]), "song": ost["song"], "part": ost["part"],
-                "release": ost["release"], "status": ost["status"], "sources": ost["sources"],
-            ]
+            withUnconfirmedMark(
+                [
+                    "key": ost["key"], "drama": context.dramaRef(ost["drama"]), "song": ost["song"],
+                    "part": ost["part"], "release": ost["release"], "status": ost["status"], "sources": ost["sources"],
+                ], from: ost)
         }
         return [
             "key": person["key"], "name": person["name"], "aliases": person["aliases"],

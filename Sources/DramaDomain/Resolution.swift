@@ -161,15 +161,15 @@ public enum Resolver {
                 json: markedUnconfirmed(
                     group,
                     [
-                    "key": .string(key),
-                    "drama": dramaRef,
-                    "person": person(personKey),
-                    "role": .string(facts.lazy.compactMap(\.role).first),
-                    "role_type": .string(facts.lazy.compactMap(\.roleType).first?.rawValue),
-                    "status": .string((facts.lazy.compactMap(\.status).first ?? .confirmed).rawValue),
-                    "history": .array(history),
-                    "sources": sourcesJSON(group),
-                ]))
+                        "key": .string(key),
+                        "drama": dramaRef,
+                        "person": person(personKey),
+                        "role": .string(facts.lazy.compactMap(\.role).first),
+                        "role_type": .string(facts.lazy.compactMap(\.roleType).first?.rawValue),
+                        "status": .string((facts.lazy.compactMap(\.status).first ?? .confirmed).rawValue),
+                        "history": .array(history),
+                        "sources": sourcesJSON(group),
+                    ]))
         }
 
         let osts = resolveOSTs(dramaKey: drama.key, assertions: sorted).compactMap { cluster -> DerivedState? in
@@ -192,18 +192,18 @@ public enum Resolver {
                 json: markedUnconfirmed(
                     group,
                     [
-                    "key": .string(cluster.key),
-                    "drama": dramaRef,
-                    "song": .string(facts.lazy.compactMap(\.song).first),
-                    "part": .int(facts.lazy.compactMap(\.part).first),
-                    "artists": .array(artists),
-                    "release": .string(facts.lazy.compactMap(\.release).first?.text),
-                    "status": .string((facts.lazy.compactMap(\.status).first ?? .announced).rawValue),
-                    "credits": facts.lazy.compactMap(\.credits).first?.json
-                        ?? Credits(composer: [], lyricist: [], producer: []).json,
-                    "announced_at": .string(announced?.text),
-                    "sources": sourcesJSON(group),
-                ]))
+                        "key": .string(cluster.key),
+                        "drama": dramaRef,
+                        "song": .string(facts.lazy.compactMap(\.song).first),
+                        "part": .int(facts.lazy.compactMap(\.part).first),
+                        "artists": .array(artists),
+                        "release": .string(facts.lazy.compactMap(\.release).first?.text),
+                        "status": .string((facts.lazy.compactMap(\.status).first ?? .announced).rawValue),
+                        "credits": facts.lazy.compactMap(\.credits).first?.json
+                            ?? Credits(composer: [], lyricist: [], producer: []).json,
+                        "announced_at": .string(announced?.text),
+                        "sources": sourcesJSON(group),
+                    ]))
         }
         return ResolvedDrama(
             drama: DerivedState(key: drama.key, json: dramaJSON), osts: osts, castings: castings, allKeys: allKeys)

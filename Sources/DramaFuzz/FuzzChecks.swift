@@ -1,4 +1,5 @@
 import DramaDomain
+import DramaExtract
 import LineProtocol
 import NIOCore
 import NIOEmbedded
@@ -81,6 +82,33 @@ public enum FuzzChecks {
             }
             precondition(again == fact, "canonical form changed the fact: \(canonical.serialized())")
         }
+    }
+
+    /// The extractor on arbitrary text: the first line is the headline, the rest the body.
+    ///
+    /// Invariants: it returns (no crash, no trap), every fact's evidence lies inside its field and
+    /// is exactly the text at those UTF-8 offsets, confidences are within 0…1, and a second run
+    /// gives the same facts (extraction must be deterministic, or re-sent articles would not be
+    /// recognized as duplicates).
+    public static func extract(_ data: [UInt8]) {
+        let text = String(decoding: data, as: UTF8.self)
+        let newline = text.firstIndex(of: "\n") ?? text.endIndex
+        let headline = String(text[..<newline])
+        let body = newline == text.endIndex ? "" : String(text[text.index(after: newline)...])
+        let article = Article(headline: headline, body: body, publishedAt: "2024-04-19T09:30:00+09:00")
+        let facts = Extractor().extract(article)
+        for fact in facts {
+            let evidence = fact.evidence
+            let field = Array((evidence.field == .headline ? headline : body).utf8)
+            precondition(
+                0 <= evidence.start && evidence.start <= evidence.end && evidence.end <= field.count,
+                "evidence \(evidence.start)..<\(evidence.end) outside a field of \(field.count) bytes")
+            precondition(
+                String(decoding: field[evidence.start..<evidence.end], as: UTF8.self) == evidence.text,
+                "evidence text is not the text at its offsets")
+            precondition((0...1).contains(fact.confidence), "confidence \(fact.confidence)")
+        }
+        precondition(Extractor().extract(article) == facts, "extraction is not deterministic")
     }
 
     /// What the decoder must yield for `bytes`, computed the simple way.

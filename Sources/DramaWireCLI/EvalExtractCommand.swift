@@ -53,7 +53,9 @@ struct EvalExtractCommand: ParsableCommand {
                     format: "%6.3f %6.3f %6.3f %5d %5d %5d", c.precision, c.recall, c.f1, c.truePositives,
                     c.falsePositives, c.falseNegatives)
         }
-        var lines = ["\n" + "".padding(toLength: 20, withPad: " ", startingAt: 0) + " prec.  recall    F1    TP    FP    FN"]
+        var lines = [
+            "\n" + "".padding(toLength: 20, withPad: " ", startingAt: 0) + " prec.  recall    F1    TP    FP    FN"
+        ]
         for kind in ["drama", "ost", "casting"] {
             lines.append(row(kind, evaluation.kinds[kind] ?? .init()))
             for field in ExtractionEvaluation.scoredFields[kind]! {
@@ -93,7 +95,9 @@ struct EvalExtractCommand: ParsableCommand {
                 guard let minimum = minimum.doubleValue else {
                     throw ValidationError("\(path): \(name).\(metric) must be a number")
                 }
-                if value < minimum { failures.append(String(format: "%@ %@ %.3f < %.3f", name, metric, value, minimum)) }
+                if value < minimum {
+                    failures.append(String(format: "%@ %@ %.3f < %.3f", name, metric, value, minimum))
+                }
             }
         }
         return failures
@@ -131,7 +135,8 @@ enum ExtractionCorpus {
         var fields: [String: JSON] = ["extract": true]
         for line in text[..<separator.lowerBound].split(separator: "\n") {
             guard let colon = line.firstIndex(of: ":") else { throw ValidationError("\(name): bad header \(line)") }
-            fields[String(line[..<colon])] = .string(line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces))
+            fields[String(line[..<colon])] = .string(
+                line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces))
         }
         fields["body"] = .string(String(text[separator.upperBound...]))
         do {

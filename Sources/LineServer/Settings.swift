@@ -15,6 +15,27 @@ public enum Settings {
         return value.isEmpty ? nil : value
     }
 
+    /// A secret (a password-bearing connection string, a token): the flag, else the environment
+    /// variable, else the contents of the file named by `<name>_FILE` (the Docker and Kubernetes
+    /// secrets convention), without its trailing newline. The file's path may appear in an
+    /// error; its contents never do.
+    public static func secret(_ flag: String?, env name: String) throws -> String? {
+        if let value = string(flag, env: name) { return value }
+        guard let path = string(nil, env: name + "_FILE") else { return nil }
+        guard let file = fopen(path, "r") else { throw SettingError("\(name)_FILE: cannot read \(path)") }
+        defer { fclose(file) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let n = fread(&chunk, 1, chunk.count, file)
+            if n <= 0 { break }
+            bytes += chunk[..<n]
+            guard bytes.count <= 1 << 16 else { throw SettingError("\(name)_FILE: \(path) is larger than 64 KiB") }
+        }
+        while let last = bytes.last, last == UInt8(ascii: "\n") || last == UInt8(ascii: "\r") { bytes.removeLast() }
+        return bytes.isEmpty ? nil : String(decoding: bytes, as: UTF8.self)
+    }
+
     /// A `host:port` setting.
     public static func address(_ flag: String?, env name: String, default fallback: String) throws -> (String, Int) {
         let text = string(flag, env: name) ?? fallback

@@ -9,7 +9,8 @@ struct IngestCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dramawire-ingest", abstract: "DramaWire ingest service (line protocol, default port 7400).")
 
-    @Option(help: "libpq connection string or URI [DATABASE_URL].") var databaseURL: String?
+    @Option(help: "libpq connection string or URI [DATABASE_URL, or a file named by DATABASE_URL_FILE].")
+    var databaseURL: String?
     @Option(help: "host:port to listen on [DRAMAWIRE_INGEST_LISTEN, 127.0.0.1:7400].") var listen: String?
     @Option(help: "Token required by AUTH [DRAMAWIRE_TOKEN].") var token: String?
     @Option(help: "Read-only token: SUBSCRIBE, HEAD, STATS [DRAMAWIRE_READ_TOKEN].") var readToken: String?
@@ -33,18 +34,17 @@ struct IngestCommand: AsyncParsableCommand {
         var configuration: IngestConfiguration
         do {
             let (host, port) = try Settings.address(listen, env: "DRAMAWIRE_INGEST_LISTEN", default: "127.0.0.1:7400")
-            let tokens = Tokens(
-                full: Settings.string(token, env: "DRAMAWIRE_TOKEN"),
-                readOnly: Settings.string(readToken, env: "DRAMAWIRE_READ_TOKEN"))
+            let fullToken = try Settings.secret(token, env: "DRAMAWIRE_TOKEN")
+            let readOnlyToken = try Settings.secret(readToken, env: "DRAMAWIRE_READ_TOKEN")
+            let tokens = Tokens(full: fullToken, readOnly: readOnlyToken)
             let allow = try Settings.bool(allowUnauthenticated, env: "DRAMAWIRE_ALLOW_UNAUTHENTICATED")
             if let warning = try checkExposure(host: host, tokens: tokens, allowUnauthenticated: allow) {
                 logger.warning("\(warning)")
             }
             configuration = IngestConfiguration(
-                databaseURL: Settings.string(databaseURL, env: "DATABASE_URL") ?? "",
+                databaseURL: try Settings.secret(databaseURL, env: "DATABASE_URL") ?? "",
                 host: host, port: port,
-                token: Settings.string(token, env: "DRAMAWIRE_TOKEN"),
-                readToken: Settings.string(readToken, env: "DRAMAWIRE_READ_TOKEN"),
+                token: fullToken, readToken: readOnlyToken,
                 maximumLineBytes: try Settings.positiveInt(maxLine, env: "DRAMAWIRE_MAX_LINE", default: 1 << 20),
                 maximumConnections: try Settings.positiveInt(
                     maxConnections, env: "DRAMAWIRE_MAX_CONNECTIONS", default: 1024),

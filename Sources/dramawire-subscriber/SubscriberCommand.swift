@@ -39,7 +39,8 @@ struct SubscriberCommand: AsyncParsableCommand {
             let (host, port) = try Settings.address(
                 listen, env: "DRAMAWIRE_SUBSCRIBER_LISTEN", default: "127.0.0.1:7401")
             let allow = try Settings.bool(allowUnauthenticated, env: "DRAMAWIRE_ALLOW_UNAUTHENTICATED")
-            let tokens = Tokens(full: Settings.string(token, env: "DRAMAWIRE_TOKEN"))
+            let fullToken = try Settings.secret(token, env: "DRAMAWIRE_TOKEN")
+            let tokens = Tokens(full: fullToken)
             if let warning = try checkExposure(host: host, tokens: tokens, allowUnauthenticated: allow) {
                 logger.warning("\(warning)")
             }
@@ -49,12 +50,12 @@ struct SubscriberCommand: AsyncParsableCommand {
             if ReadModelSlot.isDirectory(path) { path = try ReadModelSlot.claim(in: path) }
             if rebuild { try ReadModel.remove(path: path) }
             var configuration = SubscriberConfiguration(
-                host: host, port: port, token: Settings.string(token, env: "DRAMAWIRE_TOKEN"),
+                host: host, port: port, token: fullToken,
                 maximumLineBytes: try Settings.positiveInt(maxLine, env: "DRAMAWIRE_MAX_LINE", default: 1 << 20),
                 maximumConnections: try Settings.positiveInt(
                     maxConnections, env: "DRAMAWIRE_MAX_CONNECTIONS", default: 1024),
                 ingest: ServiceAddress(host: ingestHost, port: ingestPort),
-                ingestToken: Settings.string(ingestToken, env: "DRAMAWIRE_INGEST_TOKEN"), readModelPath: path,
+                ingestToken: try Settings.secret(ingestToken, env: "DRAMAWIRE_INGEST_TOKEN"), readModelPath: path,
                 watcherBufferBytes: try Settings.positiveInt(
                     watchBuffer, env: "DRAMAWIRE_WATCH_BUFFER", default: 4 << 20),
                 metricsListen: try Settings.optionalAddress(metricsListen, env: "DRAMAWIRE_METRICS_LISTEN"))

@@ -25,4 +25,10 @@ import Testing
         #expect(inputs.count >= 4)
         for (_, bytes) in inputs { FuzzChecks.newsItem(bytes) }
     }
+
+    @Test func extractCorpus() throws {
+        let inputs = try Self.inputs("extract")
+        #expect(inputs.count >= 5)
+        for (_, bytes) in inputs { FuzzChecks.extract(bytes) }
+    }
 }
