@@ -137,3 +137,30 @@ extension Fact {
         }
     }
 }
+
+/// Names the database knows, indexed by normalization key, so that the few an article mentions
+/// are found without running the extractor's matching over every known name.
+public struct KnownNameIndex: Sendable {
+    private let people: [(key: String, name: String)]
+    private let dramas: [(key: String, name: String)]
+
+    /// Drama titles shorter than this (in letters and digits) are left out: a one-word title
+    /// such as "Home" would turn every use of the word into a drama mention.
+    static let minimumTitleKeyLength = 6
+
+    /// Indexes display names and titles.
+    public init(people: [String], dramas: [String]) {
+        self.people = people.map { (NameKey.normalize($0, kind: .person), $0) }.filter { $0.0.count >= 2 }
+        self.dramas = dramas.map { (NameKey.normalize($0, kind: .person), $0) }
+            .filter { $0.0.count >= Self.minimumTitleKeyLength }
+    }
+
+    /// The known names whose key occurs in `text` (compared as keys, so "Kim Soo Hyun" in the
+    /// text finds "Kim Soo-hyun").
+    public func names(in text: String) -> KnownNames {
+        let haystack = NameKey.normalize(text, kind: .person)
+        return KnownNames(
+            people: people.filter { haystack.contains($0.key) }.map(\.name),
+            dramas: dramas.filter { haystack.contains($0.key) }.map(\.name))
+    }
+}

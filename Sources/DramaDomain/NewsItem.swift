@@ -144,15 +144,29 @@ public struct NewsItem: Sendable, Hashable {
     public var facts: [Fact]
     /// Whether the sender asked for extraction from the text.
     public var extract: Bool
+    /// Whether `facts` were extracted from the text rather than sent.
+    public private(set) var factsExtracted = false
+
+    /// Replaces the facts with ones extracted from the text.
+    public mutating func setExtractedFacts(_ facts: [Fact]) {
+        self.facts = facts
+        factsExtracted = true
+    }
 
     /// What identifies the content for duplicate detection: everything but the url, canonically
     /// serialized. The same url with the same content is a duplicate; otherwise a correction.
+    /// Extracted facts are not content: they follow from the text (and from the names the
+    /// database knew then), so the same article sent again is a duplicate.
     public var canonicalContent: String {
-        let content: JSON = [
+        var content: [String: JSON] = [
             "source": .string(source), "published_at": .string(publishedAt.text),
             "headline": .string(headline), "body": .string(body),
-            "facts": .array(facts.map(\.json)),
         ]
-        return content.serialized()
+        if factsExtracted {
+            content["extract"] = true
+        } else {
+            content["facts"] = .array(facts.map(\.json))
+        }
+        return JSON.object(content).serialized()
     }
 }

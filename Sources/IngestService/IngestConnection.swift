@@ -77,14 +77,24 @@ extension IngestServer {
                     continue
                 }
                 // Not awaited: the next request is read while this one waits for its batch.
-                replies.enqueueWrite { await self.committer.submit(operation) }
+                replies.enqueueWrite {
+                    guard case .ingest(var item) = operation, item.extract, item.facts.isEmpty else {
+                        return await self.committer.submit(operation)
+                    }
+                    item.setExtractedFacts(await self.extractedFacts(item))
+                    return await self.committer.submit(.ingest(item))
+                }
             case "EXTRACT":
                 guard authorize(access, needs: .write, replies) else { continue }
+                let item: NewsItem
                 do {
-                    let facts = try Self.extract(request)
-                    replies.enqueue(.ok(["facts": .array(facts.map(\.json))]))
+                    item = try Self.extractable(request)
                 } catch {
                     replies.enqueue(.error(error))
+                    continue
+                }
+                replies.enqueueRead {
+                    .ok(["facts": .array(await self.extractedFacts(item).map(\.json))])
                 }
             case "HEAD":
                 guard authorize(access, needs: .read, replies) else { continue }
@@ -130,25 +140,30 @@ extension IngestServer {
         let json = try request.jsonArgument()
         switch request.verb {
         case "INGEST":
-            var item = try NewsItem.validate(json)
-            if item.extract && item.facts.isEmpty {
-                try checkExtractable(item)
-                item.facts = item.extractedFacts()
-            }
+            let item = try NewsItem.validate(json)
+            // The facts are extracted when the request's turn comes (known names need the
+            // database); the size check refuses a too-long body now, before anything queues.
+            if item.extract && item.facts.isEmpty { try checkExtractable(item) }
             return .ingest(item)
         case "RETRACT": return try WriteOperation.retract(from: json)
         default: return try WriteOperation.merge(from: json)
         }
     }
 
-    /// EXTRACT: the facts INGEST with `"extract": true` would store; stores nothing.
-    static func extract(_ request: Request) throws(WireError) -> [Fact] {
+    /// EXTRACT's argument: an article without facts, short enough to extract from.
+    static func extractable(_ request: Request) throws(WireError) -> NewsItem {
         let item = try NewsItem.validate(try request.jsonArgument())
         guard item.facts.isEmpty else {
             throw .invalid("facts", "EXTRACT takes an article without facts")
         }
         try checkExtractable(item)
-        return item.extractedFacts()
+        return item
+    }
+
+    /// The facts of an article's text, with the names the database knows.
+    func extractedFacts(_ item: NewsItem) async -> [Fact] {
+        let known = await knownNames.names(for: item.headline + "\n" + (item.body ?? ""))
+        return item.extractedFacts(known: known)
     }
 
     /// The most body text extraction reads: articles are a few KB, and the extractor runs on the

@@ -19,6 +19,7 @@ public final class IngestServer: Service, Sendable {
     let tokens: Tokens
     let writer: ConnectionSlot
     let reader: ConnectionSlot
+    let knownNames: KnownNamesCache
     let feed = ChangeFeed()
     let committer: GroupCommitter
     let subscribers = SubscriberRegistry()
@@ -40,6 +41,7 @@ public final class IngestServer: Service, Sendable {
         self.tokens = Tokens(full: configuration.token, readOnly: configuration.readToken)
         self.writer = ConnectionSlot(conninfo: configuration.databaseURL, name: "writer", logger: logger)
         self.reader = ConnectionSlot(conninfo: configuration.databaseURL, name: "reader", logger: logger)
+        self.knownNames = KnownNamesCache(slot: reader, logger: logger)
         self.metricsEndpoint = MetricsEndpoint(listen: configuration.metricsListen, logger: logger)
         self.metrics = IngestMetrics(factory: metricsEndpoint.factory)
         self.committer = GroupCommitter(

@@ -142,6 +142,18 @@ func extracted(_ fact: Fact, _ confidence: Double) -> Fact {
     }
 }
 
+@Suite struct KnownNameIndexTests {
+    @Test func findsTheNamesAnArticleMentionsByKey() {
+        let index = KnownNameIndex(
+            people: ["Kim Soo-hyun", "IU", "Han Yeo-reum"], dramas: ["Queen of Tears", "Home", "The Lantern Keeper"])
+        let names = index.names(in: "KIM SOO HYUN will sing for queen of tears, at home, with IU.")
+        #expect(names.people == ["Kim Soo-hyun", "IU"])
+        // "Home" is too short a title to look for: every "home" would become a drama.
+        #expect(names.dramas == ["Queen of Tears"])
+        #expect(index.names(in: "Nothing known here.").people.isEmpty)
+    }
+}
+
 @Suite struct ExtractionEvaluationTests {
     @Test func scoresKindsFieldsMissesAndFalseHits() {
         let expected: [Fact] = [

@@ -114,4 +114,39 @@ let extractionArticle: JSON = [
         let again = try await request(ingest.address, "INGEST " + JSON.object(item).serialized())
         if case .ok(let json?) = again { #expect(json["duplicate"] == true) } else { Issue.record("\(again)") }
     }
+
+    /// Names the database knows win over the article's spelling, and the same article sent
+    /// again is a duplicate even though the known names changed in between.
+    @Test func extractionUsesTheNamesTheDatabaseKnows() async throws {
+        let ingest = try await startIngest()
+        defer { Task { await ingest.stop() } }
+        var item = extractionArticle.objectValue!
+        item["body"] = "Kim Soo Hyun will sing Part 12 of the OST for tvN's 'Queen of Tears'."
+        item["extract"] = true
+        let first = try await request(ingest.address, "INGEST " + JSON.object(item).serialized())
+        guard case .ok(let firstAck?) = first else {
+            Issue.record("\(first)")
+            return
+        }
+        #expect(firstAck["duplicate"] == false)
+        // A later article spells the name "Kim Soo-hyun", so that becomes the display name…
+        var probe = item
+        probe["extract"] = nil
+        probe["url"] = "https://test.example/probe"
+        try await ingestAll(
+            [newsItem("known", "2024-05-01T10:00:00+09:00", [casting("Queen of Tears", "Kim Soo-hyun", status: "confirmed")])],
+            to: ingest.address)
+        // …and extraction reports the known spelling (a new service, so this EXTRACT loads the names).
+        let restarted = try await startIngest(databaseURL: ingest.databaseURL)
+        defer { Task { await restarted.stop() } }
+        let reply = try await request(restarted.address, "EXTRACT " + JSON.object(probe).serialized())
+        guard case .ok(let json?) = reply else {
+            Issue.record("\(reply)")
+            return
+        }
+        let ost = json["facts"].arrayValue?.first { $0["kind"] == "ost" }
+        #expect(ost?["artists"] == ["Kim Soo-hyun"])
+        let again = try await request(restarted.address, "INGEST " + JSON.object(item).serialized())
+        if case .ok(let ack?) = again { #expect(ack["duplicate"] == true) } else { Issue.record("\(again)") }
+    }
 }
