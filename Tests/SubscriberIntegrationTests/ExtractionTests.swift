@@ -134,7 +134,11 @@ let extractionArticle: JSON = [
         probe["extract"] = nil
         probe["url"] = "https://test.example/probe"
         try await ingestAll(
-            [newsItem("known", "2024-05-01T10:00:00+09:00", [casting("Queen of Tears", "Kim Soo-hyun", status: "confirmed")])],
+            [
+                newsItem(
+                    "known", "2024-05-01T10:00:00+09:00",
+                    [casting("Queen of Tears", "Kim Soo-hyun", status: "confirmed")])
+            ],
             to: ingest.address)
         // …and extraction reports the known spelling (a new service, so this EXTRACT loads the names).
         let restarted = try await startIngest(databaseURL: ingest.databaseURL)
