@@ -97,6 +97,21 @@ import Testing
             "ERR not_found"),
         Case("MERGE of a bad kind", "MERGE {\"kind\":\"song\",\"from\":\"a\",\"into\":\"b\"}", "ERR invalid"),
         Case("ACK outside stream mode", "ACK 5", "ERR bad_request"),
+        Case("EXTRACT without JSON", "EXTRACT", "ERR bad_json"),
+        Case(
+            "EXTRACT with facts", "EXTRACT " + item(["facts": [castingFact(person: "Kim")]]).dropFirst(7), "ERR invalid"
+        ),
+        Case(
+            "EXTRACT of a 300 KB body",
+            "EXTRACT " + item(["body": .string(String(repeating: "Kim Soo-hyun sings. ", count: 15_000))]).dropFirst(7),
+            "ERR invalid"),
+        Case(
+            "INGEST extract with a 300 KB body",
+            item(["extract": true, "body": .string(String(repeating: "Kim Soo-hyun sings. ", count: 15_000))]),
+            "ERR invalid"),
+        Case(
+            "EXTRACT with a bidi override in the headline",
+            "EXTRACT " + item(["headline": "Kim \u{202E}Soo"]).dropFirst(7), "ERR invalid"),
     ]
 
     static let subscriberCases: [Case] = [
