@@ -13,16 +13,17 @@ struct ArticleContext: Sendable {
     // MARK: Template fragments
 
     static let descriptor =
-        #"(?:(?:the\s+)?(?:(?:ballad|girl|boy|co-ed|project|vocal|indie|rock|trot|veteran|rookie|popular|famous|talented|beloved|k-pop|hip-hop|r&b|musical|top)\s+)?(?:singer|singers|actor|actress|actors|actresses|group|girl group|boy group|band|duo|trio|vocalist|rapper|member|idol|artist|artists|soloist|trot singer|singer-songwriter|singer-actor|singer-actress|musician|rookie|veteran|ballad singer|balladeer|star|model|comedian|entertainer|k-pop)\s+)?"#
+        #"(?:(?:the\s+)?(?:(?:[a-z]+-member|[a-z]+-piece|producing)\s+)?(?:(?:ballad|girl|boy|co-ed|project|vocal|indie|rock|trot|veteran|rookie|popular|famous|talented|beloved|k-pop|hip-hop|r&b|musical|top)\s+)?(?:singer|singers|actor|actress|actors|actresses|group|girl group|boy group|band|duo|trio|vocalist|rapper|member|idol|artist|artists|soloist|trot singer|singer-songwriter|singer-actor|singer-actress|musician|rookie|veteran|ballad singer|balladeer|star|model|comedian|entertainer|k-pop|hitmaker|trio|quartet)\s+)?"#
     static let art =
-        descriptor + #"(?:⟨[PNO]\d+⟩'s\s+(?:member\s+|unit\s+|vocalist\s+|leader\s+|main vocalist\s+)?)?⟨[PN]\d+⟩"#
-    static let artList = "(" + art + #"(?:\s*(?:,\s*and|,|and|&|featuring|feat\.?|ft\.?|×|x|X)\s*"# + art + "){0,8})"
+        descriptor
+        + #"(?:⟨[PNO]\d+⟩'s\s+(?:member\s+|unit\s+|vocalist\s+|leader\s+|main vocalist\s+)?)?⟨[PN]\d+⟩(?:\s+of\s+(?:(?:girl|boy|idol|co-ed|k-pop)\s+)?(?:group|band|unit)\s+⟨[NO]\d+⟩)?"#
+    static let artList = "(" + art + #"(?:\s*(?:,\s*and|,|and|&|featuring|feat\.?|ft\.?|×|x|X|·)\s*"# + art + "){0,8})"
 
     // MARK: Background
 
     /// Cues that a clause recalls earlier work rather than reporting news about this drama.
     private static let background = Pattern(
-        #"\b(?:previously|previous|most recent|last time|known for|best known|famous for|well-known for|years ago|a decade ago|decade ago|in the past|also credited|has also been credited|back in|earlier in (?:his|her|their) career|debuted|hits like|hits such as|after (?:his|her|their) (?:hit|success|role|turn|appearance)|starred alongside|starred in|previously starred|has starred|have starred|had starred|appeared in|sang for|who sang|where (?:he|she|they) sang|recorded for|filmography|credits include|last year's|formerly|the last time|once again proves|sang the|sang ⟨|sang "|sang ')"#
+        #"\b(?:previously|previous|most recent|last time|known for|best known|famous for|well-known for|years ago|a decade ago|decade ago|in the past|also credited|has also been credited|back in (?:19|20)\d{2}|back in the day|earlier in (?:his|her|their) career|debuted|hits like|hits such as|after (?:his|her|their) (?:hit|success|role|turn|appearance)|starred alongside|starred in|previously starred|has starred|have starred|had starred|appeared in|sang for|who sang|where (?:he|she|they) sang|recorded for|filmography|credits include|last year's|formerly|the last time|once again proves|sang the|sang ⟨|sang "|sang ')"#
     )
     private static let backgroundTail = Pattern(
         #",?\s*(?:who|which|whose)\s+(?:has|had|have|is|was)?\s*(?:also\s+)?(?:previously|once|earlier|formerly|been|worked|starred|sang|appeared|known|best known|famous)\b.*$"#
@@ -38,7 +39,13 @@ struct ArticleContext: Sendable {
         return s
     }
 
-    static func isBackground(_ clause: String) -> Bool { background.contains(clause) }
+    /// Filmography framing: "This isn't her first time…", "the 2022 drama ⟨D⟩", "⟨Q⟩ (2021)",
+    /// "rose to fame with…", "penned the KBS2 series…".
+    private static let filmography = Pattern(
+        #"\b(?:is\s+not|isn't|was\s+not|wasn't)\s+(?:⟨[PNO]\d+⟩'s|his|her|their)\s+first\b|\b(?:the|his|her|their|a|an)\s+(?:19|20)\d{2}\s+(?:⟨[WL]\d+⟩\s+)?(?:[\w-]+\s+){0,2}?(?:drama|series|film|movie|hit|rom-com|romcom|thriller|sitcom|sageuk|melodrama|comedy|romance)\b|⟨[QDS]\d+⟩\s*\((?:19|20)\d{2}\)|\b(?:rose|risen|rising)\s+to\s+fame\b|\bdrew\s+attention\b|\b(?:gained|got|earned)\s+(?:popularity|fame|recognition)\b|\bwon\s+hearts\b|\bwrapped\s+up\b|\brecently\s+(?:finished|wrapped|concluded)\b|\bhelmed\b|\b(?:one|another|a)\s+(?:user|fan|netizen|commenter|viewer)\b|\bnetizens?\s+(?:said|commented|wrote|reacted)\b|\bfans?\s+(?:wrote|commented|reacted)\b|\banother\s+(?:said|wrote|added|commented)\b|\bpenned\s+the\s+(?:⟨[WL]\d+⟩\s+)?(?:(?:19|20)\d{2}\s+)?(?:hit|series|drama|film|webtoon|novel|script)"#
+    )
+
+    static func isBackground(_ clause: String) -> Bool { background.contains(clause) || filmography.contains(clause) }
 
     // MARK: Clauses
 
@@ -85,6 +92,16 @@ struct ArticleContext: Sendable {
                     continue
                 }
             }
+            // "Cha Se-bin of girl group X": the group is where she comes from, not a second credit.
+            if n > 0 {
+                let between = s[toks[n - 1].range.upperBound..<t.range.lowerBound]
+                if between.range(
+                    of: #"^\s+of\s+(?:(?:girl|boy|idol|co-ed|k-pop)\s+)?(?:group|band|unit)\s+$"#,
+                    options: [.regularExpression, .caseInsensitive]) != nil
+                {
+                    continue
+                }
+            }
             let name = sentence.mentions[t.index].text
             if !out.contains(name) { out.append(name) }
         }
@@ -106,7 +123,7 @@ struct ArticleContext: Sendable {
         #"\b(?:revealed|announced|reported|said|told|stated|shared|according|industry|confirmed|disclosed|informed|posted|exclusive)\b[^⟨]{0,40}$"#
     )
     private static let eventLeft = Pattern(
-        #"\b(?:releas\w*|drop\w*|unveil\w*|out|available|premier\w*|air\w*|broadcast\w*|debut\w*|launch\w*|come out|comes out|arriv\w*|greet\w*)\b"#
+        #"\b(?:releas\w*|drop\w*|unveil\w*|follow\w*|out|available|premier\w*|air\w*|broadcast\w*|debut\w*|launch\w*|come out|comes out|arriv\w*|greet\w*)\b"#
     )
 
     /// The event date in a clause: the date expression nearest to an event word, ignoring dates
@@ -139,7 +156,7 @@ struct ArticleContext: Sendable {
     // MARK: Drama fallback
 
     private static let dramaReference = Pattern(
-        #"\b(?:the|this|its|that)\s+(?:(?:new|upcoming|hit|popular|ongoing|chart-topping|widely lauded|romance|romantic|fantasy|historical|mystery|thriller|comedy|music|weekend|mini|[\w-]+)\s+){0,3}(?:drama|k-drama|series|show|project|production|work|remake)(?:'s)?\b|\bits\s+(?:ost|soundtrack)|^\s*it\s+(?:will|is|was|has|had|airs|premieres|stars)\b"#
+        #"\b(?:the|this|its|that)\s+(?:(?:new|upcoming|hit|popular|ongoing|chart-topping|widely lauded|romance|romantic|fantasy|historical|mystery|thriller|comedy|music|weekend|mini|[\w-]+)\s+){0,3}(?:drama|k-drama|series|show|project|production|work|remake)(?:'s)?\b|\bthe\s+(?:cast|(?:first|second|final|last|premiere)\s+episode)\b|^\s*(?:new\s+)?episodes\s+(?:are\s+released|are\s+available|air|drop|stream|premiere|are\s+streamed|will\s+be\s+released)\b|\bits\s+(?:ost|soundtrack)|^\s*it\s+(?:will|is|was|has|had|airs|premieres|stars)\b"#
     )
 
     /// How many distinct dramas the article names outside background asides.

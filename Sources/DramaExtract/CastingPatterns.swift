@@ -17,6 +17,10 @@ enum StatusOverride: Sendable {
     case undecided(person: String?)
     case confirmed(person: String?)
     case cancelled(drama: String, people: [String], evidence: Sentence)
+    /// "The agency denied reports that X will star": X has no credit.
+    case denied(person: String)
+    /// "Leads X and Y", "supporting actor Z": the role type of a credit read elsewhere.
+    case roleType(person: String, type: String)
 }
 
 /// Reads casting news: "X has been confirmed to star in Y", "X is positively reviewing the offer",
@@ -24,7 +28,7 @@ enum StatusOverride: Sendable {
 enum CastingPatterns {
     static let al = ArticleContext.artList
     static let aux =
-        #"(?:(?:has|have|had|is|are|was|were|will|would|also|officially|finally|recently|already|reportedly|currently|now|all|both|been|be|set to|slated to|expected to|likely to|going to|decided to|to|also|eventually|ultimately|reportedly|in the end|just)\s+){0,6}"#
+        #"(?:(?:has|have|had|is|are|was|were|will|would|also|officially|finally|recently|already|reportedly|currently|now|all|both|been|be|set to|slated to|expected to|likely to|going to|decided to|to|also|eventually|ultimately|reportedly|in the end|just|said|reported|rumou?red|understood|known|believed|to be|on\s+\w+day|meanwhile,|however,)\s+){0,7}"#
 
     private struct Cue {
         let status: String
@@ -34,8 +38,8 @@ enum CastingPatterns {
 
     private static func subjectCue(_ body: String) -> Pattern {
         Pattern(
-            #"(?:^|[,:"(]\s*|\bthat\s+|\bwhen\s+|\bafter\s+|\bas\s+)\s*"# + al + #"(?:\s*\([^)]*\))?,?\s+"# + aux
-                + "(?:" + body + ")")
+            #"(?:^|[,:"(]\s*|--\s*|\s-\s+|\bthat\s+|\bwhen\s+|\bafter\s+|\bas\s+)\s*"# + al
+                + #"(?:\s*\([^)]*\))?,?\s+(?:who\s+)?"# + aux + "(?:" + body + ")")
     }
 
     /// Ordered from the most to the least decisive; the first cue that matches a clause wins.
@@ -73,16 +77,54 @@ enum CastingPatterns {
             + #"[^.]{0,80}?\b(?:confirmed|finalized|announced|officially)\b|\b(?:confirmed|finalized|announced)\s+(?:the\s+)?(?:casting|participation|appearance)\s+of\s+"#
             + al)
     private static let starring = Pattern(
-        #"(?:⟨D\d+⟩|\bthe\s+(?:new\s+|upcoming\s+)?(?:drama|series))\s*(?:\([^)]*\))?,?\s+(?:starring|which stars|led by|headlined by)\s+"#
+        #"(?:⟨D\d+⟩|\bthe\s+(?:new\s+|upcoming\s+)?(?:drama|series))\s*(?:\([^)]*\))?,?\s+(?:(?:an?|the)\s+(?:[\w-]+\s+){0,4}?(?:drama|series|romance|rom-com|thriller|comedy|melodrama|sageuk|show)\s+)?(?:(?:is|was|will be)\s+)?(?:starring|which stars|that stars|led by|headlined by|fronted by)\s+"#
             + al)
+    private static let looseStarring = Pattern(#"(?<!'s\s)\bstarring\s+"# + al)
+    /// "with X leading the show as …": an absolute clause naming the lead.
+    private static let withLeading = Pattern(
+        #"\bwith\s+"# + al
+            + #"\s+(?:leading|starring|headlining|fronting|playing|portraying|taking\s+on|in\s+the\s+(?:lead|title)\s+role)\b"#
+    )
+    /// "The production team is in talks with actor X": talks reported from the production side.
+    private static let talksWith = Pattern(
+        #"(?:\b(?:team|company|producers?|production|broadcaster|network|channel|side|staff)|⟨[WLO]\d+⟩)(?:\s+(?:of|for|behind)\s+[^.,;]{0,40}?)?\s+(?:is|are|has been|have been|was|were)\s+(?:currently\s+|reportedly\s+)?(?:in\s+(?:early\s+|final\s+|positive\s+)?(?:talks|discussions?|negotiations?)|negotiating|discussing)\s+with\s+"#
+            + al)
+    /// "If he accepts, X would play …": a role under offer, not a confirmation.
+    private static let conditional = Pattern(
+        #"\bif\s+(?:he|she|they|⟨[PN]\d+⟩)\s+accepts?\b|\bwould\s+(?:play|star|portray|take\s+on|lead|appear)\b"#)
+    /// "Agency denies reports that X will star in …".
+    private static let denial = Pattern(
+        #"\b(?:den(?:y|ies|ied)|refuted|refutes|dismissed|dismisses)\b[^.]{0,40}\b(?:reports?|rumou?rs?|claims?|speculation)\b|\b(?:report|rumou?r)\s+is\s+(?:not\s+true|false|groundless)"#
+    )
+    private static let leadsNamed = Pattern(
+        #"(?:^|[,;:]\s*|\b(?:the|two|both|as)\s+)(?:male\s+|female\s+)?leads?\s+(?:actors?\s+|actress(?:es)?\s+|stars?\s+)?"#
+            + al)
+    private static let supportingNamed = Pattern(
+        #"\bsupporting\s+(?:actors?|actress(?:es)?|cast\s+members?|players?)\s+"# + al)
+    /// "X and Y … as A, …, and B" / "playing botanist A and detective B": roles in list order.
+    private static let respectiveCue = Pattern(
+        #"(?:^|[,:"(]\s*)"# + al + #"[^⟨.;]{0,80}?\b(?:as|playing|play|plays|portraying|portray)\s+"#)
     private static let playedBy = Pattern(
-        #"⟨([PNQ])(\d+)⟩,?\s+(?:who\s+(?:is|will be)\s+)?(?:played|portrayed)\s+by\s+(?:the\s+)?(?:[\w-]+\s+){0,3}?"#
+        #"⟨([PNQ])(\d+)⟩,?\s+(?:who\s+(?:is|will be)\s+)?(?:(?:the|a)\s+(?:role|character|part)\s+)?(?:played|portrayed|taken)\s+by\s+(?:the\s+)?(?:[\w-]+\s+){0,3}?"#
             + al)
     private static let ownDrama = Pattern(
         al + #"'s\s+(?:new|upcoming|next|latest)\s+(?:[\w-]+\s+){0,3}?(?:drama|series)\s*,?\s*⟨D(\d+)⟩"#)
 
+    /// Lowercase or title words between a role verb and the character ("plays convenience store clerk
+    /// ⟨P⟩", "as Crown Prince ⟨P⟩"), never a word that introduces someone else ("alongside ⟨P⟩").
+    private static let roleWords =
+        #"(?:(?:the|a|an|his|her|their|⟨[PN]\d+⟩'s)\s+)?(?:(?!(?:alongside|with|opposite|against|and|or|in|of|for|to|from|by|at|on|who|while|than|well|such|including|both|together|also|is|was|will|has)\b)[\w-]+,?\s+|and\s+(?=[\w-]+,?\s)){0,5}?"#
     private static let roleAfter = [
-        Pattern(#"\b(?:as|role\s+of|character\s+of|character|named)\s+⟨([PNQ])(\d+)⟩"#),
+        Pattern(#"\b(?:as|role\s+of|character\s+of|character|named)\s+⟨([PNQ])(\d+)⟩(?!'s)"#),
+        Pattern(
+            #"\b(?:play|plays|playing|played|portray|portrays|portraying|take\s+on|takes\s+on|taking\s+on|took\s+on|star\s+as|stars\s+as|starring\s+as|cast\s+as|appear\s+as|appears\s+as|lead\s+role\s+of|(?:lead|leading|main|title|supporting)\s+role\s+as)\s+(?:the\s+(?:[\w-]+\s+){0,2}?(?:role|character|part)\s+of\s+)?"#
+                + roleWords + #"⟨([PNQ])(\d+)⟩(?!'s)"#),
+        Pattern(
+            #"\bas\s+(?!well\b)(?:the\s+(?:second\s+)?(?:male|female|main)?\s*(?:lead|protagonist|heroine|hero|villain),?\s+)?"#
+                + roleWords + #"⟨([PNQ])(\d+)⟩(?!'s)"#),
+        Pattern(
+            #"\b(?:offer|offered|cast|casting)\s+(?:for|as)\s+the\s+(?:male\s+|female\s+|main\s+|title\s+)?(?:lead|role)(?:\s+role)?(?:\s+of)?,?\s+"#
+                + roleWords + #"⟨([PNQ])(\d+)⟩(?!'s)"#),
         Pattern(
             #"\bas\s+the\s+(?:second\s+)?(?:male|female|main)?\s*(?:lead|protagonist|heroine|hero|villain),?\s+⟨([PNQ])(\d+)⟩"#
         ),
@@ -91,7 +133,7 @@ enum CastingPatterns {
         ),
     ]
     private static let lead = Pattern(
-        #"\b(?:(?:male|female|main|the|a|as)\s+(?:lead|leading)(?:\s+(?:role|character|actor|actress))?|main\s+(?:role|character)|protagonist|title\s+role|leading\s+(?:role|man|lady)|starring\s+role|headline|headlines|lead\s+role|lead\s+roles)\b"#
+        #"\b(?:(?:male|female|main|the|a|as)\s+(?:lead|leading)(?:\s+(?:role|character|actor|actress))?|main\s+(?:role|character)|protagonist|title\s+role|leading\s+(?:role|man|lady)|starring\s+role|headline|headlines|lead\s+role|lead\s+roles|(?:the|as|two|both)\s+leads)\b|\b(?:lead|leads|leading|headline|headlines|headlining|front|fronts|fronting)\s+(?:the\s+)?(?:show|series|drama|cast|project|⟨[DLW]\d+⟩)"#
     )
     private static let secondLead = Pattern(#"\bsecond(?:\s+male|\s+female)?\s+lead"#)
     private static let supporting = Pattern(#"\bsupporting\b"#)
@@ -99,14 +141,15 @@ enum CastingPatterns {
     private static let special = Pattern(#"\bspecial\s+(?:appearance|role|cameo)|\bguest\s+appearance"#)
 
     private static let hedge = Pattern(
-        #"^\s*\[?(?:report|reports|exclusive|rumou?r)s?\]?\s*[:|\]]|\breportedly\b|\bis reported to\b|\bare reported to\b|\bit (?:was|has been|is) reported\b|\baccording to (?:the\s+)?(?:broadcasting|entertainment|film|drama|music|tv)\s+industry|\baccording to (?:industry\s+)?(?:insiders?|sources?|reports?|media reports?|multiple reports|an?\s+(?:insider|source|industry))|\brumou?r|\bspeculat|\ballegedly\b|\bis said to\b|\bsources say\b|\bindustry insiders?\b|\bexclusive(?:ly)?\s+report|\baccording to ⟨O\d+⟩(?!\s*(?:entertainment|agency))"#
+        #"^\s*\[?(?:report|reports|exclusive|rumou?r)s?\]?\s*[:|\]]|\breportedly\b|\bis reported to\b|\bare reported to\b|\bit (?:was|has been|is) reported\b|\baccording to (?:the\s+)?(?:broadcasting|entertainment|film|drama|music|tv)\s+industry|\baccording to (?:industry\s+)?(?:insiders?|sources?|reports?|media reports?|multiple reports|an?\s+(?:insider|source|industry))|\brumou?r|\bspeculat|\ballegedly\b|\bis said to\b|\bare said to\b|\b(?:was|were|has been|have been|is|are)\s+reported\s+(?:on\s+\w+\s+)?to\b|\bsources say\b|\bindustry insiders?\b|\bexclusive(?:ly)?\s+report|\baccording to ⟨O\d+⟩(?!\s*(?:entertainment|agency))"#
     )
     private static let agencyOrg = Pattern(#"\baccording to (?:(?:his|her|their)\s+agency|⟨O\d+⟩)"#)
 
     private static let agencyAnswer = Pattern(
         #"\b(?:agency|agencies|representative|rep|label|side|official|source from|spokesperson|management)\b"#)
     private static let reviewing = Pattern(
-        #"\b(?:positively\s+)?(?:reviewing|considering|review|consider|in talks|discussing|looking into)\b"#)
+        #"\b(?:positively\s+)?(?:reviewing|considering|review|consider|in talks|discussing|looking into)\b|\btalks\s+are\s+(?:going|progressing|underway|ongoing)|\bpositive\s+direction\b"#
+    )
     private static let undecided = Pattern(
         #"\bnothing\s+(?:has\s+been\s+|is\s+)?(?:decided|confirmed|finalized|set)|\bnot\s+(?:yet\s+)?(?:been\s+)?(?:decided|confirmed|finalized|determined)|\bundecided\b|\bno\s+(?:decision|confirmation)\b"#
     )
@@ -138,6 +181,24 @@ enum CastingPatterns {
                     overrides.append(.confirmed(person: named))
                 }
             }
+            if denial.contains(template) {
+                // The denied credit names the person after "that": "denies reports that X will star".
+                let afterThat = template.range(of: "that ").map { String(template[$0.upperBound...]) } ?? template
+                if let t = ArticleContext.tokens(in: afterThat).first(where: { $0.kind == .person || $0.kind == .name })
+                {
+                    overrides.append(.denied(person: sentence.mentions[t.index].text))
+                }
+                continue
+            }
+            if !ArticleContext.isBackground(template) {
+                for (p, type) in [(leadsNamed, "lead"), (supportingNamed, "supporting")] {
+                    for m in p.matches(in: template) {
+                        for person in ArticleContext.people(inList: m.group(1)!, sentence: sentence) {
+                            overrides.append(.roleType(person: person, type: type))
+                        }
+                    }
+                }
+            }
             // Cancellation.
             if let m = cancel.firstMatch(in: template), !ArticleContext.isBackground(template) {
                 let idx = [1, 2, 3].compactMap { m.group($0).flatMap { Int($0) } }.first
@@ -151,6 +212,7 @@ enum CastingPatterns {
                 }
             }
 
+            let respective = respectiveRoles(template, sentence)
             for clause in ArticleContext.clauses(template) {
                 if ArticleContext.isBackground(clause) { continue }
                 let music = musicContext.contains(clause)
@@ -199,8 +261,19 @@ enum CastingPatterns {
                         }
                     }
                 }
+                if found.isEmpty, !music, let m = withLeading.firstMatch(in: clause) {
+                    found.append((ArticleContext.people(inList: m.group(1)!, sentence: sentence), "confirmed", 0.85))
+                }
+                if found.isEmpty, !music, let m = talksWith.firstMatch(in: clause) {
+                    found.append((ArticleContext.people(inList: m.group(1)!, sentence: sentence), "in_talks", 0.8))
+                }
                 if found.isEmpty, !music, let m = starring.firstMatch(in: clause) {
                     found.append((ArticleContext.people(inList: m.group(1)!, sentence: sentence), "confirmed", 0.7))
+                }
+                // "…, starring actors X and Y": a cast list for the drama the article is about.
+                if found.isEmpty, !music, titleKey(drama) == ctx.mainDrama, let m = looseStarring.firstMatch(in: clause)
+                {
+                    found.append((ArticleContext.people(inList: m.group(1)!, sentence: sentence), "confirmed", 0.65))
                 }
                 if found.isEmpty, let m = ownDrama.firstMatch(in: clause) {
                     found.append((ArticleContext.people(inList: m.group(1)!, sentence: sentence), "confirmed", 0.55))
@@ -230,6 +303,11 @@ enum CastingPatterns {
                         if person == role || titleKey(person) == titleKey(drama) { continue }
                         var status = f.status
                         var confidence = f.confidence * dramaConfidence
+                        var roleOnly = false
+                        if status == "confirmed" && conditional.contains(clause) {
+                            // "If he accepts, X would play Y": keep the role, not a confirmation.
+                            roleOnly = true
+                        }
                         if hedged && (status == "confirmed" || status == "offered") {
                             status = "rumored"
                             confidence = min(confidence, 0.75)
@@ -240,14 +318,37 @@ enum CastingPatterns {
                         records.append(
                             CastingRecord(
                                 drama: drama, person: person,
-                                role: roleFor[person] ?? (f.people.count == 1 ? role : nil),
-                                roleType: roleType, status: status, evidence: sentence.sentence,
+                                role: roleFor[person] ?? respective[person] ?? (f.people.count == 1 ? role : nil),
+                                roleType: roleType, status: roleOnly ? nil : status, evidence: sentence.sentence,
                                 confidence: confidence))
                     }
                 }
             }
         }
         return (records, overrides)
+    }
+
+    /// Roles given in the order of a cast list: "X and Y lead the cast as A, …, and B".
+    static func respectiveRoles(_ template: String, _ sentence: AnalyzedSentence) -> [String: String] {
+        guard let m = respectiveCue.firstMatch(in: template) else { return [:] }
+        let people = ArticleContext.people(inList: m.group(1)!, sentence: sentence)
+        guard people.count >= 2 else { return [:] }
+        var rest = String(template[m.range.upperBound...])
+        if let cut = rest.range(of: #",\s*(?:who|which|whose)\b|;"#, options: .regularExpression) {
+            rest = String(rest[..<cut.lowerBound])
+        }
+        let roles = ArticleContext.tokens(in: rest).filter { t in
+            guard t.kind == .person || t.kind == .name || t.kind == .quote else { return false }
+            let before = rest[rest.startIndex..<t.range.lowerBound].suffix(6).lowercased()
+            if before.range(of: #"\b(?:in|at|from|of|with|by|to)\s$"#, options: .regularExpression) != nil {
+                return false
+            }
+            return !rest[t.range.upperBound...].hasPrefix("'s")
+        }
+        guard roles.count == people.count else { return [:] }
+        var out: [String: String] = [:]
+        for (p, r) in zip(people, roles) { out[p] = sentence.mentions[r.index].text }
+        return out
     }
 
     static func roleType(in clause: String) -> String? {

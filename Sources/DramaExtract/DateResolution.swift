@@ -55,6 +55,19 @@ struct KSTDate: Sendable, Hashable, Comparable {
 
     var ordinal: Int { year * 372 + month * 31 + day }
 
+    /// 1 = Monday … 7 = Sunday.
+    var isoWeekday: Int {
+        // Days since 1970-01-01 (a Thursday), by the civil-from-days algorithm run backwards.
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yoe = y - era * 400
+        let mp = (month + 9) % 12
+        let doy = (153 * mp + 2) / 5 + day - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        let days = era * 146097 + doe - 719468
+        return ((days % 7 + 7 + 3) % 7) + 1
+    }
+
     var iso: String {
         String(format: "%04d-%02d-%02d", year, month, day)
     }
@@ -73,6 +86,8 @@ struct DateMention {
         case absolute(year: Int?, month: Int, day: Int)
         case dayOnly(Int)
         case relative(Int)
+        /// "on Wednesday": 1 = Monday … 7 = Sunday.
+        case weekday(Int)
     }
 
     var kind: Kind
@@ -125,6 +140,12 @@ struct DateResolver: Sendable {
     private static let dayOnly = Pattern(
         #"\b(?:on |by |until |from )?the (\d{1,2})(?:st|nd|rd|th)\b(?! (?:ost|part|episode|anniversary|season|album|single|mini|lineup|line-up|track|song|week|day|year|time|round|place|spot|highest|generation|century|birthday|edition|film|drama|series|installment|instalment|volume|soundtrack|batch|runner|member|most))"#
     )
+    private static let weekday = Pattern(
+        #"(?<!\bevery\s)(?<!\bevery\s(?:other|next)\s)(?<![-\w])(?:on\s+|this\s+|last\s+)?(monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b(?![-s]|\s+(?:and|through|to|-)\s+\w+day|,?\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)\w*\.?\s+\d|,?\s+\d{1,2}\b)"#
+    )
+    private static let weekdayNumbers: [String: Int] = [
+        "monday": 1, "tuesday": 2, "wednesday": 3, "thursday": 4, "friday": 5, "saturday": 6, "sunday": 7,
+    ]
     private static let relativeDay = Pattern(#"\b(today|tonight|tomorrow|yesterday|this evening)\b"#)
     private static let clock = Pattern(
         #"\b(\d{1,2})(?:[:.](\d{2}))? ?([ap])\.? ?m\b\.?|\b([01]?\d|2[0-3]):([0-5]\d)\b|\b(noon|midday|midnight)\b"#)
@@ -160,6 +181,18 @@ struct DateResolver: Sendable {
             let w = m.group(1)!.lowercased()
             let shift = w == "tomorrow" ? 1 : (w == "yesterday" ? -1 : 0)
             found.append(DateMention(kind: .relative(shift), range: m.range))
+        }
+        for m in DateResolver.weekday.matches(in: text) where !overlaps(m.range) {
+            // "Saturday, April 11" is dated already; a weekday right after a date repeats it.
+            let before = text[text.startIndex..<m.range.lowerBound].suffix(12)
+            if found.contains(where: {
+                text.distance(from: $0.range.upperBound, to: m.range.lowerBound) >= 0
+                    && text.distance(from: $0.range.upperBound, to: m.range.lowerBound) <= 3
+            }) || before.hasSuffix("(") {
+                continue
+            }
+            guard let n = DateResolver.weekdayNumbers[m.group(1)!.lowercased()] else { continue }
+            found.append(DateMention(kind: .weekday(n), range: m.range))
         }
         found.sort { $0.range.lowerBound < $1.range.lowerBound }
         // Attach each clock time to the nearest date expression in the sentence.
@@ -248,6 +281,12 @@ struct DateResolver: Sendable {
             return KSTDate.valid(next.0, next.1, day)
         case .relative(let shift):
             return published?.adding(days: shift)
+        case .weekday(let n):
+            // The next such weekday on or after publication for news to come, the last one before for news past.
+            guard let p = published, tense != .unknown else { return nil }
+            let today = p.isoWeekday
+            if tense == .future { return p.adding(days: (n - today + 7) % 7) }
+            return p.adding(days: -((today - n + 7) % 7))
         }
     }
 }

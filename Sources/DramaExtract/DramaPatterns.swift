@@ -15,7 +15,7 @@ struct DramaRecord: Sendable {
 /// "will premiere on May 10 at 9 p.m. KST", "a 16-episode series".
 enum DramaPatterns {
     private static let networkOwner = Pattern(
-        #"⟨W(\d+)⟩'s\s+(?:(?:new|upcoming|hit|popular|weekend|wednesday-thursday|monday-tuesday|friday-saturday|saturday-sunday|mini|original|romance|romantic|fantasy|historical|mystery|thriller|comedy|legal|medical|k-|ongoing|latest)\s*)*(?:drama\s+|series\s+|miniseries\s+)?⟨D(\d+)⟩"#
+        #"⟨W(\d+)⟩'s\s+(?:(?:new|upcoming|hit|popular|weekend|wednesday-thursday|monday-tuesday|friday-saturday|saturday-sunday|mini|original|romance|romantic|fantasy|historical|mystery|thriller|comedy|legal|medical|k-|ongoing|latest|family|daily|rom-com|romcom|melodrama|sageuk|youth|office|crime|action|period|revenge|coming-of-age|webtoon-based|drama|series|miniseries)\s*){0,5}?⟨D(\d+)⟩"#
     )
     private static let platformOwner = Pattern(
         #"⟨L(\d+)⟩(?:'s)?\s+(?:original\s+)?(?:(?:new|upcoming|hit|popular|original|k-)\s*)*(?:drama\s+|series\s+)?⟨D(\d+)⟩|⟨D(\d+)⟩,?\s+(?:an?\s+)?⟨L(\d+)⟩\s+original"#
@@ -46,6 +46,9 @@ enum DramaPatterns {
     private static let pastTense = Pattern(
         #"\b(?:premiered|aired|debuted|began|kicked off|was released|first aired|since)\b"#)
 
+    private static let itSubject = Pattern(
+        #"^\s*it\s+(?:airs|will\s+air|premieres|will\s+premiere|streams|is\s+(?:aired|broadcast|available))\b"#)
+
     static func extract(_ ctx: ArticleContext) -> [DramaRecord] {
         var records: [DramaRecord] = []
         for sentence in ctx.sentences {
@@ -58,6 +61,13 @@ enum DramaPatterns {
                 var confidence = 0.85
                 if keys.count == 1 {
                     title = local[0].surface
+                } else if keys.isEmpty, itSubject.contains(clause),
+                    case let inSentence = ctx.dramaTokens(in: template, sentence: sentence),
+                    Set(inSentence.map(\.key)).count == 1
+                {
+                    // "'X' is a drama about …, and it airs on ENA": "it" is the sentence's drama.
+                    title = inSentence[0].surface
+                    confidence = 0.8
                 } else if keys.isEmpty, ctx.dramaTokens(in: template, sentence: sentence).isEmpty,
                     let main = ctx.fallbackDrama(for: clause, requireReference: true)
                 {

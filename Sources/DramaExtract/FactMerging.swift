@@ -59,6 +59,7 @@ struct FactMerger: Sendable {
             r.composers = names(r.composers)
             r.lyricists = names(r.lyricists)
             r.producers = names(r.producers)
+            r.featuring = names(r.featuring)
             return r
         }
         func songKey(_ s: String?) -> String? { s.map(titleKey) }
@@ -104,6 +105,7 @@ struct FactMerger: Sendable {
         if m.song == nil { m.song = b.song }
         if m.part == nil { m.part = b.part }
         for x in b.artists where !m.artists.contains(x) && !b.isDetail { m.artists.append(x) }
+        for x in b.featuring where !m.artists.contains(x) { m.artists.append(x) }
         if b.status == "released" || m.status == nil { m.status = b.status ?? m.status }
         if m.release == nil
             || (b.release?.contains("T") == true && m.release?.contains("T") == false
@@ -129,7 +131,8 @@ struct FactMerger: Sendable {
         var facts: [CastingFacts] = []
         var index: [String: Int] = [:]
         func key(_ drama: String, _ person: String) -> String { titles.key(drama) + "|" + nameKey(person) }
-        for r in records {
+        // Records without a status ("would play Y") only add roles to credits read elsewhere.
+        for r in records.filter({ $0.status != nil }) + records.filter({ $0.status == nil }) {
             let drama = titles.canonical(r.drama)
             let person = people.canonical(r.person)
             let role = r.role.map(people.canonical)
@@ -149,7 +152,7 @@ struct FactMerger: Sendable {
                     f.evidence = r.evidence.evidence
                 }
                 facts[i] = f
-            } else {
+            } else if r.status != nil {
                 index[k] = facts.count
                 facts.append(
                     CastingFacts(
@@ -169,10 +172,23 @@ struct FactMerger: Sendable {
                     case .inTalks:
                         if s == "rumored" || s == "offered" { facts[i].status = "in_talks" }
                     case .undecided:
-                        if s == "in_talks" || s == "rumored" || s == "confirmed" { facts[i].status = "rumored" }
+                        // An unnamed "nothing has been decided" answers the report, not announced credits.
+                        if s == "in_talks" || s == "rumored" || (s == "confirmed" && person != nil) {
+                            facts[i].status = "rumored"
+                        }
                     default:
                         if s == "rumored" || s == "in_talks" || s == "offered" { facts[i].status = "confirmed" }
                     }
+                }
+            case .denied(let person):
+                let k = nameKey(people.canonical(person))
+                facts.removeAll { nameKey($0.person) == k }
+                index = [:]
+                for (i, f) in facts.enumerated() { index[key(f.drama, f.person)] = i }
+            case .roleType(let person, let type):
+                let k = nameKey(people.canonical(person))
+                for i in facts.indices where nameKey(facts[i].person) == k && facts[i].roleType == nil {
+                    facts[i].roleType = type
                 }
             case .cancelled(let drama, let named, let evidence):
                 let dk = titles.key(titles.canonical(drama))

@@ -105,6 +105,8 @@ enum Gazetteer {
         "hankook", "hankyung", "mydaily", "tenasia", "starnews", "edaily", "ytn", "isplus", "mk", "tv", "nothing",
         "nobody", "everyone", "someone", "report", "exclusive", "single", "singles", "lineup", "line-up", "ost lineup",
         "details", "detail", "via", "inside", "behind", "congratulations", "thank", "thanks", "please", "happy",
+        "r&b", "hip-hop", "edm", "especially", "particularly", "hitmaker", "composer", "lyricist", "reporter",
+        "singer-songwriter", "singer-actress", "singer-actor", "co-star", "co-stars", "leads",
     ]
 
     /// Words that end an organisation name; runs ending with them are agencies, outlets or labels.

@@ -53,9 +53,11 @@ enum MentionFinder {
         for q in QuoteFinder.spans(in: text) {
             let key = titleKey(q.inner)
             if let kind = lexicon.quoteKinds[key] {
-                mentions.append(Mention(kind: kind, text: q.inner, range: q.outer, quoted: true))
+                mentions.append(
+                    Mention(kind: kind, text: q.inner, range: q.outer, quoted: true, featuring: q.featuring))
             } else if QuoteFinder.looksLikeTitle(q.inner) {
-                mentions.append(Mention(kind: .quote, text: q.inner, range: q.outer, quoted: true))
+                mentions.append(
+                    Mention(kind: .quote, text: q.inner, range: q.outer, quoted: true, featuring: q.featuring))
             }
         }
         for title in lexicon.bareDramaTitles {
@@ -144,6 +146,8 @@ enum MentionFinder {
         return NSRange(location: m.range(at: 1).location, length: end - m.range(at: 1).location)
     }
 
+    private static let numbering = Pattern(#"^(?:part|pt|vol|ep|episode|season|no)\.?\d{1,3}$"#)
+
     /// One-syllable given names that are also English function words.
     private static let shortGiven: Set<String> = ["In", "So", "Do", "Ha", "Na", "No", "Min", "Ji", "Eun", "Bo", "Da"]
 
@@ -172,9 +176,19 @@ enum MentionFinder {
         }
         func isStop(_ t: String) -> Bool {
             let c = clean(t).lowercased()
-            return c.isEmpty || Gazetteer.notNames.contains(c) || Gazetteer.months[c] != nil
+            if c.isEmpty || Gazetteer.notNames.contains(c) || Gazetteer.months[c] != nil { return true }
+            // "Friday-Saturday" (a time slot) and "Part.2" / "Vol.3" (numbering) are not names.
+            let pieces = c.split(separator: "-").map(String.init)
+            if pieces.count > 1, pieces.allSatisfy({ Gazetteer.notNames.contains($0) }) { return true }
+            return numbering.contains(c)
         }
-        while let f = tokens.first, isStop(f.0) { tokens.removeFirst() }
+        // "band The Rooftop": after a band or group noun, a leading "The" belongs to the name.
+        let before = ns.substring(to: range.location)
+        let keepThe =
+            tokens.count > 1 && tokens[0].0 == "The" && !isStop(tokens[1].0)
+            && before.range(of: #"\b(?:band|group|duo|trio)\s$"#, options: [.regularExpression, .caseInsensitive])
+                != nil
+        while !keepThe, let f = tokens.first, isStop(f.0) { tokens.removeFirst() }
         while tokens.count > 1 || (tokens.first.map { isStop($0.0) } ?? false), let l = tokens.last, isStop(l.0) {
             // "XANADU Entertainment" keeps its suffix: it marks an organisation.
             if tokens.count > 1, Gazetteer.organizationSuffixes.contains(clean(l.0).lowercased()) { break }

@@ -21,12 +21,15 @@ struct Mention: Sendable {
     var text: String
     var range: NSRange
     var quoted: Bool = false
+    /// Guests credited inside a quoted song title: 'Blue Hour (feat. Rael)'.
+    var featuring: [String] = []
 }
 
 /// A quoted span: the outer range includes the quote marks (and a trailing Hangul gloss).
 struct QuotedSpan {
     var outer: NSRange
     var inner: String
+    var featuring: [String] = []
 }
 
 enum QuoteFinder {
@@ -41,6 +44,7 @@ enum QuoteFinder {
         Pattern(#"〈([^〉\n]{1,120})〉"#),
         Pattern(#"<([^<>\n]{1,80})>"#),
     ]
+    private static let featGloss = Pattern(#"\s*[(\[](?:feat\.?|ft\.?|featuring|with)\s+([^()\[\]]+)[)\]]\s*$"#)
     private static let hangulGloss = Pattern(#"^\s*\(([^()]{1,60})\)"#)
     private static let innerGloss = Pattern(#"\s*[(\[]([^()\[\]]*\p{Hangul}[^()\[\]]*)[)\]]\s*$"#)
 
@@ -50,8 +54,16 @@ enum QuoteFinder {
         for p in patterns {
             for m in p.re.matches(in: text, range: NSRange(location: 0, length: ns.length)) {
                 if result.contains(where: { NSIntersectionRange($0.outer, m.range).length > 0 }) { continue }
-                var inner = ns.substring(with: m.range(at: 1))
+                var inner = ns.substring(with: m.range(at: 1)).trimmed
                 var outer = m.range
+                while let last = inner.last, ",.;:".contains(last) { inner.removeLast() }
+                // 'Blue Hour (feat. Rael)': the guest is an artist, not part of the title.
+                var featuring: [String] = []
+                if let f = featGloss.firstMatch(in: inner), f.range.lowerBound > inner.startIndex {
+                    featuring = f.group(1)!.components(separatedBy: CharacterSet(charactersIn: ",&"))
+                        .flatMap { $0.components(separatedBy: " and ") }.map(\.trimmed).filter { !$0.isEmpty }
+                    inner = String(inner[..<f.range.lowerBound])
+                }
                 // 'Snowflower (눈꽃)' and ‘Snowflower’ (눈꽃): the Hangul gloss belongs to the title.
                 if let g = innerGloss.firstMatch(in: inner), g.range.lowerBound > inner.startIndex {
                     inner = String(inner[..<g.range.lowerBound])
@@ -64,7 +76,7 @@ enum QuoteFinder {
                 while let last = inner.last, ",.;:".contains(last) { inner.removeLast() }
                 inner = inner.trimmed
                 guard !inner.isEmpty else { continue }
-                result.append(QuotedSpan(outer: outer, inner: inner))
+                result.append(QuotedSpan(outer: outer, inner: inner, featuring: featuring))
             }
         }
         return result.sorted { $0.outer.location < $1.outer.location }
@@ -91,10 +103,10 @@ enum QuoteFinder {
 /// Votes, from the words around each quoted title, whether it names a drama or a song.
 enum TitleClassifier {
     private static let dramaRight = Pattern(
-        #"^\s*(?:['’]s\s+)?(?:\(\S[^)]{0,40}\)\s*)?(?:ost|original sound ?track|sound ?track|drama|k-drama|series|star|stars|actor|actress|actors|cast|co-stars?|premiere|episodes?|director|writer|team|fame|season|poster|teaser|trailer|ratings|lead|main|male|female|production|producers|has been|will premiere|will air|airs|aired|is set to (?:premiere|air)|remake|script|tells the story|is expected to (?:premiere|air|greet)|will (?:premiere|air|greet)|follows|is about|centers on|centres on|revolves|is based on|depicts|is a (?:romance|romantic|fantasy|thriller|mystery|comedy|drama|series|melodrama))\b"#
+        #"^\s*(?:['’]s\s+)?(?:\(\S[^)]{0,40}\)\s*)?(?:ost|original sound ?track|sound ?track|drama|k-drama|series|star|stars|actor|actress|actors|cast|co-stars?|premiere|episodes?|director|writer|team|fame|season|poster|teaser|trailer|ratings|lead|main|male|female|production|producers|has been|will premiere|will air|airs|aired|is set to (?:premiere|air)|remake|script|tells the story|is (?:headlined|led|fronted|directed|written) by|is expected to (?:premiere|air|greet)|will (?:premiere|air|greet)|follows|is about|centers on|centres on|revolves|is based on|depicts|is a (?:romance|romantic|fantasy|thriller|mystery|comedy|drama|series|melodrama))\b"#
     )
     private static let dramaLeft = Pattern(
-        #"(?:\b(?:drama|k-drama|series|sitcom|miniseries|mini-series|show|webtoon-based|remake|ost for|ost of|osts? for|osts? of|soundtrack for|soundtrack of|soundtracks? for|star in|starring in|starred in|stars in|appear in|appears in|appearing in|appearance in|cast in|casting for|casting in|join|joins|joined|joining|role in|roles in|lead in|cameo in|airing|upcoming|season \d+ of|sequel|participating in|participate in|participates in)\s*,?\s*$|\b(?:tvn|kbs2?|mbc|sbs|jtbc|ena|ocn|mbn|netflix|disney\+|tving|wavve|coupang play|viki|channel a|tv chosun)\s*['’]s\s+(?:new |upcoming |hit |popular |weekend |original |mini |romance |romantic |fantasy |thriller |historical |comedy )*(?:drama |series )?$)"#
+        #"(?:\b(?:drama|k-drama|series|sitcom|miniseries|mini-series|show|webtoon-based|remake|rom-com|romcom|melodrama|thriller|sageuk|working title|air as|leads of|lead of|renamed|retitled|new title|ost for|ost of|osts? for|osts? of|soundtrack for|soundtrack of|soundtracks? for|star in|starring in|starred in|stars in|appear in|appears in|appearing in|appearance in|cast in|casting for|casting in|join|joins|joined|joining|role in|roles in|lead in|cameo in|airing|upcoming|season \d+ of|sequel|participating in|participate in|participates in)\s*,?\s*$|\b(?:tvn|kbs2?|mbc|sbs|jtbc|ena|ocn|mbn|netflix|disney\+|tving|wavve|coupang play|viki|channel a|tv chosun)\s*['’]s\s+(?:new |upcoming |hit |popular |weekend |original |mini |romance |romantic |fantasy |thriller |historical |comedy |family |rom-com |romcom |melodrama |legal |medical |crime |mystery |youth |office )*(?:drama |series )?$)"#
     )
     private static let strongDramaLeft = Pattern(
         #"\b(?:drama|k-drama|series|sitcom|ost (?:for|of)|osts (?:for|of)|soundtracks? (?:for|of)|star in|cast in|episode \d+ of|episodes of|cast of|finale of|premiere of|set of|(?:tvn|kbs2?|mbc|sbs|jtbc|ena|ocn|mbn|netflix|disney\+|tving|wavve|coupang play|channel a|tv chosun)\s*['’]s)\s*,?\s*$"#
@@ -103,7 +115,7 @@ enum TitleClassifier {
         #"^\s*(?:reveals|releases|drops|unveils|unveiled|released|dropped|shares|confirms|announces|adds|welcomes|teases)\s+(?:its\s+|the\s+|new\s+|first\s+|second\s+|third\s+|next\s+|final\s+|main\s+|\d+(?:st|nd|rd|th)\s+)*(?:ost|soundtrack|poster|teaser|stills|lineup|line-up|cast|trailer|script)"#
     )
     private static let songLeft = Pattern(
-        #"\b(?:song|songs|track|tracks|single|ballad|titled|title|called|named|ost|osts|ost part\.? ?\d+|part\.? ?\d+|sang|sings|sing|singing|hit|hits|music video for|mv for|lyrics of|lyrics for|melody of|tune|number|cover of|remake of|duet|anthem|theme|theme song|b-side|titled,|song,|ost,|track,)\s*[,:]?\s*$"#
+        #"\b(?:song|songs|track|tracks|single|ballad|titled|(?<!working )title|called|named|ost|osts|ost part\.? ?\d+|part\.? ?\d+|sang|sings|sing|singing|hit|hits|music video for|mv for|lyrics of|lyrics for|melody of|tune|number|cover of|remake of|duet|anthem|theme|theme song|b-side|titled,|song,|ost,|track,)\s*[,:]?\s*$"#
     )
     private static let songRight = Pattern(
         #"^\s*(?:(?:,\s*)?(?:is |was |will be |has been )?(?:sung|performed) by|by\b|\(feat|feat\.|ft\.|,?\s*(?:was|has been|is|will be|were) (?:released|unveiled|dropped)|lyrics|music video|mv\b|is an? (?:emotional |sweet |powerful |soft |upbeat |heartfelt |mid-tempo |sad |acoustic |rock |r&b |pop )*(?:ballad|song|track|number|tune)|\(ost|ost part|\(part)"#

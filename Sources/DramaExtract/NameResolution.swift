@@ -40,7 +40,19 @@ struct NameResolver: Sendable {
                 let given = s.split(separator: " ").dropFirst().joined(separator: " ")
                 return nameKey(given) == k
             }
-            if matches.count == 1 { redirect[k] = matches[0] }
+            if matches.count == 1 {
+                redirect[k] = matches[0]
+                continue
+            }
+            // Wire and newspaper style names a person in full once, then by surname alone ("Kwon will
+            // open the soundtrack"): a lone surname joins the one full name in the article that has it.
+            let lone = representative[k]!
+            if !lone.contains(" "), !lone.contains("-"), Gazetteer.surnames.contains(lone) {
+                let bySurname = fullNames.filter { f in
+                    representative[f]!.split(separator: " ").first.map(String.init) == lone
+                }
+                if bySurname.count == 1 { redirect[k] = bySurname[0] }
+            }
         }
         for k in keyOrder where redirect[k] == nil {
             let occ = byKey[k]!

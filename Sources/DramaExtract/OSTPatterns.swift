@@ -15,6 +15,8 @@ struct OSTRecord: Sendable {
     var confidence: Double
     /// A record that only adds details (credits, dates) to a song named elsewhere.
     var isDetail = false
+    /// Guest singers a detail adds to the song ("The track features singer X").
+    var featuring: [String] = []
 }
 
 /// Reads OST credits: "X will sing Part 3 of the OST for Y", "Y's OST 'Song' by X is out",
@@ -22,7 +24,9 @@ struct OSTRecord: Sendable {
 enum OSTPatterns {
     static let al = ArticleContext.artList
 
-    private static let cue = Pattern(#"\b(?:osts?|original sound ?tracks?|sound ?tracks?)\b"#)
+    private static let cue = Pattern(
+        #"\b(?:osts?|original sound ?tracks?|sound ?tracks?)\b|\bpart\s*\.?\s*\d{1,2}\s*,?\s*⟨[SQ]\d+⟩|\b(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|\d{1,2}(?:st|nd|rd|th))\s+part\s*,?\s+(?:sung|performed)\s+by\b"#
+    )
     private static let singFor = Pattern(
         #"\b(?:sing|sings|singing|sang|lend(?:s|ing)?\s+(?:his|her|their)\s+voices?|voices?)\s+(?:for|to|in)\s+(?:the\s+)?(?:[\w-]+\s+){0,3}?⟨D\d+⟩"#
     )
@@ -48,11 +52,20 @@ enum OSTPatterns {
     private static let ostBy = Pattern(#"\b(?:ost|soundtrack|part\s*\.?\s*\d+)\s+by\s+"# + al)
     private static let subject = Pattern(
         #"(?:^|[,:"]\s*|--\s*|\)\s*|\bthat\s+|\bwhen\s+)\s*"# + al
-            + #"\s+(?:(?:has|have|had|is|are|was|were|will|would|also|once again|again|officially|reportedly|be|been|set|slated|confirmed|chosen|selected|tapped|expected|scheduled|going|to|now|all|both|finally|recently|newly|make|makes|making|made|a|an|the|his|her|their|musical|comeback|with|ready|decided|agreed|in charge of|lead|leads|led)\s+){0,6}(?:sing|sings|sang|singing|sung|lend|lends|lending|lent|participate|participates|participating|participated|join|joins|joined|joining|take part|takes part|took part|taking part|record|records|recorded|recording|croon|croons|crooned|release|releases|released|releasing|drop|drops|dropped|dropping|unveil|unveils|unveiled|unveiling|voice|voices|voiced|contribute|contributes|contributed|contributing|present|presents|presented|perform|performs|performed|team up|teams up|teamed up|handle|handles|handled|comeback|return|returns|returning)\b"#
+            + #"\s+(?:(?:has|have|had|is|are|was|were|will|would|also|once again|again|officially|reportedly|be|been|set|slated|confirmed|chosen|selected|tapped|expected|scheduled|going|to|now|all|both|finally|recently|newly|make|makes|making|made|a|an|the|his|her|their|musical|comeback|with|ready|decided|agreed|in charge of|lead|leads|led)\s+){0,6}(?:sing|sings|sang|singing|sung|lend|lends|lending|lent|participate|participates|participating|participated|join|joins|joined|joining|take part|takes part|took part|taking part|record|records|recorded|recording|croon|croons|crooned|release|releases|released|releasing|drop|drops|dropped|dropping|unveil|unveils|unveiled|unveiling|voice|voices|voiced|contribute|contributes|contributed|contributing|present|presents|presented|perform|performs|performed|team up|teams up|teamed up|handle|handles|handled|comeback|return|returns|returning|open|opens|opened|opening|kick off|kicks off|kicked off)\b"#
     )
     private static let lineup = Pattern(
         #"\b(?:line-?up|participating artists?|participating singers?|artists|singers)\b(?:\s+[\w-]+){0,5}?\s*(?::|-|includes?|including|features?|featuring|consists? of|such as|are|is|with)\s+"#
             + al)
+    private static let soundtrackFeatures = Pattern(
+        #"\b(?:osts?|soundtracks?|original soundtracks?)\b(?:\s+(?:of|for)\s+[^.;]{0,80}?)?\s+(?:will\s+|also\s+|is set to\s+)*(?:feature|features|featured|include|includes|included|boast|boasts)\s+"#
+            + al)
+    /// "Part 1 'Paper Boat' by A and Part 2 'Dear' by B were released": each listed part is a credit.
+    private static let partSongBy = Pattern(
+        #"\bpart\s*\.?\s*(\d{1,2})\s*,?\s*⟨([SQ])(\d+)⟩\s*,?\s*(?:\([^)]*\)\s*)?(?:(?:sung|performed)\s+)?by\s+"# + al)
+    /// "The track features singer X": a guest on the song just named.
+    private static let trackFeatures = Pattern(
+        #"^\s*(?:the\s+(?:track|song|ballad|single|number)|it)\s+(?:also\s+)?features\s+"# + al)
     private static let voiceOf = Pattern(
         al
             + #"\s+(?:is|are|was|were|will be|has been)\s+(?:the\s+)?(?:voice|voices|singer|singers|vocalist|artist|artists)\s+(?:of|for|behind)\b"#
@@ -65,7 +78,7 @@ enum OSTPatterns {
         #"\b(\d{1,2})(?:st|nd|rd|th)\s+(?:ost|soundtrack|original soundtrack)\b(?!\s*(?:line-?up|batch|set|album|s\b))"#
     )
     private static let partWord = Pattern(
-        #"(?<!\b(?:his|her|their|its|my)\s)\b(first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|thirteenth|fourteenth|fifteenth)\s+(?:ost|soundtrack|original soundtrack)\b(?!\s*(?:line-?up|batch|set|album|s\b|artists?|singers?|participants?))"#
+        #"(?<!\b(?:his|her|their|its|my)\s)\b(first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|thirteenth|fourteenth|fifteenth)\s+(?:ost|soundtrack|original soundtrack|part(?=\s+of\s+(?:the\s+)?(?:[\w-]+'s?\s+)?(?:ost|soundtrack|original soundtrack)\b|\s*,?\s+(?:sung|performed)\s+by\b))\b(?!\s*(?:line-?up|batch|set|album|s\b|artists?|singers?|participants?))"#
     )
     private static let songNear: [Pattern] = [
         Pattern(
@@ -79,19 +92,36 @@ enum OSTPatterns {
         #"\b(?:will|to be|is set to|are set to|set to|scheduled to|slated to|going to|is to|are to|expected to|plans to|planning to|gears up|upcoming|soon|later this|will be)\b|\bto\s+(?:sing|lend|release|drop|unveil|participate|join|record)\b"#
     )
     private static let released = Pattern(
-        #"\b(?:has|have|had)\s+(?:just\s+|finally\s+|officially\s+)?(?:been\s+)?(?:released|unveiled|dropped|revealed|out)\b|\b(?:was|were)\s+(?:officially\s+|finally\s+)?(?:released|unveiled|dropped)\b|\bis\s+(?:now\s+)?(?:out|available)\b|\bcame out\b|\bwent live\b|\bhit (?:music )?(?:platforms|sites|charts)\b|\bout now\b|\bnow available\b|\b(?:released|dropped|unveiled)\s+(?:on|at|via|through|today|yesterday|last)\b|\b(?:released|dropped|unveiled)\s+(?:its|the|her|his|their)\b|^\s*(?:meanwhile,\s*)?released\b"#
+        #"\b(?:has|have|had)\s+(?:just\s+|finally\s+|officially\s+)?(?:been\s+)?(?:released|unveiled|dropped|revealed|out)\b|\b(?:was|were)\s+(?:officially\s+|finally\s+)?(?:released|unveiled|dropped)\b|\bis\s+(?:now\s+)?(?:out|available)\b|\bcame out\b|\bwent live\b|\bhit (?:music )?(?:platforms|sites|charts)\b|\bout now\b|\bnow available\b|\b(?:released|dropped|unveiled)\s+(?:on|at|via|through|today|yesterday|last)\b|\b(?:released|dropped|unveiled)\s+(?:its|the|her|his|their|⟨[SQ]\d+⟩)|^\s*(?:meanwhile,\s*)?released\b|\bfollowed\s+(?:on|in|last)\b"#
     )
     private static let participation = Pattern(
         #"\b(?:sing|sings|singing|lend|lends|lending|participat\w*|join\w*|take part|takes part|took part|line-?up|record\w*|voice|contribut\w*)\b"#
     )
 
+    /// "hitmaker X", "the producing team X", "music director X" before a credited name.
+    private static let creditRole =
+        #"(?:(?:the\s+)?(?:[\w-]+\s+){0,2}?(?:hitmaker|team|trio|duo|producer|composer|lyricist|songwriter|director|arranger)\s+)?"#
+    private static let withSinger =
+        #"\bwith\s+(?:(?:the\s+)?(?:singer|rapper|vocalist|group|girl group|boy group|band|duo|member|artist|idol|actor|actress|singer-songwriter)\s+)?(⟨[PN]\d+⟩(?:\s*(?:,\s*and|,|and|&)\s*⟨[PN]\d+⟩){0,3})"#
+    private static let withSingerPattern = Pattern(withSinger)
     private static let composer: [Pattern] = [
-        Pattern(#"\b(?:composed|co-composed|written and composed|composed and arranged)\s+by\s+"# + al),
+        Pattern(#"\b(?:composed|co-composed|written and composed|composed and arranged)\s+by\s+"# + creditRole + al),
+        Pattern(
+            #"\b(?:composing|composition|the\s+music|the\s+melody)\s+(?:was|were)\s+(?:done|handled|made|written|created|taken care of)\s+by\s+"#
+                + creditRole + al),
         Pattern(#"\bcomposers?\s+"# + al),
         Pattern(al + #",?\s+(?:who\s+)?(?:also\s+)?(?:composed|co-composed)\b"#),
     ]
     private static let lyricist: [Pattern] = [
-        Pattern(#"\blyrics\s+(?:were\s+|was\s+)?(?:written\s+|penned\s+)?by\s+"# + al),
+        Pattern(#"\blyrics\s+(?:were\s+|was\s+)?(?:written\s+|penned\s+)?by\s+"# + creditRole + al),
+        Pattern(
+            al
+                + #"[^⟨.]{0,40}?\b(?:co-wrote|wrote|penned|co-penned|co-written)\s+(?:the|its|his|her|their)\s+lyrics\s+(?:together\s+)?with\s+"#
+                + creditRole + al),
+        Pattern(
+            al
+                + #"\s+(?:not only\s+[^⟨.]{0,30}?\s+but\s+)?(?:also\s+)?(?:co-wrote|wrote|penned|co-penned)\s+(?:its|the|his|her|their)\s+lyrics"#
+        ),
         Pattern(#"\blyricists?\s+"# + al),
         Pattern(#"\b(?:written and composed)\s+by\s+"# + al),
         Pattern(
@@ -101,12 +131,12 @@ enum OSTPatterns {
         Pattern(al + #",?\s+(?:who\s+)?(?:also\s+)?(?:wrote|penned|co-wrote)\s+the\s+lyrics"#),
     ]
     private static let producer: [Pattern] = [
-        Pattern(#"\b(?:produced|co-produced)\s+by\s+"# + al),
+        Pattern(#"\b(?:produced|co-produced)\s+by\s+"# + creditRole + al),
         Pattern(#"\b(?:music\s+)?producers?\s+"# + al + #"(?=[^⟨]{0,40}\b(?:song|track|ost|ballad|produced)\b)"#),
         Pattern(al + #",?\s+who\s+(?:also\s+)?produced\b"#),
     ]
     private static let songReference = Pattern(
-        #"^\s*(?:meanwhile,?\s+)?(?:the|this|that|the new|her|his|their)\s+(?:new\s+)?(?:track|song|single|ballad|ost|number|tune)\b|^\s*(?:it|the track)\s+(?:was|will|is|has)\b"#
+        #"^\s*(?:meanwhile,?\s+)?(?:the|this|that|the new|her|his|their)\s+(?:new\s+)?(?:track|song|single|ballad|ost|number|tune)\b|^\s*(?:it|the track|the song)\s+(?:was|will|is|has|came|dropped|arrived|followed)\b"#
     )
 
     static func extract(_ ctx: ArticleContext) -> [OSTRecord] {
@@ -148,6 +178,9 @@ enum OSTPatterns {
                 detail.composers = collect(composer, clause, sentence)
                 detail.lyricists = collect(lyricist, clause, sentence)
                 detail.producers = collect(producer, clause, sentence)
+                if let m = trackFeatures.firstMatch(in: clause) {
+                    detail.featuring = ArticleContext.people(inList: m.group(1)!, sentence: sentence)
+                }
                 // "The lyrics were written by X" credits the song just discussed.
                 if detail.song == nil, songTokens.isEmpty, let l = lastSong, l.field == sentence.sentence.field,
                     abs(l.paragraph - sentence.sentence.paragraph) <= 1,
@@ -164,10 +197,10 @@ enum OSTPatterns {
                         detail.status = st
                         detail.release = ctx.eventDate(in: clause, tense: st == "released" ? .past : .future)
                         if !detail.composers.isEmpty || !detail.lyricists.isEmpty || !detail.producers.isEmpty
-                            || detail.release != nil || detail.status != nil
+                            || detail.release != nil || detail.status != nil || !detail.featuring.isEmpty
                         {
                             if detail.release == nil && songReference.contains(clause) == false
-                                && detail.composers.isEmpty
+                                && detail.composers.isEmpty && detail.featuring.isEmpty
                                 && detail.lyricists.isEmpty && detail.producers.isEmpty
                             {
                                 continue
@@ -179,6 +212,24 @@ enum OSTPatterns {
                 }
 
                 var rec = OSTRecord(evidence: sentence.sentence, confidence: 0.9)
+                // "Part 1 'A' by X and Part 2 'B' by Y were released": one credit per listed part.
+                let listed = partSongBy.matches(in: clause)
+                if listed.count >= 2, let drama = listDrama(ctx, clause, sentence, sentenceDramas) {
+                    let st = status(in: clause)
+                    for m in listed {
+                        guard let n = Int(m.group(1)!), let i = Int(m.group(3)!) else { continue }
+                        var one = OSTRecord(evidence: sentence.sentence, confidence: 0.8)
+                        one.drama = drama
+                        one.part = n
+                        one.song = sentence.mentions[i].text
+                        one.artists = ArticleContext.people(inList: m.group(4)!, sentence: sentence)
+                        one.status = st
+                        guard !one.artists.isEmpty else { continue }
+                        songKeys.insert(titleKey(one.song!))
+                        records.append(one)
+                    }
+                    continue
+                }
                 // Drama.
                 var dramaConfidence = 1.0
                 if let d = firstGroup(explicitDrama, clause).flatMap({ Int($0) }) {
@@ -205,6 +256,7 @@ enum OSTPatterns {
                 var hedged = false
                 var lineupOnly = false
                 var subjectFound = false
+                var together = false
                 var sungByFound = false
                 if let m = sungBy.firstMatch(in: clause) {
                     rec.artists = ArticleContext.people(inList: m.group(1)!, sentence: sentence)
@@ -221,6 +273,10 @@ enum OSTPatterns {
                 } else if let m = ostBy.firstMatch(in: clause) {
                     rec.artists = ArticleContext.people(inList: m.group(1)!, sentence: sentence)
                     artistConfidence = 0.85
+                } else if let m = soundtrackFeatures.firstMatch(in: clause) {
+                    rec.artists = ArticleContext.people(inList: m.group(1)!, sentence: sentence)
+                    artistConfidence = 0.85
+                    lineupOnly = rec.artists.count > 1
                 } else if let m = voiceOf.firstMatch(in: clause) {
                     rec.artists = ArticleContext.people(inList: m.group(1)!, sentence: sentence)
                     artistConfidence = 0.85
@@ -239,6 +295,14 @@ enum OSTPatterns {
                     lineupOnly = false
                     if !released.contains(clause) { hedged = false }
                     subjectFound = true
+                    // "X took part in the OST with singer Y": both sing.
+                    if let w = withSingerPattern.firstMatch(in: clause), w.range.lowerBound > m.range.upperBound {
+                        together = true
+                        for a in ArticleContext.people(inList: w.group(1)!, sentence: sentence)
+                        where !rec.artists.contains(a) {
+                            rec.artists.append(a)
+                        }
+                    }
                 }
                 // A credit line ("lyrics by X") is not a performance credit.
                 let credited = Set(detail.composers + detail.lyricists + detail.producers)
@@ -260,6 +324,10 @@ enum OSTPatterns {
                     }
                 }
                 if let s = rec.song, let d = rec.drama, titleKey(s) == titleKey(d) { rec.song = nil }
+                // 'Blue Hour (feat. Rael)' credits Rael too.
+                if let s = rec.song, let m = sentence.mentions.first(where: { $0.text == s && !$0.featuring.isEmpty }) {
+                    for a in m.featuring where !rec.artists.contains(a) { rec.artists.append(a) }
+                }
                 if rec.song == nil, detail.song != nil, songReference.contains(clause) { rec.song = detail.song }
                 if let s = rec.song {
                     lastSong = (s, sentence.sentence.paragraph, sentence.sentence.field)
@@ -302,7 +370,9 @@ enum OSTPatterns {
                 rec.confidence = min(0.97, artistConfidence * dramaConfidence)
                 if sentence.sentence.isHeadline { rec.confidence = min(rec.confidence, 0.8) }
                 // Several singers "taking part in the soundtrack" with no song or part named are a lineup.
-                if rec.song == nil && rec.part == nil && rec.artists.count > 1 && !sungByFound { lineupOnly = true }
+                if rec.song == nil && rec.part == nil && rec.artists.count > 1 && !sungByFound && !together {
+                    lineupOnly = true
+                }
                 if lineupOnly || hedged {
                     // Lineup members sing separate songs: one credit each.
                     for a in rec.artists {
@@ -319,6 +389,19 @@ enum OSTPatterns {
             }
         }
         return records
+    }
+
+    private static func listDrama(
+        _ ctx: ArticleContext, _ clause: String, _ sentence: AnalyzedSentence,
+        _ sentenceDramas: [(key: String, surface: String, range: Range<String.Index>)]
+    ) -> String? {
+        let local = ctx.dramaTokens(in: clause, sentence: sentence)
+        if Set(local.map(\.key)).count == 1 { return local[0].surface }
+        if local.isEmpty, Set(sentenceDramas.map(\.key)).count == 1 { return sentenceDramas[0].surface }
+        if local.isEmpty, sentenceDramas.isEmpty, let main = ctx.fallbackDrama(for: clause, requireReference: false) {
+            return ctx.dramaSurface[main]
+        }
+        return nil
     }
 
     private static func lyricistIsSinger(_ clause: String) -> Bool {
@@ -351,8 +434,11 @@ enum OSTPatterns {
         var out: [String] = []
         for p in patterns {
             for m in p.matches(in: clause) {
-                for n in ArticleContext.people(inList: m.group(1)!, sentence: sentence) where !out.contains(n) {
-                    out.append(n)
+                for g in 1..<m.result.numberOfRanges {
+                    guard let list = m.group(g) else { continue }
+                    for n in ArticleContext.people(inList: list, sentence: sentence) where !out.contains(n) {
+                        out.append(n)
+                    }
                 }
             }
         }
