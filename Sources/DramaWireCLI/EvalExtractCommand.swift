@@ -24,8 +24,15 @@ struct EvalExtractCommand: ParsableCommand {
     @Flag(help: "Print only the score tables.")
     var quiet = false
 
+    @Option(help: "Score only extracted facts with at least this confidence (0.5: what is stored as confirmed).")
+    var minConfidence: Double = 0
+
     func run() throws {
-        let cases = try ExtractionCorpus.load(directory)
+        let cases = try ExtractionCorpus.load(directory).map { c in
+            var c = c
+            c.predicted = c.predicted.filter { $0.confidence >= minConfidence }
+            return c
+        }
         let evaluation = ExtractionEvaluation(cases)
         printLine("\(cases.count) articles, \(cases.map(\.expected.count).reduce(0, +)) labelled facts")
         printLine(Self.table(evaluation))

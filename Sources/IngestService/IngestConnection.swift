@@ -1,3 +1,4 @@
+import Dispatch
 import DramaDomain
 import LibPQ
 import LineProtocol
@@ -162,9 +163,19 @@ extension IngestServer {
 
     /// The facts of an article's text, with the names the database knows.
     func extractedFacts(_ item: NewsItem) async -> [Fact] {
-        let known = await knownNames.names(for: item.headline + "\n" + (item.body ?? ""))
-        return item.extractedFacts(known: known)
+        let index = await knownNames.index()
+        // Extraction is CPU work measured in milliseconds (up to a second for a 256 KiB body):
+        // it runs on its own queue, one article at a time, never on Swift's cooperative pool
+        // where it would stall every connection's I/O.
+        return await withCheckedContinuation { continuation in
+            Self.extractionQueue.async {
+                let known = index.names(in: item.headline + "\n" + (item.body ?? ""))
+                continuation.resume(returning: item.extractedFacts(known: known))
+            }
+        }
     }
+
+    static let extractionQueue = DispatchQueue(label: "dramawire.ingest.extract")
 
     /// The most body text extraction reads: articles are a few KB, and the extractor runs on the
     /// connection's task, so an unbounded body would let one client hold a thread.

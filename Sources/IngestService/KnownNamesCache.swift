@@ -27,9 +27,9 @@ final class KnownNamesCache: Sendable {
         self.maximumAge = maximumAge
     }
 
-    /// The known names relevant to `text`; an outdated list is reloaded first. When the database
-    /// cannot be reached, the last list (perhaps empty) is used: extraction still works.
-    func names(for text: String) async -> KnownNames {
+    /// The index of known names; an outdated one is reloaded first. When the database cannot be
+    /// reached, the last one (perhaps empty) is used: extraction still works.
+    func index() async -> KnownNameIndex {
         let stale = state.withLock { state in state.loadedAt.map { ContinuousClock.now - $0 > maximumAge } ?? true }
         if stale {
             do {
@@ -45,6 +45,6 @@ final class KnownNamesCache: Sendable {
                 logger.debug("known names not refreshed", metadata: ["error": "\(error)"])
             }
         }
-        return state.withLock { $0.index }.names(in: text)
+        return state.withLock { $0.index }
     }
 }
