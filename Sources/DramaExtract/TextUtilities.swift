@@ -32,17 +32,17 @@ struct PatternMatch {
     let result: NSTextCheckingResult
     let text: String
 
-    var range: Range<String.Index> { Range(result.range, in: text)! }
+    var range: Range<String.Index> { stringRange(result.range, in: text)! }
     var value: String { String(text[range]) }
 
     func group(_ i: Int) -> String? {
-        guard i < result.numberOfRanges, let r = Range(result.range(at: i), in: text) else { return nil }
+        guard i < result.numberOfRanges, let r = stringRange(result.range(at: i), in: text) else { return nil }
         return String(text[r])
     }
 
     func groupRange(_ i: Int) -> Range<String.Index>? {
         guard i < result.numberOfRanges else { return nil }
-        return Range(result.range(at: i), in: text)
+        return stringRange(result.range(at: i), in: text)
     }
 }
 
@@ -98,4 +98,17 @@ extension String {
     var hasHangul: Bool {
         unicodeScalars.contains { (0xAC00...0xD7A3).contains($0.value) || (0x1100...0x11FF).contains($0.value) }
     }
+}
+
+/// A match's range as String indices. `Range(_:in:)` gives nil when a boundary falls inside a
+/// grapheme cluster (a regex can end a match between a letter and the combining mark after it;
+/// the fuzzer found one), so such a range is taken by UTF-16 offsets instead. Nil only for
+/// `NSNotFound` (an optional group that did not take part).
+func stringRange(_ range: NSRange, in text: String) -> Range<String.Index>? {
+    guard range.location != NSNotFound else { return nil }
+    if let exact = Range(range, in: text) { return exact }
+    let utf16 = text.utf16
+    guard range.location <= utf16.count, range.location + range.length <= utf16.count else { return nil }
+    let start = utf16.index(utf16.startIndex, offsetBy: range.location)
+    return start..<utf16.index(start, offsetBy: range.length)
 }

@@ -9,6 +9,7 @@ struct BenchCommand: AsyncParsableCommand {
         commandName: "bench", abstract: "Measure throughput and latency.",
         subcommands: [
             BenchIngestCommand.self, BenchQueryCommand.self, BenchEndToEndCommand.self, BenchReplayCommand.self,
+            BenchExtractCommand.self,
         ])
 }
 
@@ -36,6 +37,31 @@ struct BenchIngestCommand: AsyncParsableCommand {
         result.print(json: json, unit: "items", rateKey: "items_per_s")
     }
 
+}
+
+/// `dramawire bench extract DIR`: closed-loop EXTRACT of the articles in DIR (the corpus format
+/// of `eval-extract`), cycling through them, from C connections for S seconds.
+struct BenchExtractCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "extract",
+        abstract: "EXTRACT throughput (articles/s) and latency percentiles over a corpus directory.")
+
+    @OptionGroup var connection: IngestConnectionOptions
+    @Argument(help: "A directory of NNN-slug.txt articles.") var directory: String
+    @Option(help: "Concurrent connections, each with one request in flight.") var connections = 1
+    @Option(help: "Seconds to run (at most 3600).") var duration: Double = 10
+    @Flag(help: "Print one JSON object.") var json = false
+
+    func run() async throws {
+        let address = try connection.address()
+        let lines = try ExtractionCorpus.articleLines(directory).map { "EXTRACT " + $0 }
+        let result = try await ClosedLoop.run(
+            connections: connections, duration: duration, address: address, token: connection.resolvedToken
+        ) { worker, n in
+            lines[(worker &* 7 &+ n) % lines.count]
+        }
+        result.print(json: json, unit: "articles", rateKey: "articles_per_s")
+    }
 }
 
 extension Double {

@@ -136,8 +136,29 @@ enum ExtractionCorpus {
         }
     }
 
+    /// Every article of the directory as an EXTRACT argument (one JSON line each).
+    static func articleLines(_ directory: String) throws -> [String] {
+        let names = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".txt") }
+            .sorted()
+        guard !names.isEmpty else { throw ValidationError("\(directory): no .txt articles") }
+        return try names.map { name in
+            var fields = try articleFields(
+                try String(contentsOfFile: directory + "/" + name, encoding: .utf8), name: name)
+            fields["extract"] = nil
+            return JSON.object(fields).serialized()
+        }
+    }
+
     /// `key: value` header lines, a `---` line, then the body.
     static func parseArticle(_ text: String, name: String) throws -> NewsItem {
+        do {
+            return try NewsItem.validate(.object(try articleFields(text, name: name)))
+        } catch let error as WireError {
+            throw ValidationError("\(name): \(error.message)")
+        }
+    }
+
+    static func articleFields(_ text: String, name: String) throws -> [String: JSON] {
         guard let separator = text.range(of: "\n---\n") else { throw ValidationError("\(name): no --- line") }
         var fields: [String: JSON] = ["extract": true]
         for line in text[..<separator.lowerBound].split(separator: "\n") {
@@ -146,10 +167,6 @@ enum ExtractionCorpus {
                 line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces))
         }
         fields["body"] = .string(String(text[separator.upperBound...]))
-        do {
-            return try NewsItem.validate(.object(fields))
-        } catch {
-            throw ValidationError("\(name): \(error.message)")
-        }
+        return fields
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import DramaExtract
@@ -76,5 +77,22 @@ struct DramaAndTextTests {
             "Park Minseo to sing for 'Garden Of The Moon'",
             "Park Min-seo will sing Part 2 of the OST for 'Garden of the Moon'. 'Garden of the Moon' airs on KBS2.")
         #expect(facts.osts.first?.drama == "Garden of the Moon")
+    }
+}
+
+@Suite("Regex ranges")
+struct RegexRangeTests {
+    /// A match may end between a letter and the combining mark after it (the fuzzer found such an
+    /// input); its range must still convert instead of trapping.
+    @Test("a range ending inside a grapheme cluster converts")
+    func rangeInsideAGraphemeCluster() {
+        let text = "Part.3 5rops\u{0740} for 'Queen of Tears'"
+        let inside = NSRange(location: 0, length: 12)  // up to the "s", before its combining mark
+        #expect(Range(inside, in: text) == nil)  // what trapped before
+        let range = stringRange(inside, in: text)
+        #expect(range != nil)
+        #expect(range.map { text.utf16.distance(from: text.utf16.startIndex, to: $0.upperBound) } == 12)
+        #expect(stringRange(NSRange(location: NSNotFound, length: 0), in: text) == nil)
+        #expect(stringRange(NSRange(location: 0, length: 500), in: text) == nil)
     }
 }
