@@ -163,10 +163,11 @@ extension IngestServer {
                     let final = writer.send(
                         WireError(.slowConsumer, "not reading fast enough; resubscribe from your last seq").line)
                     // The error line queues behind what the peer has not read; a reader that
-                    // wakes up within the grace period still gets it (then EOF). It is no longer
-                    // a subscriber meanwhile, so STATS stops counting its lag.
+                    // wakes up within the grace period (twice the slow-consumer timeout) still
+                    // gets it, then EOF. It is no longer a subscriber meanwhile, so STATS stops
+                    // counting its lag; its buffer stays bounded by the limit above.
                     subscribers.remove(id)
-                    writer.close(after: final, timeout: configuration.slowConsumerTimeout)
+                    writer.close(after: final, timeout: configuration.slowConsumerTimeout * 2)
                     return
                 }
             }

@@ -57,7 +57,7 @@ func okJSON(_ reply: Reply, sourceLocation: SourceLocation = #_sourceLocation) -
                     "QUIT",
                 ])
             expectError(try await session.request("FROB"), .unknownCommand)
-            expectError(try await session.request("EXTRACT {}"), .unknownCommand)
+            expectError(try await session.request("EXTRACT {}"), .invalid)
             expectError(try await session.request("ACK 3"), .badRequest)
             expectError(try await session.request(""), .badRequest, "empty line")
             expectError(try await session.request("12 PING"), .badRequest)
