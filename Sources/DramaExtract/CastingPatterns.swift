@@ -16,6 +16,8 @@ enum StatusOverride: Sendable {
     case inTalks(person: String?)
     case undecided(person: String?)
     case confirmed(person: String?)
+    /// The agency says the person "received the offer": a reported offer is an offer.
+    case offerConfirmed(person: String)
     case cancelled(drama: String, people: [String], evidence: Sentence)
     /// "The agency denied reports that X will star": X has no credit.
     case denied(person: String)
@@ -39,7 +41,8 @@ enum CastingPatterns {
     private static func subjectCue(_ body: String) -> Pattern {
         Pattern(
             #"(?:^|[,:"(]\s*|--\s*|\s-\s+|\bthat\s+|\bwhen\s+|\bafter\s+|\bas\s+)\s*"# + al
-                + #"(?:\s*\([^)]*\))?,?\s+(?:who\s+)?"# + aux + "(?:" + body + ")")
+                + #"(?:\s*\([^)]*\))?(?:,\s*who\s+[^,;⟨]{0,60}(?:⟨[DQ]\d+⟩[^,;⟨]{0,20})?,)?,?\s+(?:who\s+)?"# + aux
+                + "(?:" + body + ")")
     }
 
     /// Ordered from the most to the least decisive; the first cue that matches a clause wins.
@@ -47,7 +50,7 @@ enum CastingPatterns {
         Cue(
             status: "withdrawn",
             pattern: subjectCue(
-                #"stepp(?:ed|ing)\s+down|steps?\s+down|dropp(?:ed|ing)\s+out|drops?\s+out|withdr[ae]w|withdrawn|withdrawing|withdraws?|left\s+the\s+(?:project|drama|series|production|cast|show)|leaves?\s+(?:the\s+)?(?:project|drama|series|production|cast|⟨D)|leaving\s+(?:the\s+)?(?:project|drama|series|⟨D)|exit(?:s|ed|ing)?\s+(?:from\s+)?(?:the\s+)?(?:project|drama|series|⟨D)|bow(?:s|ed)?\s+out|pull(?:s|ed)?\s+out|quit(?:s)?\s+(?:the\s+)?(?:project|drama|series|⟨D)|(?:been\s+)?replaced"#
+                #"stepp(?:ed|ing)\s+down|steps?\s+down|dropp(?:ed|ing)\s+out|drops?\s+out|withdr[ae]w|withdrawn|withdrawing|withdraws?|left\s+the\s+(?:project|drama|series|production|cast|show)|leaves?\s+(?:the\s+)?(?:project|drama|series|production|cast|⟨D)|leaving\s+(?:the\s+)?(?:project|drama|series|⟨D)|exit(?:s|ed|ing)?\s+(?:from\s+)?(?:the\s+)?(?:project|drama|series|⟨D)|bow(?:s|ed)?\s+out|pull(?:s|ed)?\s+out|quit(?:s)?\s+(?:the\s+)?(?:project|drama|series|⟨D)|(?:been\s+)?replaced|no\s+longer\s+(?:appear|star|play|participate|be\s+(?:a\s+)?part\s+of)"#
             ), confidence: 0.9),
         Cue(
             status: "declined",
@@ -63,7 +66,7 @@ enum CastingPatterns {
         Cue(
             status: "confirmed",
             pattern: subjectCue(
-                #"confirmed\s+(?:to|as|for|(?:his|her|their)\s+(?:appearance|casting|participation))|(?:been\s+)?cast\s+(?:in|as|for)|(?:star|stars|starring|appear|appears|appearing|play|plays|playing|portray|portrays|portraying|lead|leads|headline|headlines|return|returns|join|joins|joined|joining|take\s+on|takes\s+on|taking\s+on|make\s+a\s+(?:cameo|special\s+appearance)|makes\s+a\s+(?:cameo|special\s+appearance)|board|boards|boarded)\b|signed\s+on|(?:been\s+)?tapped|lands?\s+(?:the\s+|a\s+)?(?:lead|main|title|leading|supporting)?\s*role|finalized|confirmed\b|casting\s+(?:has\s+been|was|is)\s+(?:confirmed|finalized)"#
+                #"confirmed\s+(?:to|as|for|(?:his|her|their)\s+(?:appearance|casting|participation))|(?:been\s+)?cast\s+(?:in|as|for)|(?:star|stars|starring|appear|appears|appearing|play|plays|playing|portray|portrays|portraying|lead|leads|headline|headlines|return|returns|join|joins|joined|joining|take\s+on|takes\s+on|taking\s+on|make\s+a\s+(?:special\s+)?(?:cameo|(?:special|guest)\s+appearance)|makes\s+a\s+(?:special\s+)?(?:cameo|(?:special|guest)\s+appearance)|board|boards|boarded)\b|signed\s+on|(?:been\s+)?tapped|transform(?:s|ed)?\s+into|lends?\s+support|lending\s+support|(?:take|takes|took|taking)\s+over\s+(?:the|his|her|their)\s+(?:role|part|character)|(?:been\s+)?cast\s+to\s+(?:replace|fill)|(?<=been\s)cast\b|lands?\s+(?:the\s+|a\s+)?(?:lead|main|title|leading|supporting)?\s*role|finalized|confirmed\b|casting\s+(?:has\s+been|was|is)\s+(?:confirmed|finalized)"#
             ), confidence: 0.9),
         Cue(
             status: "offered",
@@ -79,6 +82,24 @@ enum CastingPatterns {
     private static let starring = Pattern(
         #"(?:⟨D\d+⟩|\bthe\s+(?:new\s+|upcoming\s+)?(?:drama|series))\s*(?:\([^)]*\))?,?\s+(?:(?:an?|the)\s+(?:[\w-]+\s+){0,4}?(?:drama|series|romance|rom-com|thriller|comedy|melodrama|sageuk|show)\s+)?(?:(?:is|was|will be)\s+)?(?:starring|which stars|that stars|led by|headlined by|fronted by)\s+"#
             + al)
+    /// "The cast includes X, Y and Z": a present-tense cast rundown ("included" is background).
+    private static let castIncludes = Pattern(
+        #"\b(?:the\s+|its\s+)?(?:(?:main|supporting|star-studded|ensemble|lead|leading)\s+)?cast\s+(?:also\s+)?(?:includes|features|consists\s+of|comprises|is\s+made\s+up\s+of|is\s+rounded\s+out\s+by)\s+"#
+            + al)
+    /// "W has been cast to replace X", "in place of X": X has left the production.
+    private static let replacedPerson = Pattern(
+        #"\b(?:replace|replaces|replacing|in\s+place\s+of|fill(?:s|ing)?\s+in\s+for|step(?:s|ping)?\s+in\s+for|stepped\s+in\s+for)\s+"#
+            + al)
+    /// "X has been replaced by W": W takes the part.
+    private static let replacedBy = Pattern(#"\breplaced\s+by\s+"# + al)
+    /// Words that make a report explicitly second-hand, even for "in talks".
+    private static let explicitReport = Pattern(
+        #"\breportedly\b|\b(?:is|are|was|were)\s+reported\s+to\b|\brumou?red\b|\ballegedly\b|\breports?\s+(?:claimed|claim|claims|suggested|suggest)\b"#
+    )
+    /// "The agency said it is not true": a denial that names nobody answers the sentence before it.
+    private static let bareDenial = Pattern(
+        #"\b(?:agency|agencies|representative|rep|label|side|official|spokesperson|management)\b[^.]{0,80}\b(?:(?:it|this|that|the\s+(?:report|rumou?r|news))\s+(?:is|was)\s+(?:not\s+true|untrue|false|groundless|baseless)|(?:den(?:y|ies|ied)|refuted|dismissed)\s+(?:it|the\s+(?:report|rumou?r|news|claim)s?)\b)"#
+    )
     private static let looseStarring = Pattern(#"(?<!'s\s)\bstarring\s+"# + al)
     /// "with X leading the show as …": an absolute clause naming the lead.
     private static let withLeading = Pattern(
@@ -116,6 +137,7 @@ enum CastingPatterns {
         #"(?:(?:the|a|an|his|her|their|⟨[PN]\d+⟩'s)\s+)?(?:(?!(?:alongside|with|opposite|against|and|or|in|of|for|to|from|by|at|on|who|while|than|well|such|including|both|together|also|is|was|will|has)\b)[\w-]+,?\s+|and\s+(?=[\w-]+,?\s)){0,5}?"#
     private static let roleAfter = [
         Pattern(#"\b(?:as|role\s+of|character\s+of|character|named)\s+⟨([PNQ])(\d+)⟩(?!'s)"#),
+        Pattern(#"\btransform(?:s|ed|ing)?\s+into\s+⟨([PNQ])(\d+)⟩(?!'s)"#),
         Pattern(
             #"\b(?:play|plays|playing|played|portray|portrays|portraying|take\s+on|takes\s+on|taking\s+on|took\s+on|star\s+as|stars\s+as|starring\s+as|cast\s+as|appear\s+as|appears\s+as|lead\s+role\s+of|(?:lead|leading|main|title|supporting)\s+role\s+as)\s+(?:the\s+(?:[\w-]+\s+){0,2}?(?:role|character|part)\s+of\s+)?"#
                 + roleWords + #"⟨([PNQ])(\d+)⟩(?!'s)"#),
@@ -138,10 +160,12 @@ enum CastingPatterns {
     private static let secondLead = Pattern(#"\bsecond(?:\s+male|\s+female)?\s+lead"#)
     private static let supporting = Pattern(#"\bsupporting\b"#)
     private static let cameo = Pattern(#"\bcameo\b"#)
-    private static let special = Pattern(#"\bspecial\s+(?:appearance|role|cameo)|\bguest\s+appearance"#)
+    private static let special = Pattern(#"\bspecial\s+(?:appearance|role|guest)|\bguest\s+appearance"#)
+    private static let specialCameo = Pattern(#"\bspecial\s+cameo"#)
+    private static let lendsSupport = Pattern(#"\b(?:lends?|lending|lent)\s+support\b"#)
 
     private static let hedge = Pattern(
-        #"^\s*\[?(?:report|reports|exclusive|rumou?r)s?\]?\s*[:|\]]|\breportedly\b|\bis reported to\b|\bare reported to\b|\bit (?:was|has been|is) reported\b|\baccording to (?:the\s+)?(?:broadcasting|entertainment|film|drama|music|tv)\s+industry|\baccording to (?:industry\s+)?(?:insiders?|sources?|reports?|media reports?|multiple reports|an?\s+(?:insider|source|industry))|\brumou?r|\bspeculat|\ballegedly\b|\bis said to\b|\bare said to\b|\b(?:was|were|has been|have been|is|are)\s+reported\s+(?:on\s+\w+\s+)?to\b|\bsources say\b|\bindustry insiders?\b|\bexclusive(?:ly)?\s+report|\baccording to ⟨O\d+⟩(?!\s*(?:entertainment|agency))"#
+        #"^\s*\[?(?:report|reports|exclusive|rumou?r)s?\]?\s*[:|\]]|\breportedly\b|\bis reported to\b|\bare reported to\b|\bit (?:was|has been|is) reported\b|\baccording to (?:the\s+)?(?:broadcasting|entertainment|film|drama|music|tv)\s+industry|\baccording to (?:industry\s+)?(?:insiders?|sources?|reports?|media reports?|multiple reports|an?\s+(?:insider|source|industry))|\brumou?r|\bspeculat|\ballegedly\b|\bis said to\b|\bare said to\b|\b(?:was|were|has been|have been|is|are)\s+reported\s+(?:on\s+\w+\s+)?to\b|\bsources say\b|\breports?\s+(?:claimed|claims|suggested|suggests)\b|\bindustry insiders?\b|\bexclusive(?:ly)?\s+report|\baccording to ⟨O\d+⟩(?!\s*(?:entertainment|agency))"#
     )
     private static let agencyOrg = Pattern(#"\baccording to (?:(?:his|her|their)\s+agency|⟨O\d+⟩)"#)
 
@@ -153,10 +177,13 @@ enum CastingPatterns {
     private static let undecided = Pattern(
         #"\bnothing\s+(?:has\s+been\s+|is\s+)?(?:decided|confirmed|finalized|set)|\bnot\s+(?:yet\s+)?(?:been\s+)?(?:decided|confirmed|finalized|determined)|\bundecided\b|\bno\s+(?:decision|confirmation)\b"#
     )
+    private static let agencyOffer = Pattern(
+        #"\b(?:received|receives|got|has\s+been\s+offered|was\s+offered)\s+(?:an?\s+|the\s+)?(?:casting\s+)?(?:offer|role)\b"#
+    )
     private static let agencyConfirms = Pattern(
         #"\b(?:it is true|is true that|confirmed that)\b[^.]{0,80}\b(?:will\s+(?:appear|star|play|join)|cast)\b"#)
     private static let cancel = Pattern(
-        #"(?:⟨D(\d+)⟩|\bthe\s+(?:drama|series|project|production|show|remake))\s*(?:\([^)]*\))?,?(?:\s+[^⟨.]{0,60}?)?\s+(?:has|have|had)?\s*(?:been\s+|was\s+|is\s+|were\s+|got\s+)?(?:officially\s+|ultimately\s+|eventually\s+|reportedly\s+)?(?:cancell?ed|scrapped|shelved|called\s+off|axed|canned)\b|\b(?:cancell?ation|scrapping|shelving)\s+of\s+(?:the\s+)?(?:drama\s+|series\s+)?⟨D(\d+)⟩|\bdecided\s+to\s+(?:cancel|scrap|shelve)\s+(?:the\s+)?(?:drama\s+|series\s+|project\s+)?(?:⟨D(\d+)⟩)?"#
+        #"(?:⟨D(\d+)⟩|\bthe\s+(?:drama|series|project|production|show|remake))\s*(?:\([^)]*\))?,?(?:\s+[^⟨.]{0,60}?)?\s+(?:has|have|had)?\s*(?:been\s+|was\s+|is\s+|were\s+|got\s+)?(?:officially\s+|ultimately\s+|eventually\s+|reportedly\s+)?(?:cancell?ed|scrapped|shelved|called\s+off|axed|canned|fell\s+through|fallen\s+through|falls\s+through)\b|\b(?:cancell?ation|scrapping|shelving)\s+of\s+(?:the\s+)?(?:drama\s+|series\s+)?⟨D(\d+)⟩|\bdecided\s+to\s+(?:cancel|scrap|shelve)\s+(?:the\s+)?(?:drama\s+|series\s+|project\s+)?(?:⟨D(\d+)⟩)?"#
     )
 
     /// "X joins the OST lineup" is not casting.
@@ -179,6 +206,12 @@ enum CastingPatterns {
                     overrides.append(reviewing.contains(template) ? .inTalks(person: named) : .undecided(person: named))
                 } else if agencyConfirms.contains(template) {
                     overrides.append(.confirmed(person: named))
+                } else if agencyAnswer.contains(template), agencyOffer.contains(withQuotes(template, sentence)),
+                    let who = ArticleContext.tokens(in: template).first(where: {
+                        $0.kind == .person || $0.kind == .name
+                    })
+                {
+                    overrides.append(.offerConfirmed(person: sentence.mentions[who.index].text))
                 }
             }
             if denial.contains(template) {
@@ -187,6 +220,19 @@ enum CastingPatterns {
                 if let t = ArticleContext.tokens(in: afterThat).first(where: { $0.kind == .person || $0.kind == .name })
                 {
                     overrides.append(.denied(person: sentence.mentions[t.index].text))
+                }
+                continue
+            }
+            if bareDenial.contains(template),
+                !ArticleContext.tokens(in: template).contains(where: { $0.kind == .person || $0.kind == .name })
+            {
+                // "A report claimed X will star … The agency said it is not true."
+                let order = sentence.sentence.order
+                for r in records
+                where r.status == "rumored" && !r.evidence.isHeadline && r.evidence.order >= order - 2
+                    && r.evidence.order < order
+                {
+                    overrides.append(.denied(person: r.person))
                 }
                 continue
             }
@@ -270,6 +316,9 @@ enum CastingPatterns {
                 if found.isEmpty, !music, let m = starring.firstMatch(in: clause) {
                     found.append((ArticleContext.people(inList: m.group(1)!, sentence: sentence), "confirmed", 0.7))
                 }
+                if found.isEmpty, !music, let m = castIncludes.firstMatch(in: clause) {
+                    found.append((ArticleContext.people(inList: m.group(1)!, sentence: sentence), "confirmed", 0.75))
+                }
                 // "…, starring actors X and Y": a cast list for the drama the article is about.
                 if found.isEmpty, !music, titleKey(drama) == ctx.mainDrama, let m = looseStarring.firstMatch(in: clause)
                 {
@@ -289,6 +338,24 @@ enum CastingPatterns {
                     }
                 }
                 guard !found.isEmpty else { continue }
+                if !music {
+                    // "W has been cast to replace X": X is out; "X was replaced by W": W is in.
+                    let named = Set(found.flatMap(\.people))
+                    if found.contains(where: { $0.status == "confirmed" }),
+                        let m = replacedPerson.firstMatch(in: clause)
+                    {
+                        let out = ArticleContext.people(inList: m.group(1)!, sentence: sentence).filter {
+                            !named.contains($0)
+                        }
+                        if !out.isEmpty { found.append((out, "withdrawn", 0.75)) }
+                    }
+                    if found.contains(where: { $0.status == "withdrawn" }), let m = replacedBy.firstMatch(in: clause) {
+                        let incoming = ArticleContext.people(inList: m.group(1)!, sentence: sentence).filter {
+                            !named.contains($0)
+                        }
+                        if !incoming.isEmpty { found.append((incoming, "confirmed", 0.8)) }
+                    }
+                }
 
                 let roleType = self.roleType(in: clause)
                 var role: String?
@@ -308,7 +375,10 @@ enum CastingPatterns {
                             // "If he accepts, X would play Y": keep the role, not a confirmation.
                             roleOnly = true
                         }
-                        if hedged && (status == "confirmed" || status == "offered") {
+                        if hedged
+                            && (status == "confirmed" || status == "offered"
+                                || (status == "in_talks" && explicitReport.contains(clause)))
+                        {
                             status = "rumored"
                             confidence = min(confidence, 0.75)
                         } else if hedged {
@@ -326,6 +396,15 @@ enum CastingPatterns {
             }
         }
         return (records, overrides)
+    }
+
+    /// The template with quoted phrases ("⟨Q⟩") spelled out, for answers quoted word for word.
+    static func withQuotes(_ template: String, _ sentence: AnalyzedSentence) -> String {
+        var out = template
+        for t in ArticleContext.tokens(in: template).reversed() where t.kind == .quote {
+            out.replaceSubrange(t.range, with: sentence.mentions[t.index].text)
+        }
+        return out
     }
 
     /// Roles given in the order of a cast list: "X and Y lead the cast as A, …, and B".
@@ -352,10 +431,11 @@ enum CastingPatterns {
     }
 
     static func roleType(in clause: String) -> String? {
+        if specialCameo.contains(clause) { return "cameo" }
         if special.contains(clause) { return "special" }
         if cameo.contains(clause) { return "cameo" }
         if secondLead.contains(clause) { return nil }
-        if supporting.contains(clause) { return "supporting" }
+        if supporting.contains(clause) || lendsSupport.contains(clause) { return "supporting" }
         if lead.contains(clause) { return "lead" }
         return nil
     }

@@ -40,6 +40,9 @@ enum DramaPatterns {
     private static let episodesFrame = Pattern(
         #"\b(?:consist(?:s|ing)?\s+of|total\s+of|will\s+run\s+for|runs\s+for|run\s+for|comprising|spanning|with|slated\s+for|set\s+for|planned\s+for|for)\s+(?:a\s+total\s+of\s+)?(?:\d{1,3}|[a-z-]+)\s+episodes\b|\b(?:\d{1,3}|[a-z-]+)-episodes?\b|\b(?:\d{1,3}|[a-z-]+)\s+episodes\s+in\s+total\b"#
     )
+    /// "a 12-part series": the episode count of a miniseries.
+    private static let partSeries = Pattern(
+        #"\b(\d{1,3}|[a-z]+(?:-[a-z]+)?)-part\s+(?:[\w-]+\s+){0,2}?(?:series|drama|k-drama|miniseries|mini-series)\b"#)
     private static let pastProgress = Pattern(
         #"\b(?:has|have|had)\s+(?:already\s+)?aired\b|\bso far\b|\bsince\s+its\s+premiere\b"#)
     private static let sincePremiere = Pattern(#"\bsince\s+(?:its\s+)?(?:premiere|debut|first\s+broadcast)\b"#)
@@ -115,6 +118,9 @@ enum DramaPatterns {
                 if !pastProgress.contains(clause), episodesFrame.contains(clause),
                     let m = episodesCount.firstMatch(in: clause)
                 {
+                    let raw = m.group(1)!.lowercased()
+                    rec.episodes = Int(raw) ?? Gazetteer.cardinals[raw]
+                } else if !pastProgress.contains(clause), let m = partSeries.firstMatch(in: clause) {
                     let raw = m.group(1)!.lowercased()
                     rec.episodes = Int(raw) ?? Gazetteer.cardinals[raw]
                 }

@@ -84,6 +84,11 @@ enum LexiconBuilder {
         #"(?:^|[,;]\s+|\bfor\s+|\bof\s+|\bthe\s+)((?:[A-Z][\w'’!?:#&-]*)(?:\s+(?:of|the|a|an|in|on|from|to|with|and|for|at|my|your|is|[A-Z0-9][\w'’!?:#&-]*)){1,8})\s+(?:OST|original soundtrack)\b"#,
         caseSensitive: true)
 
+    /// "Moonlit Ledger (working title)": a bare title marked as a working title.
+    private static let bareWorkingTitle = Pattern(
+        #"((?:[A-Z][\w'’!?:#&-]*)(?:\s+(?:of|the|a|an|in|on|from|to|with|and|for|at|my|your|is|[A-Z0-9][\w'’!?:#&-]*)){0,8})\s*\((?:working|tentative)\s+title\)"#,
+        caseSensitive: true)
+
     static func build(_ sentences: [Sentence], known: KnownNames) -> ArticleLexicon {
         var votes: [String: Int] = [:]
         var surfaces: [String: [String]] = [:]
@@ -109,7 +114,7 @@ enum LexiconBuilder {
             }
         }
         for s in sentences where !s.isHeadline && !isTitleCase(s.text) {
-            for p in [bareTitle, bareBeforeOST] {
+            for (n, p) in [bareTitle, bareBeforeOST, bareWorkingTitle].enumerated() {
                 for m in p.matches(in: s.text) {
                     var t = m.group(1)!
                     while let last = t.split(separator: " ").last,
@@ -122,7 +127,8 @@ enum LexiconBuilder {
                         t = t.split(separator: " ").dropLast().joined(separator: " ")
                     }
                     let words = t.split(separator: " ")
-                    guard words.count >= 2, lexicon.quoteKinds[titleKey(t)] == nil else { continue }
+                    guard words.count >= (n == 2 ? 1 : 2), lexicon.quoteKinds[titleKey(t)] == nil else { continue }
+                    if words.count == 1 && (t.count < 4 || Gazetteer.notNames.contains(t.lowercased())) { continue }
                     // A bare run that starts with a Korean surname is more likely a person than a title.
                     if Gazetteer.surnames.contains(String(words[0])) && words.count <= 3 { continue }
                     if words.contains(where: { Gazetteer.networks[$0.lowercased()] != nil }) { continue }

@@ -132,9 +132,26 @@ struct FactMerger: Sendable {
         var index: [String: Int] = [:]
         func key(_ drama: String, _ person: String) -> String { titles.key(drama) + "|" + nameKey(person) }
         // Records without a status ("would play Y") only add roles to credits read elsewhere.
-        for r in records.filter({ $0.status != nil }) + records.filter({ $0.status == nil }) {
+        //
+        // The body words a credit more carefully than the headline ("X in talks" over "X is
+        // reportedly in talks"): when the body gives a status, a headline's "to star", "in talks"
+        // or "offered" only adds details. A headline's "declines" or "exits" still counts.
+        let bodyKeys = Set(
+            records.filter { $0.status != nil && !$0.evidence.isHeadline }.map {
+                key(titles.canonical($0.drama), people.canonical($0.person))
+            })
+        let ordered =
+            records.filter { $0.status != nil && !$0.evidence.isHeadline }
+            + records.filter { $0.status != nil && $0.evidence.isHeadline } + records.filter { $0.status == nil }
+        for record in ordered {
+            var r = record
             let drama = titles.canonical(r.drama)
             let person = people.canonical(r.person)
+            if r.evidence.isHeadline, ["confirmed", "in_talks", "offered"].contains(r.status),
+                bodyKeys.contains(key(drama, person))
+            {
+                r.status = nil
+            }
             let role = r.role.map(people.canonical)
             let k = key(drama, person)
             if let i = index[k] {
@@ -179,6 +196,11 @@ struct FactMerger: Sendable {
                     default:
                         if s == "rumored" || s == "in_talks" || s == "offered" { facts[i].status = "confirmed" }
                     }
+                }
+            case .offerConfirmed(let person):
+                let k = nameKey(people.canonical(person))
+                for i in facts.indices where nameKey(facts[i].person) == k && facts[i].status == "rumored" {
+                    facts[i].status = "offered"
                 }
             case .denied(let person):
                 let k = nameKey(people.canonical(person))
