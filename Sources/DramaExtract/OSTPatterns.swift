@@ -175,9 +175,16 @@ enum OSTPatterns {
                 {
                     detail.song = l.song
                 }
-                detail.composers = collect(composer, clause, sentence)
-                detail.lyricists = collect(lyricist, clause, sentence)
-                detail.producers = collect(producer, clause, sentence)
+                // Every credit pattern needs one of these words; checking for them first skips
+                // the costly artist-list patterns on most clauses.
+                let lower = clause.lowercased()
+                if lower.contains("compos") || lower.contains("music") || lower.contains("melody") {
+                    detail.composers = collect(composer, clause, sentence)
+                }
+                if lower.contains("lyric") || lower.contains("written and composed") {
+                    detail.lyricists = collect(lyricist, clause, sentence)
+                }
+                if lower.contains("produc") { detail.producers = collect(producer, clause, sentence) }
                 if let m = trackFeatures.firstMatch(in: clause) {
                     detail.featuring = ArticleContext.people(inList: m.group(1)!, sentence: sentence)
                 }

@@ -164,9 +164,9 @@ extension IngestServer {
     /// The facts of an article's text, with the names the database knows.
     func extractedFacts(_ item: NewsItem) async -> [Fact] {
         let index = await knownNames.index()
-        // Extraction is CPU work measured in milliseconds (up to a second for a 256 KiB body):
-        // it runs on its own queue, one article at a time, never on Swift's cooperative pool
-        // where it would stall every connection's I/O.
+        // Extraction is CPU work (~25 ms for an article, ~2 s for a 64 KiB body), so it runs
+        // on its own queue, one article at a time, never on Swift's cooperative pool where it
+        // would stall every connection's I/O.
         return await withCheckedContinuation { continuation in
             Self.extractionQueue.async {
                 let known = index.names(in: item.headline + "\n" + (item.body ?? ""))
@@ -179,7 +179,7 @@ extension IngestServer {
 
     /// The most body text extraction reads: articles are a few KB, and the extractor runs on the
     /// connection's task, so an unbounded body would let one client hold a thread.
-    static let maximumExtractBodyBytes = 256 << 10
+    static let maximumExtractBodyBytes = 64 << 10
 
     static func checkExtractable(_ item: NewsItem) throws(WireError) {
         if let body = item.body, body.utf8.count > maximumExtractBodyBytes {
