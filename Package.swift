@@ -188,7 +188,9 @@ let package = Package(
             name: "FaultTests",
             dependencies: ["TestSupport", "TestUtilities", "DramaWireClient", "LineProtocol"]
         ),
-        .testTarget(name: "DramaDomainTests", dependencies: ["DramaDomain", "DramaExtract", "LineProtocol", "TestUtilities"]),
+        .testTarget(
+            name: "DramaDomainTests", dependencies: ["DramaDomain", "DramaExtract", "LineProtocol", "TestUtilities"]
+        ),
         .testTarget(
             name: "IngestIntegrationTests",
             dependencies: [

@@ -114,13 +114,9 @@ struct EvalExtractCommand: ParsableCommand {
 /// Reads a labelled corpus directory.
 enum ExtractionCorpus {
     static func load(_ directory: String) throws -> [ExtractionEvaluation.Case] {
-        let names = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".txt") }
-            .sorted()
-        guard !names.isEmpty else { throw ValidationError("\(directory): no .txt articles") }
-        return try names.map { name in
+        try articles(directory).map { name, text in
             let stem = String(name.dropLast(4))
-            let article = try parseArticle(
-                try String(contentsOfFile: directory + "/" + name, encoding: .utf8), name: name)
+            let article = try parseArticle(text, name: name)
             let labelsPath = directory + "/" + stem + ".expected.json"
             guard let labels = try? JSON.parse(try String(contentsOfFile: labelsPath, encoding: .utf8)),
                 let facts = labels["facts"].arrayValue
@@ -138,15 +134,19 @@ enum ExtractionCorpus {
 
     /// Every article of the directory as an EXTRACT argument (one JSON line each).
     static func articleLines(_ directory: String) throws -> [String] {
-        let names = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".txt") }
-            .sorted()
-        guard !names.isEmpty else { throw ValidationError("\(directory): no .txt articles") }
-        return try names.map { name in
-            var fields = try articleFields(
-                try String(contentsOfFile: directory + "/" + name, encoding: .utf8), name: name)
+        try articles(directory).map { name, text in
+            var fields = try articleFields(text, name: name)
             fields["extract"] = nil
             return JSON.object(fields).serialized()
         }
+    }
+
+    /// The `.txt` articles of a directory, by name, with their text.
+    static func articles(_ directory: String) throws -> [(name: String, text: String)] {
+        let names = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".txt") }
+            .sorted()
+        guard !names.isEmpty else { throw ValidationError("\(directory): no .txt articles") }
+        return try names.map { ($0, try String(contentsOfFile: directory + "/" + $0, encoding: .utf8)) }
     }
 
     /// `key: value` header lines, a `---` line, then the body.

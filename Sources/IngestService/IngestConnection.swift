@@ -177,8 +177,8 @@ extension IngestServer {
 
     static let extractionQueue = DispatchQueue(label: "dramawire.ingest.extract")
 
-    /// The most body text extraction reads: articles are a few KB, and the extractor runs on the
-    /// connection's task, so an unbounded body would let one client hold a thread.
+    /// The most body text extraction reads: articles are a few KB, and extraction runs one
+    /// article at a time, so an unbounded body would let one client hold everyone's EXTRACT.
     static let maximumExtractBodyBytes = 64 << 10
 
     static func checkExtractable(_ item: NewsItem) throws(WireError) {

@@ -27,11 +27,17 @@ final class KnownNamesCache: Sendable {
         self.maximumAge = maximumAge
     }
 
-    /// The index of known names; an outdated one is reloaded first. When the database cannot be
-    /// reached, the last one (perhaps empty) is used: extraction still works.
+    /// The index of known names; an outdated one is reloaded first. One request reloads while
+    /// the others use the current index. When the database cannot be reached, the last index
+    /// (perhaps empty) is used, so extraction still works, and the reload is tried again after
+    /// `retryAfterFailure` rather than on every request.
     func index() async -> KnownNameIndex {
-        let stale = state.withLock { state in state.loadedAt.map { ContinuousClock.now - $0 > maximumAge } ?? true }
-        if stale {
+        let refresh = state.withLock { state -> Bool in
+            guard state.loadedAt.map({ ContinuousClock.now - $0 > maximumAge }) ?? true else { return false }
+            state.loadedAt = .now
+            return true
+        }
+        if refresh {
             do {
                 let (people, dramas) = try await slot.run { db in
                     (
@@ -43,8 +49,11 @@ final class KnownNamesCache: Sendable {
                 state.withLock { $0 = State(index: index, loadedAt: .now) }
             } catch {
                 logger.debug("known names not refreshed", metadata: ["error": "\(error)"])
+                state.withLock { $0.loadedAt = .now - maximumAge + Self.retryAfterFailure }
             }
         }
         return state.withLock { $0.index }
     }
+
+    static let retryAfterFailure = Duration.seconds(5)
 }

@@ -301,7 +301,8 @@ struct SmallFilesystem {
     init(megabytes: Int) throws {
         path = FileManager.default.temporaryDirectory.path + "/dramawire-small-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        let status = try spawnAndWait(["/bin/mount", "-t", "tmpfs", "-o", "size=\(megabytes)m", "tmpfs", path])
+        let status = try TemporaryCluster.spawnAndWait(
+            ["/bin/mount", "-t", "tmpfs", "-o", "size=\(megabytes)m", "tmpfs", path], outputPath: "/dev/null")
         guard status == 0 else {
             throw HarnessError("mount -t tmpfs failed (status \(status)); the disk-full test needs root")
         }
@@ -321,11 +322,7 @@ struct SmallFilesystem {
     }
 
     func remove() {
-        _ = try? spawnAndWait(["/bin/umount", "-l", path])
+        _ = try? TemporaryCluster.spawnAndWait(["/bin/umount", "-l", path], outputPath: "/dev/null")
         try? FileManager.default.removeItem(atPath: path)
     }
-}
-
-func spawnAndWait(_ argv: [String]) throws -> Int32 {
-    waitForExit(try spawnProcess(argv, environment: [:], outputPath: "/dev/null"))
 }

@@ -209,7 +209,7 @@ public final class TemporaryCluster: Sendable {
     }
 
     /// Runs `argv` (output to `outputPath`) and, if `wait`, returns its exit status.
-    static func spawnAndWait(_ argv: [String], outputPath: String, wait: Bool = true) throws -> Int32 {
+    public static func spawnAndWait(_ argv: [String], outputPath: String, wait: Bool = true) throws -> Int32 {
         let pid = try spawnProcess(argv, environment: [:], outputPath: outputPath)
         guard wait else { return 0 }
         return waitForExit(pid)
