@@ -128,7 +128,7 @@ public final class LineServer: Service, Sendable {
             server = try await ServerBootstrap(group: eventLoopGroup)
                 .serverChannelOption(.backlog, value: 256)
                 .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-                .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+                .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
                 // `printf 'HEAD\nQUIT\n' | nc host port` sends its lines and then half-closes;
                 // the replies must still go out, so a read EOF must not close the channel.
                 .childChannelOption(.allowRemoteHalfClosure, value: true)
