@@ -33,13 +33,18 @@ public struct LineServerConfiguration: Sendable {
     public var idleTimeout: Duration
     /// An unfinished line must be completed within this long.
     public var lineTimeout: Duration
+    /// Answers some requests on the event loop, before they reach the handler (see
+    /// ``InlineResponder``); nil: every request goes to the handler.
+    public var inlineResponder: (any InlineResponder)?
 
     /// Creates a configuration.
     public init(
         host: String, port: Int, service: String, authRequired: Bool,
         maximumLineBytes: Int = defaultMaximumLineBytes, maximumConnections: Int = 1024,
-        idleTimeout: Duration = .seconds(300), lineTimeout: Duration = .seconds(30)
+        idleTimeout: Duration = .seconds(300), lineTimeout: Duration = .seconds(30),
+        inlineResponder: (any InlineResponder)? = nil
     ) {
+        self.inlineResponder = inlineResponder
         self.idleTimeout = idleTimeout
         self.lineTimeout = lineTimeout
         self.host = host
@@ -123,6 +128,8 @@ public final class LineServer: Service, Sendable {
         let maxLine = configuration.maximumLineBytes
         let idleTimeout = TimeAmount.nanoseconds(configuration.idleTimeout.nanoseconds)
         let lineTimeout = TimeAmount.nanoseconds(configuration.lineTimeout.nanoseconds)
+        let responder = configuration.inlineResponder
+        let authRequired = configuration.authRequired
         let server: NIOAsyncChannel<NIOAsyncChannel<LineFrame, ByteBuffer>, Never>
         do {
             server = try await ServerBootstrap(group: eventLoopGroup)
@@ -138,6 +145,10 @@ public final class LineServer: Service, Sendable {
                             IdleGuard(idleTimeout: idleTimeout, lineTimeout: lineTimeout))
                         try channel.pipeline.syncOperations.addHandler(
                             ByteToMessageHandler(LineFrameDecoder(maximumLineBytes: maxLine)))
+                        if let responder {
+                            try channel.pipeline.syncOperations.addHandler(
+                                InlineReplyHandler(responder: responder, authRequired: authRequired))
+                        }
                         return try NIOAsyncChannel<LineFrame, ByteBuffer>(
                             wrappingChannelSynchronously: channel,
                             configuration: .init(isOutboundHalfClosureEnabled: false))

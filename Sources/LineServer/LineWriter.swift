@@ -36,6 +36,14 @@ public final class LineWriter: Sendable {
         return future
     }
 
+    /// Writes bytes that already hold whole lines, LF included (a cached reply), and waits.
+    public func write(bytes: ByteBuffer) async throws {
+        let size = bytes.readableBytes
+        pending.add(size, ordering: .relaxed)
+        defer { pending.subtract(size, ordering: .relaxed) }
+        try await channel.writeAndFlush(bytes).get()
+    }
+
     /// Writes a reply line and waits.
     public func write(_ reply: Reply) async throws {
         try await write(reply.line)

@@ -80,6 +80,19 @@ public enum Settings {
         return value
     }
 
+    /// A non-negative integer setting (0 usually turns something off).
+    public static func nonNegativeInt(_ flag: Int?, env name: String, default fallback: Int) throws -> Int {
+        if let flag {
+            guard flag >= 0 else { throw SettingError("\(name): must be 0 or a positive integer, got \(flag)") }
+            return flag
+        }
+        guard let text = string(nil, env: name) else { return fallback }
+        guard let value = Int(text), value >= 0 else {
+            throw SettingError("\(name): must be 0 or a positive integer, got \"\(text)\"")
+        }
+        return value
+    }
+
     /// A duration in seconds (fractions allowed).
     public static func seconds(_ flag: Double?, env name: String, default fallback: Double) throws -> Duration {
         var value = fallback

@@ -22,6 +22,8 @@ public struct DocumentEvent: Sendable {
     public var key: String
     /// The `EVENT {...}` line, ready to send.
     public var line: String
+    /// The serialized document as GET returns it; nil when the document was deleted.
+    public var document: String?
 }
 
 /// What one applied batch did.
@@ -418,7 +420,7 @@ final class BatchApplier {
             {
                 try db.cachedStatement(sql: "DELETE FROM search WHERE rowid = ?").execute(arguments: [rowID])
             }
-            return event(id, seq: seq, doc: .null)
+            return event(id, seq: seq, doc: .null, text: nil)
         }
         let text = document.serialized()
         var indexed: String?
@@ -452,12 +454,13 @@ final class BatchApplier {
                     rowID, id.kind, id.key, document[id.kind == "drama" ? "title" : "name"].stringValue ?? "", indexed,
                 ])
         }
-        return event(id, seq: seq, doc: document)
+        return event(id, seq: seq, doc: document, text: text)
     }
 
-    private func event(_ id: DocumentID, seq: Int64, doc: JSON) -> DocumentEvent {
+    private func event(_ id: DocumentID, seq: Int64, doc: JSON, text: String?) -> DocumentEvent {
         let body: JSON = ["seq": .int(seq), "kind": .string(id.kind), "key": .string(id.key), "doc": doc]
-        return DocumentEvent(seq: seq, kind: id.kind, key: id.key, line: "EVENT " + body.serialized())
+        return DocumentEvent(
+            seq: seq, kind: id.kind, key: id.key, line: "EVENT " + body.serialized(), document: text)
     }
 }
 

@@ -65,10 +65,18 @@ public final class ReadModel: Sendable {
     /// The serialized document of a drama or person named by key or by any known spelling,
     /// or of an article by id; nil when there is none.
     public func document(kind: String, name: String) async throws -> String? {
+        try await keyedDocument(kind: kind, name: name)?.document
+    }
+
+    /// Like ``document(kind:name:)``, with the key `name` resolved to (for caching by key).
+    public func keyedDocument(kind: String, name: String) async throws -> (key: String, document: String)? {
         try await pool.read { db in
-            guard let key = try Self.resolve(db, kind: kind, name: name) else { return nil }
-            return try String.fetchOne(
-                db.cachedStatement(sql: "SELECT doc FROM documents WHERE kind = ? AND key = ?"), arguments: [kind, key])
+            guard let key = try Self.resolve(db, kind: kind, name: name),
+                let document = try String.fetchOne(
+                    db.cachedStatement(sql: "SELECT doc FROM documents WHERE kind = ? AND key = ?"),
+                    arguments: [kind, key])
+            else { return nil }
+            return (key, document)
         }
     }
 

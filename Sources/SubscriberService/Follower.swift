@@ -51,14 +51,16 @@ final class Follower: Sendable {
     private let configuration: SubscriberConfiguration
     private let readModel: ReadModel
     private let hub: WatchHub
+    private let cache: DocumentCache
     let status: FollowerStatus
     private let metrics: SubscriberMetrics
     private let logger: Logger
 
     init(
-        configuration: SubscriberConfiguration, readModel: ReadModel, hub: WatchHub, status: FollowerStatus,
-        metrics: SubscriberMetrics, logger: Logger
+        configuration: SubscriberConfiguration, readModel: ReadModel, hub: WatchHub, cache: DocumentCache,
+        status: FollowerStatus, metrics: SubscriberMetrics, logger: Logger
     ) {
+        self.cache = cache
         self.metrics = metrics
         self.configuration = configuration
         self.readModel = readModel
@@ -187,6 +189,8 @@ final class Follower: Sendable {
                 throw error
             }
             status.update(applied: result.appliedSeq, error: .some(nil))
+            // The cache first: a client that sees an EVENT must never then GET an older document.
+            cache.publish(result.events)
             hub.publish(result.events)
             try? await sender.send("ACK \(result.appliedSeq)")
         }

@@ -27,6 +27,8 @@ public struct SubscriberConfiguration: Sendable {
     public var batchLimit: Int
     /// Bytes a watcher may leave unread before it gets `ERR slow_consumer`.
     public var watcherBufferBytes: Int
+    /// Bytes of GET replies kept in memory (`DRAMAWIRE_CACHE_BYTES`); 0 turns the cache off.
+    public var cacheBytes: Int = 64 << 20
     /// The interval of `HEARTBEAT` lines to watchers.
     public var heartbeatInterval: Duration
     /// The first and the longest pause between reconnection attempts (jitter is added).

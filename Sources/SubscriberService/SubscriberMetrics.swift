@@ -11,6 +11,8 @@ struct SubscriberMetrics: Sendable {
     /// Duration of one batch's SQLite transaction.
     let apply: Timer
     let watchers: Gauge
+    /// GETs answered from the document cache on the event loop (not in `queries`).
+    let cachedQueries: Counter
     /// Per verb: answered queries (ok, error) and their latency.
     private let queries: [String: (ok: Counter, error: Counter, latency: Timer)]
 
@@ -34,6 +36,7 @@ struct SubscriberMetrics: Sendable {
         appliedRecords = Counter(label: "dramawire_subscriber_applied_records_total", factory: factory)
         apply = Timer(label: "dramawire_subscriber_apply_seconds", factory: factory)
         watchers = Gauge(label: "dramawire_subscriber_watchers", factory: factory)
+        cachedQueries = Counter(label: "dramawire_subscriber_cached_gets_total", factory: factory)
     }
 
     /// Counts one answered query.

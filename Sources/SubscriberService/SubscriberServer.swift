@@ -14,6 +14,7 @@ public final class SubscriberServer: Service, Sendable {
     private let readModel: ReadModel
     private let follower: Follower
     private let hub: WatchHub
+    private let cache: DocumentCache
     private let logger: Logger
     private let metrics: SubscriberMetrics
     /// The service's metrics registry and its HTTP endpoint (`DRAMAWIRE_METRICS_LISTEN`).
@@ -30,11 +31,12 @@ public final class SubscriberServer: Service, Sendable {
         self.logger = logger
         readModel = try ReadModel(path: configuration.readModelPath, logger: logger)
         hub = WatchHub(bufferBytes: configuration.watcherBufferBytes, logger: logger)
+        cache = DocumentCache(capacityBytes: configuration.cacheBytes)
         metricsEndpoint = MetricsEndpoint(listen: configuration.metricsListen, logger: logger)
         metrics = SubscriberMetrics(factory: metricsEndpoint.factory, verbs: Self.verbs)
         follower = Follower(
-            configuration: configuration, readModel: readModel, hub: hub, status: FollowerStatus(), metrics: metrics,
-            logger: logger)
+            configuration: configuration, readModel: readModel, hub: hub, cache: cache, status: FollowerStatus(),
+            metrics: metrics, logger: logger)
         let tokens = Tokens(full: configuration.token)
         let box = ServerReference<SubscriberServer>()
         lineServer = LineServer(
@@ -42,7 +44,8 @@ public final class SubscriberServer: Service, Sendable {
                 host: configuration.host, port: configuration.port, service: "subscriber",
                 authRequired: tokens.required, maximumLineBytes: configuration.maximumLineBytes,
                 maximumConnections: configuration.maximumConnections, idleTimeout: configuration.idleTimeout,
-                lineTimeout: configuration.lineTimeout),
+                lineTimeout: configuration.lineTimeout,
+                inlineResponder: CachedGets(cache: cache, metrics: metrics)),
             logger: logger,
             handler: { connection in await box.server?.handle(connection, tokens: tokens) })
         box.set(self)
@@ -191,19 +194,32 @@ public final class SubscriberServer: Service, Sendable {
     }
 
     private func get(_ request: Request) async throws -> String {
-        let words = request.arguments.trimmingASCIIWhitespace()
+        let (kind, name) = try Self.getTarget(request.arguments)
+        if let cached = cache.reply(kind: kind, name: name) {
+            return String(buffer: cached).dropLastLF()
+        }
+        let epoch = cache.epoch
+        guard let found = try await readModel.keyedDocument(kind: kind, name: name) else {
+            throw WireError(.notFound, "no \(kind) \(name.prefix(100))")
+        }
+        cache.fill(kind: kind, name: name, key: found.key, document: found.document, epoch: epoch)
+        return "OK " + found.document
+    }
+
+    /// The kind and the (trimmed) key or name of `GET DRAMA|PERSON|ARTICLE <name>`.
+    static func getTarget(_ arguments: String) throws(WireError) -> (kind: String, name: String) {
+        let words = arguments.trimmingASCIIWhitespace()
         guard let space = words.firstIndex(of: " ") else {
             throw WireError(.badRequest, "usage: GET DRAMA|PERSON <key or name> or GET ARTICLE <id>")
         }
-        let kinds = ["DRAMA": "drama", "PERSON": "person", "ARTICLE": "article"]
-        guard let kind = kinds[words[..<space].uppercased()] else {
-            throw WireError(.badRequest, "GET expects DRAMA, PERSON or ARTICLE")
+        let kind: String
+        switch words[..<space].uppercased() {
+        case "DRAMA": kind = "drama"
+        case "PERSON": kind = "person"
+        case "ARTICLE": kind = "article"
+        default: throw WireError(.badRequest, "GET expects DRAMA, PERSON or ARTICLE")
         }
-        let name = String(words[words.index(after: space)...]).trimmingASCIIWhitespace()
-        guard let document = try await readModel.document(kind: kind, name: name) else {
-            throw WireError(.notFound, "no \(kind) \(name.prefix(100))")
-        }
-        return "OK " + document
+        return (kind, String(words[words.index(after: space)...]).trimmingASCIIWhitespace())
     }
 
     private func feed(_ request: Request) async throws -> String {
@@ -239,6 +255,12 @@ public final class SubscriberServer: Service, Sendable {
             "lag": .int(max(0, status.head - status.applied)), "connected": .bool(status.connected),
             "reconnects": .int(Int64(status.reconnects)), "counts": .object(counts),
             "ingest": .string(configuration.ingest.description),
+        ]
+        let cached = cache.statistics
+        fields["cache"] = [
+            "entries": .int(Int64(cached.entries)), "bytes": .int(Int64(cached.bytes)),
+            "capacity_bytes": .int(Int64(cache.capacityBytes)), "hits": .int(Int64(cached.hits)),
+            "misses": .int(Int64(cached.misses)),
         ]
         if let lastError = status.lastError { fields["last_error"] = .string(lastError) }
         return Reply.ok(.object(fields)).line
@@ -285,4 +307,27 @@ public final class SubscriberServer: Service, Sendable {
         }
         connection.writer.close()
     }
+}
+
+/// GETs answered from the document cache on the event loop (see ``InlineResponder``); misses
+/// and every other verb go to the connection's task.
+struct CachedGets: InlineResponder {
+    let cache: DocumentCache
+    let metrics: SubscriberMetrics
+
+    func reply(to line: String) -> ByteBuffer? {
+        let head = Array(line.utf8.prefix(4))
+        guard head.count == 4, head[3] == UInt8(ascii: " "),
+            String(decoding: head[0..<3], as: UTF8.self).uppercased() == "GET",
+            let (kind, name) = try? SubscriberServer.getTarget(String(line.dropFirst(4))),
+            let reply = cache.reply(kind: kind, name: name)
+        else { return nil }
+        metrics.cachedQueries.increment()
+        return reply
+    }
+}
+
+extension String {
+    /// Without one trailing LF.
+    fileprivate func dropLastLF() -> String { hasSuffix("\n") ? String(dropLast()) : self }
 }

@@ -22,6 +22,8 @@ struct SubscriberCommand: AsyncParsableCommand {
     @Option(help: "Longest request line in bytes [DRAMAWIRE_MAX_LINE, 1048576].") var maxLine: Int?
     @Option(help: "Connection limit [DRAMAWIRE_MAX_CONNECTIONS, 1024].") var maxConnections: Int?
     @Option(help: "Unread bytes allowed per watcher [DRAMAWIRE_WATCH_BUFFER, 4194304].") var watchBuffer: Int?
+    @Option(help: "Bytes of GET replies cached in memory; 0: off [DRAMAWIRE_CACHE_BYTES, 67108864].")
+    var cacheBytes: Int?
     @Option(help: "host:port for Prometheus /metrics [DRAMAWIRE_METRICS_LISTEN, off].") var metricsListen: String?
     @Option(help: "Close connections silent for this many seconds [DRAMAWIRE_IDLE_TIMEOUT, 300].")
     var idleTimeout: Double?
@@ -59,6 +61,8 @@ struct SubscriberCommand: AsyncParsableCommand {
                 watcherBufferBytes: try Settings.positiveInt(
                     watchBuffer, env: "DRAMAWIRE_WATCH_BUFFER", default: 4 << 20),
                 metricsListen: try Settings.optionalAddress(metricsListen, env: "DRAMAWIRE_METRICS_LISTEN"))
+            configuration.cacheBytes = try Settings.nonNegativeInt(
+                cacheBytes, env: "DRAMAWIRE_CACHE_BYTES", default: 64 << 20)
             configuration.idleTimeout = try Settings.seconds(idleTimeout, env: "DRAMAWIRE_IDLE_TIMEOUT", default: 300)
             configuration.lineTimeout = try Settings.seconds(lineTimeout, env: "DRAMAWIRE_LINE_TIMEOUT", default: 30)
             server = try SubscriberServer(configuration: configuration, logger: logger)
