@@ -18,6 +18,16 @@ struct EvalExtractCommand: ParsableCommand {
     @Argument(help: "The corpus directory.")
     var directory: String
 
+    @Flag(
+        help: """
+            DIR is a real-article corpus (labels/*.json, see Tests/Corpus/real/README.md) whose texts \
+            are in --texts: scores each split, and the recall of primary and background facts.
+            """)
+    var real = false
+
+    @Option(help: "With --real: the directory of the article texts (ID.txt).")
+    var texts = ".corpus/real"
+
     @Option(help: "A JSON file of minimum scores: {\"ost\": {\"precision\": 0.8, \"recall\": 0.5}, …}.")
     var thresholds: String?
 
@@ -28,6 +38,7 @@ struct EvalExtractCommand: ParsableCommand {
     var minConfidence: Double = 0
 
     func run() throws {
+        if real { return try runReal() }
         let cases = try ExtractionCorpus.load(directory).map { c in
             var c = c
             c.predicted = c.predicted.filter { $0.confidence >= minConfidence }
@@ -50,6 +61,50 @@ struct EvalExtractCommand: ParsableCommand {
             for failure in failures { printError("below threshold: \(failure)") }
             if !failures.isEmpty { throw ExitCode.failure }
             printLine("\nall scores meet \(thresholds)")
+        }
+    }
+
+    /// Scores the real-article corpus per split; the held-out split's misses are never printed,
+    /// so nobody tunes on them by accident.
+    func runReal() throws {
+        let labelled = try ExtractionCorpus.loadReal(directory, texts: texts)
+        let splits = ["dev", "heldout"]
+        for split in splits + ["all"] {
+            let cases = labelled.filter { split == "all" || $0.split == split }.map { entry in
+                var c = entry.case
+                c.predicted = c.predicted.filter { $0.confidence >= minConfidence }
+                return (c, entry.primary)
+            }
+            guard !cases.isEmpty else { continue }
+            let all = ExtractionEvaluation(cases.map(\.0))
+            // Recall over a subset of the labels: the same pairing, fewer expected facts.
+            func recall(primary: Bool) -> ExtractionEvaluation.Counts {
+                ExtractionEvaluation(
+                    cases.map { c, flags in
+                        var c = c
+                        c.expected = zip(c.expected, flags).filter { $0.1 == primary }.map(\.0)
+                        return c
+                    }
+                ).overall
+            }
+            let primary = recall(primary: true)
+            let background = recall(primary: false)
+            printLine(
+                "\n== \(split): \(cases.count) articles, \(cases.map(\.0.expected.count).reduce(0, +)) labelled facts")
+            printLine(Self.table(all))
+            printLine(
+                String(
+                    format: "primary facts:    recall %.3f (%d of %d)\nbackground facts: recall %.3f (%d of %d)",
+                    primary.recall, primary.truePositives, primary.truePositives + primary.falseNegatives,
+                    background.recall, background.truePositives, background.truePositives + background.falseNegatives))
+            if split == "dev" && !quiet {
+                for (title, lines) in [
+                    ("misses", all.misses), ("false hits", all.falseHits), ("field errors", all.fieldErrors),
+                ] {
+                    printLine("\n\(title) (\(lines.count)):")
+                    for line in lines { printLine("  " + line) }
+                }
+            }
         }
     }
 
@@ -130,6 +185,53 @@ enum ExtractionCorpus {
             }
             return ExtractionEvaluation.Case(name: stem, expected: expected, predicted: article.extractedFacts())
         }
+    }
+
+    /// One article of the real corpus: its split, the scored case, and which labels are primary.
+    struct RealCase {
+        var split: String
+        var `case`: ExtractionEvaluation.Case
+        var primary: [Bool]
+    }
+
+    /// The real-article corpus: `labels/ID.json` in `directory`, texts as `ID.txt` in `texts`.
+    static func loadReal(_ directory: String, texts: String) throws -> [RealCase] {
+        let labelsDirectory = directory + "/labels"
+        let names = try FileManager.default.contentsOfDirectory(atPath: labelsDirectory)
+            .filter { $0.hasSuffix(".json") }.sorted()
+        guard !names.isEmpty else { throw ValidationError("\(labelsDirectory): no label files") }
+        var missing: [String] = []
+        var cases: [RealCase] = []
+        for name in names {
+            let stem = String(name.dropLast(5))
+            let labelsPath = labelsDirectory + "/" + name
+            guard let text = try? String(contentsOfFile: texts + "/" + stem + ".txt", encoding: .utf8) else {
+                missing.append(stem)
+                continue
+            }
+            guard let labels = try? JSON.parse(try String(contentsOfFile: labelsPath, encoding: .utf8)),
+                let facts = labels["facts"].arrayValue, let split = labels["split"].stringValue
+            else { throw ValidationError("\(labelsPath): no \"facts\" array or \"split\"") }
+            let expected = try facts.enumerated().map { index, fact in
+                do {
+                    return try NewsItem.validateFact(fact, path: "facts[\(index)]")
+                } catch {
+                    throw ValidationError("\(labelsPath): \(error)")
+                }
+            }
+            let article = try parseArticle(text, name: stem + ".txt")
+            cases.append(
+                RealCase(
+                    split: split,
+                    case: ExtractionEvaluation.Case(name: stem, expected: expected, predicted: article.extractedFacts()),
+                    primary: facts.map { $0["primary"].boolValue ?? true }))
+        }
+        if !missing.isEmpty {
+            printError(
+                "\(missing.count) articles have no local text in \(texts) (see Tests/Corpus/real/README.md): "
+                    + missing.prefix(10).joined(separator: ", "))
+        }
+        return cases
     }
 
     /// Every article of the directory as an EXTRACT argument (one JSON line each).

@@ -24,6 +24,15 @@ public struct DocumentEvent: Sendable {
     public var line: String
     /// The serialized document as GET returns it; nil when the document was deleted.
     public var document: String?
+
+    /// An event; `document` nil means the document was deleted.
+    public init(seq: Int64, kind: String, key: String, line: String, document: String?) {
+        self.seq = seq
+        self.kind = kind
+        self.key = key
+        self.line = line
+        self.document = document
+    }
 }
 
 /// What one applied batch did.
