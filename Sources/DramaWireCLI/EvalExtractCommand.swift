@@ -223,7 +223,8 @@ enum ExtractionCorpus {
             cases.append(
                 RealCase(
                     split: split,
-                    case: ExtractionEvaluation.Case(name: stem, expected: expected, predicted: article.extractedFacts()),
+                    case: ExtractionEvaluation.Case(
+                        name: stem, expected: expected, predicted: article.extractedFacts()),
                     primary: facts.map { $0["primary"].boolValue ?? true }))
         }
         if !missing.isEmpty {

@@ -36,14 +36,16 @@ import Testing
         cache.publish([event("drama", "other", "{}")])
         cache.fill(kind: "drama", name: "Queen of Tears", key: "queenoftears", document: #"{"v":1}"#, epoch: before)
         #expect(cache.reply(kind: "drama", name: "queenoftears") == nil)
-        cache.fill(kind: "drama", name: "Queen of Tears", key: "queenoftears", document: #"{"v":2}"#, epoch: cache.epoch)
+        cache.fill(
+            kind: "drama", name: "Queen of Tears", key: "queenoftears", document: #"{"v":2}"#, epoch: cache.epoch)
         #expect(text(cache.reply(kind: "drama", name: "Queen of Tears")) == "OK {\"v\":2}\n")
         #expect(text(cache.reply(kind: "drama", name: "queenoftears")) == "OK {\"v\":2}\n")
     }
 
     @Test func publishingReplacesDeletesAndForgetsNames() {
         let cache = DocumentCache(capacityBytes: 1 << 20)
-        cache.fill(kind: "drama", name: "Queen of Tears", key: "queenoftears", document: #"{"v":1}"#, epoch: cache.epoch)
+        cache.fill(
+            kind: "drama", name: "Queen of Tears", key: "queenoftears", document: #"{"v":1}"#, epoch: cache.epoch)
         cache.fill(kind: "person", name: "kimsoohyun", key: "kimsoohyun", document: #"{"p":1}"#, epoch: cache.epoch)
         cache.publish([event("drama", "queenoftears", #"{"v":2}"#), event("person", "kimsoohyun", nil)])
         #expect(text(cache.reply(kind: "drama", name: "queenoftears")) == "OK {\"v\":2}\n")
@@ -70,7 +72,11 @@ import Testing
         defer { Task { await subscriber.stop() } }
         let address = subscriber.address
         try await ingestAll(
-            [newsItem("cache-0", "2024-03-01T09:00:00+09:00", [ost("Queen of Tears", ["Kim Soo-hyun"], song: "S0", part: 1)])],
+            [
+                newsItem(
+                    "cache-0", "2024-03-01T09:00:00+09:00",
+                    [ost("Queen of Tears", ["Kim Soo-hyun"], song: "S0", part: 1)])
+            ],
             to: ingest.address)
         try await waitUntilCaughtUp(address, ingest: ingest.address)
 
@@ -105,7 +111,11 @@ import Testing
         try await Task.sleep(for: .milliseconds(300))
         for i in 1...rounds {
             try await ingestAll(
-                [newsItem("cache-\(i)", "2024-03-0\(1 + i % 8)T09:00:00+09:00", [ost("Queen of Tears", ["Kim Soo-hyun"], song: "S\(i)", part: Int64(i + 1))])],
+                [
+                    newsItem(
+                        "cache-\(i)", "2024-03-0\(1 + i % 8)T09:00:00+09:00",
+                        [ost("Queen of Tears", ["Kim Soo-hyun"], song: "S\(i)", part: Int64(i + 1))])
+                ],
                 to: ingest.address)
         }
         #expect(try await checked.value == rounds)
@@ -121,7 +131,10 @@ import Testing
         let subscriber = try await startSubscriber(ingest: ingest.address) { $0.token = "s3cret" }
         defer { Task { await subscriber.stop() } }
         try await ingestAll(
-            [newsItem("cache-auth", "2024-03-01T09:00:00+09:00", [ost("Queen of Tears", ["Kim Soo-hyun"], song: "S0")])],
+            [
+                newsItem(
+                    "cache-auth", "2024-03-01T09:00:00+09:00", [ost("Queen of Tears", ["Kim Soo-hyun"], song: "S0")])
+            ],
             to: ingest.address)
         let head = try await headSeq(ingest.address)
         for _ in 0..<600 {

@@ -23,11 +23,15 @@ import Testing
                 atPath: binaryDirectory().appendingPathComponent(name).path, toPath: directory + "/" + name)
         }
         // As root, drop to nobody; as anyone else, the tests already run unprivileged.
-        let prefix = getuid() == 0 ? ["/usr/bin/setpriv", "--reuid=\(Self.uid)", "--regid=\(Self.uid)", "--clear-groups", "--"] : []
+        let prefix =
+            getuid() == 0
+            ? ["/usr/bin/setpriv", "--reuid=\(Self.uid)", "--regid=\(Self.uid)", "--clear-groups", "--"] : []
         func spawn(_ argv: [String], _ environment: [String: String], log: String) throws -> pid_t {
             try spawnProcess(prefix + argv, environment: environment, outputPath: directory + "/" + log)
         }
-        func log(_ name: String) -> String { (try? String(contentsOfFile: directory + "/" + name, encoding: .utf8)) ?? "" }
+        func log(_ name: String) -> String {
+            (try? String(contentsOfFile: directory + "/" + name, encoding: .utf8)) ?? ""
+        }
 
         let databaseURL = try await PostgresHarness.shared().createDatabase(prefix: "nobody")
         let ingestPort = try TemporaryCluster.freePort()
@@ -42,7 +46,8 @@ import Testing
         let subscriber = try spawn(
             [directory + "/dramawire-subscriber"],
             [
-                "DRAMAWIRE_INGEST_URL": "127.0.0.1:\(ingestPort)", "DRAMAWIRE_SUBSCRIBER_LISTEN": "127.0.0.1:\(subscriberPort)",
+                "DRAMAWIRE_INGEST_URL": "127.0.0.1:\(ingestPort)",
+                "DRAMAWIRE_SUBSCRIBER_LISTEN": "127.0.0.1:\(subscriberPort)",
                 "DRAMAWIRE_READMODEL": directory + "/readmodel.sqlite",
             ], log: "subscriber.log")
         defer {
@@ -68,11 +73,15 @@ import Testing
         let pingedSubscriber = try await ping(
             ["--subscriber"], ["DRAMAWIRE_SUBSCRIBER_URL": subscriberAddress.description])
         #expect(
-            pingedSubscriber == 0, "ping --subscriber as nobody failed: \(log("ping.log")) \(log("subscriber.log").suffix(800))")
+            pingedSubscriber == 0,
+            "ping --subscriber as nobody failed: \(log("ping.log")) \(log("subscriber.log").suffix(800))")
 
         // And the services among themselves: a news item reaches the read model.
         try await ingestAll(
-            [newsItem("nobody", "2024-04-19T09:30:00+09:00", [ost("Queen of Tears", ["Kim Soo-hyun"], song: "Proposal")])],
+            [
+                newsItem(
+                    "nobody", "2024-04-19T09:30:00+09:00", [ost("Queen of Tears", ["Kim Soo-hyun"], song: "Proposal")])
+            ],
             to: ingestAddress)
         try await waitUntilCaughtUp(subscriberAddress, ingest: ingestAddress, timeout: .seconds(60))
         let document = try await withSession(subscriberAddress) { try await $0.call("GET DRAMA Queen of Tears") }
