@@ -64,3 +64,55 @@ func describe(_ error: Error) -> String {
     if let wire = error as? WireError { return "ERR \(wire.code.rawValue) \(wire.message)" }
     return "\(error)"
 }
+
+/// The CLI's exit codes, the same for every command (README, "The CLI").
+public enum CLIExitCode {
+    /// The service answered `ERR`, some items failed, or a confirmation was declined.
+    public static let failed: Int32 = 1
+    /// Bad flags or arguments (ArgumentParser's EX_USAGE).
+    public static let usage: Int32 = 64
+    /// A file to read could not be read (EX_NOINPUT).
+    public static let noInput: Int32 = 66
+    /// The service could not be reached (EX_UNAVAILABLE).
+    public static let unreachable: Int32 = 69
+}
+
+/// An error the CLI reports as one line that says what failed and what to try, with its exit code.
+struct CLIFailure: Error, CustomStringConvertible {
+    var message: String
+    var exitCode: Int32
+
+    var description: String { message }
+
+    static func unreachable(_ service: String, _ failure: ConnectionFailure) -> CLIFailure {
+        CLIFailure(
+            message: "cannot reach \(service) at \(failure.address): \(failure.reason); is it running? (./deploy/dev up)",
+            exitCode: CLIExitCode.unreachable)
+    }
+
+    static func refused(_ error: WireError) -> CLIFailure {
+        CLIFailure(message: "ERR \(error.code.rawValue) \(error.message)", exitCode: CLIExitCode.failed)
+    }
+}
+
+/// Connects to `service` (`ingest` or `subscriber`) at `address`, authenticates with `token`,
+/// and runs `body`; an unreachable service becomes the CLI's one-line error.
+func withService<T>(
+    _ service: String, _ address: ServiceAddress, token: String?, _ body: (inout LineSession) async throws -> T
+) async throws -> T {
+    do {
+        return try await LineClient.withConnection(to: address) { session in
+            try await session.authenticate(token)
+            return try await body(&session)
+        }
+    } catch let failure as ConnectionFailure {
+        throw CLIFailure.unreachable(service, failure)
+    }
+}
+
+extension IngestConnectionOptions {
+    /// ``withService(_:_:token:_:)`` for the ingest service.
+    func connect<T>(_ body: (inout LineSession) async throws -> T) async throws -> T {
+        try await withService("ingest", try address(), token: resolvedToken, body)
+    }
+}

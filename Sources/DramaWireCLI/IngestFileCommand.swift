@@ -14,7 +14,21 @@ struct IngestFileCommand: AsyncParsableCommand {
 
     @Flag(help: "No progress bar, even on a terminal.") var quiet = false
 
-    @Argument(help: "JSON-lines files; - reads standard input.") var files: [String]
+    @Flag(help: "Each FILE is one raw article (text, HTML or JSON without facts): its facts are extracted and stored.")
+    var extract = false
+
+    @OptionGroup var article: ArticleOptions
+
+    @Argument(help: "JSON-lines files (with --extract: article files); - reads standard input.") var files: [String]
+
+    func validate() throws {
+        if !extract && (article.url ?? article.source ?? article.publishedAt ?? article.headline) != nil {
+            throw ValidationError("--url, --source, --published-at and --headline go with --extract")
+        }
+        if extract && article.url != nil && files.count > 1 {
+            throw ValidationError("--url names one article; give one file with it")
+        }
+    }
 
     struct Tally {
         var ingested = 0
@@ -25,13 +39,20 @@ struct IngestFileCommand: AsyncParsableCommand {
 
     func run() async throws {
         var items: [(file: String, line: Int, text: String)] = []
-        for file in files {
+        if extract {
+            for file in files {
+                var fields = try article.article(file, defaultURL: nil)
+                fields["extract"] = true
+                items.append((file, 1, JSON.object(fields).serialized()))
+            }
+        }
+        for file in files where !extract {
             let data: Data
             if file == "-" {
                 data = FileHandle.standardInput.readDataToEndOfFile()
             } else {
                 guard let contents = FileManager.default.contents(atPath: file) else {
-                    throw ValidationError("cannot read \(file)")
+                    throw CLIFailure(message: "cannot read \(file)", exitCode: CLIExitCode.noInput)
                 }
                 data = contents
             }
@@ -42,12 +63,10 @@ struct IngestFileCommand: AsyncParsableCommand {
                 items.append((file, i + 1, String(trimmed)))
             }
         }
-        let token = connection.resolvedToken
         let window = max(1, self.window)
         let showProgress = stderrIsTerminal && !quiet
         let started = monotonicSeconds()
-        let tally = try await LineClient.withConnection(to: try connection.address()) { session -> Tally in
-            try await session.authenticate(token)
+        let tally = try await connection.connect { session -> Tally in
             let maxLine = Int(session.greeting["max_line"].intValue ?? Int64(defaultMaximumLineBytes))
             var tally = Tally()
             var inFlight: [Int] = []  // indexes of items awaiting replies, in order

@@ -28,13 +28,15 @@ struct PingCommand: AsyncParsableCommand {
         }
         let start = monotonicSeconds()
         do {
-            let service = try await LineClient.withConnection(to: address) { session in
+            let service = try await withService(subscriber ? "subscriber" : "ingest", address, token: nil) { session in
                 try await session.call("PING")
                 return session.greeting["service"].stringValue ?? "?"
             }
             printLine(
                 "ok: \(service) at \(address) answered in \(String(format: "%.1f", (monotonicSeconds() - start) * 1000)) ms"
             )
+        } catch let failure as CLIFailure {
+            throw failure
         } catch {
             printError("ping \(address): \(describe(error))")
             throw ExitCode.failure
@@ -49,9 +51,7 @@ struct HeadCommand: AsyncParsableCommand {
     @OptionGroup var connection: IngestConnectionOptions
 
     func run() async throws {
-        let token = connection.resolvedToken
-        let head = try await LineClient.withConnection(to: try connection.address()) { session in
-            try await session.authenticate(token)
+        let head = try await connection.connect { session in
             return try await session.call("HEAD")?["seq"].intValue ?? 0
         }
         printLine(String(head))

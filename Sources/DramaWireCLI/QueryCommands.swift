@@ -25,16 +25,12 @@ struct SubscriberConnectionOptions: ParsableArguments {
 
     /// Sends one request and returns the JSON of its `OK`; an `ERR` is printed and exits non-zero.
     func call(_ line: String) async throws -> JSON {
-        let token = token ?? environment("DRAMAWIRE_TOKEN")
-        do {
-            return try await LineClient.withConnection(to: try address()) { session in
-                try await session.authenticate(token)
-                return try await session.call(line) ?? .null
-            }
-        } catch {
-            printError(describe(error))
-            throw ExitCode.failure
-        }
+        try await connect { session in try await session.call(line) ?? .null }
+    }
+
+    /// ``withService(_:_:token:_:)`` for the subscriber service.
+    func connect<T>(_ body: (inout LineSession) async throws -> T) async throws -> T {
+        try await withService("subscriber", try address(), token: token ?? environment("DRAMAWIRE_TOKEN"), body)
     }
 }
 
@@ -363,12 +359,10 @@ struct WatchCommand: AsyncParsableCommand {
             first == "all" ? target.count == 1 : target.count > 1
         else { throw ValidationError("expected: watch all | watch drama NAME | watch person NAME") }
         let request = "WATCH " + ([first.uppercased()] + target.dropFirst()).joined(separator: " ")
-        let token = connection.token ?? environment("DRAMAWIRE_TOKEN")
         let json = connection.json
         let limit = count
         do {
-            try await LineClient.withConnection(to: try connection.address()) { session in
-                try await session.authenticate(token)
+            try await connection.connect { session in
                 try await session.call(request)
                 var seen = 0
                 while let line = try await session.readLine() {
@@ -391,6 +385,8 @@ struct WatchCommand: AsyncParsableCommand {
                     if let limit, seen >= limit { return }
                 }
             }
+        } catch let failure as CLIFailure {
+            throw failure
         } catch {
             printError(describe(error))
             throw ExitCode.failure

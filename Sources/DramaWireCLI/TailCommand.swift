@@ -16,12 +16,10 @@ struct TailCommand: AsyncParsableCommand {
     @Flag(help: "Print `seq type key` instead of the full JSON record.") var brief = false
 
     func run() async throws {
-        let token = connection.resolvedToken
         let follow = self.follow
         let brief = self.brief
         let start = from
-        try await LineClient.withConnection(to: try connection.address()) { session in
-            try await session.authenticate(token)
+        try await connection.connect { session in
             let head = try await session.call("SUBSCRIBE \(start)")?["head"].intValue ?? 0
             if !follow && head <= start { return }
             var expected = start + 1

@@ -2,6 +2,10 @@ import LineProtocol
 import NIOCore
 import NIOPosix
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// A `host:port` address of a DramaWire service.
 public struct ServiceAddress: Sendable, Hashable, CustomStringConvertible {
     public var host: String
@@ -137,6 +141,41 @@ public struct LineSender: Sendable {
     }
 }
 
+/// A service could not be reached: nothing listens there, the name does not resolve, or the
+/// connection attempt timed out. ``reason`` says which, in a few words for people.
+public struct ConnectionFailure: Error, Sendable, CustomStringConvertible {
+    /// Where the client tried to connect.
+    public var address: ServiceAddress
+    /// `connection refused`, `timed out`, `host not found`, …
+    public var reason: String
+
+    init(address: ServiceAddress, underlying: any Error) {
+        self.address = address
+        self.reason = Self.reason(underlying)
+    }
+
+    public var description: String { "cannot reach \(address): \(reason)" }
+
+    static func reason(_ error: any Error) -> String {
+        if let failure = error as? NIOConnectionError {
+            if let first = failure.connectionErrors.first { return reason(first.error) }
+            if failure.dnsAError != nil || failure.dnsAAAAError != nil { return "host not found" }
+            return "host not found"
+        }
+        if let io = error as? IOError {
+            switch io.errnoCode {
+            case ECONNREFUSED: return "connection refused"
+            case ETIMEDOUT: return "timed out"
+            case EHOSTUNREACH, ENETUNREACH: return "no route to host"
+            case EACCES, EPERM: return "permission denied"
+            default: return String(cString: strerror(io.errnoCode)).lowercased()
+            }
+        }
+        if let channel = error as? ChannelError, case .connectTimeout = channel { return "timed out" }
+        return "\(error)"
+    }
+}
+
 /// Opens connections to DramaWire services.
 public enum LineClient {
     /// Connects, reads the greeting, runs `body`, and closes.
@@ -144,16 +183,21 @@ public enum LineClient {
         to address: ServiceAddress, maximumLineBytes: Int = 64 << 20,
         _ body: (inout LineSession) async throws -> T
     ) async throws -> T {
-        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .channelOption(.tcpOption(.tcp_nodelay), value: 1)
-            .connectTimeout(.seconds(5))
-            .connect(host: address.host, port: address.port) { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(
-                        ByteToMessageHandler(LineFrameDecoder(maximumLineBytes: maximumLineBytes)))
-                    return try NIOAsyncChannel<LineFrame, ByteBuffer>(wrappingChannelSynchronously: channel)
+        let channel: NIOAsyncChannel<LineFrame, ByteBuffer>
+        do {
+            channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .channelOption(.tcpOption(.tcp_nodelay), value: 1)
+                .connectTimeout(.seconds(5))
+                .connect(host: address.host, port: address.port) { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(
+                            ByteToMessageHandler(LineFrameDecoder(maximumLineBytes: maximumLineBytes)))
+                        return try NIOAsyncChannel<LineFrame, ByteBuffer>(wrappingChannelSynchronously: channel)
+                    }
                 }
-            }
+        } catch {
+            throw ConnectionFailure(address: address, underlying: error)
+        }
         return try await channel.executeThenClose { inbound, outbound in
             var session = LineSession(
                 iterator: inbound.makeAsyncIterator(), outbound: outbound, channel: channel.channel)

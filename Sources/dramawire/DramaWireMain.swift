@@ -4,6 +4,6 @@ import DramaWireCLI
 @main
 enum DramaWireMain {
     static func main() async {
-        await DramaWireCommand.main()
+        await DramaWireCommand.runMain()
     }
 }
