@@ -65,7 +65,8 @@ let package = Package(
             ]
         ),
         // Facts from article text: sentences, mentions, patterns, dates in KST. Pure Swift, no I/O.
-        .target(name: "DramaExtract"),
+        // The lists in KnowledgeBase/ are compiled in (KnowledgeBaseData.swift, generated from them).
+        .target(name: "DramaExtract", exclude: ["KnowledgeBase"]),
         // Pure domain: names, news items, validation, fact resolution, change records. No I/O.
         .target(
             name: "DramaDomain",

@@ -86,7 +86,9 @@ extension NewsItem {
     ///   spelling the database knows.
     public func extractedFacts(known: KnownNames = KnownNames()) -> [Fact] {
         let article = Article(headline: headline, body: body ?? "", publishedAt: publishedAt.text)
-        return Extractor(known: known).extract(article).compactMap(Self.fact(from:))
+        // The shipped lists of real titles and names join what the database knows.
+        let names = known.addingKnowledgeBase(for: headline + "\n" + (body ?? ""))
+        return Extractor(known: names).extract(article).compactMap(Self.fact(from:))
     }
 
     /// One extracted fact in the supplied-fact schema, validated; nil if it fails validation.

@@ -109,11 +109,16 @@ enum ArticleText {
             .map { $0.trimmingCharacters(in: .whitespaces) }
         var paragraphs: [String] = []
         for line in lines where !line.isEmpty { paragraphs.append(line) }
-        return (title.map { decodeEntities($0).trimmingCharacters(in: .whitespacesAndNewlines) }, paragraphs.joined(separator: "\n\n"))
+        return (
+            title.map { decodeEntities($0).trimmingCharacters(in: .whitespacesAndNewlines) },
+            paragraphs.joined(separator: "\n\n")
+        )
     }
 
     private static func firstElement(_ tag: String, in html: String) -> String? {
-        guard let range = html.range(of: "<\(tag)\\b[^>]*>[\\s\\S]*?</\(tag)>", options: [.regularExpression, .caseInsensitive])
+        guard
+            let range = html.range(
+                of: "<\(tag)\\b[^>]*>[\\s\\S]*?</\(tag)>", options: [.regularExpression, .caseInsensitive])
         else { return nil }
         return String(html[range]).replacingOccurrences(of: "<[^>]*>", with: "", options: .regularExpression)
     }
@@ -209,13 +214,16 @@ struct ExtractCommand: AsyncParsableCommand {
             case "casting":
                 who = TextTable.cell(fact["person"])
                 what = [
-                    fact["role"].stringValue.map { "as \($0)" }, fact["role_type"].stringValue, fact["status"].stringValue,
+                    fact["role"].stringValue.map { "as \($0)" }, fact["role_type"].stringValue,
+                    fact["status"].stringValue,
                 ].compactMap { $0 }.joined(separator: ", ")
             default:
                 who = "-"
                 what = [
-                    fact["network"].stringValue, (fact["platforms"].arrayValue ?? []).isEmpty ? nil : TextTable.cell(fact["platforms"]),
-                    fact["premiere"].stringValue.map { "premiere \($0)" }, fact["episodes"].intValue.map { "\($0) episodes" },
+                    fact["network"].stringValue,
+                    (fact["platforms"].arrayValue ?? []).isEmpty ? nil : TextTable.cell(fact["platforms"]),
+                    fact["premiere"].stringValue.map { "premiere \($0)" },
+                    fact["episodes"].intValue.map { "\($0) episodes" },
                 ].compactMap { $0 }.joined(separator: ", ")
             }
             let drama = TextTable.cell(fact[kind == "drama" ? "title" : "drama"])
@@ -264,7 +272,8 @@ struct RetractCommand: AsyncParsableCommand {
         var preview = "article \(article)"
         if !byURL, let doc = try? await previewDocument() {
             let facts = doc["facts"].arrayValue?.count ?? 0
-            preview = "article \(article): \"\(TextTable.sanitized(doc["headline"].stringValue ?? ""))\" (\(doc["source"].stringValue ?? "?"), \(facts) facts)"
+            preview =
+                "article \(article): \"\(TextTable.sanitized(doc["headline"].stringValue ?? ""))\" (\(doc["source"].stringValue ?? "?"), \(facts) facts)"
         }
         printLine("will retract \(preview); the documents it supports are recomputed without it")
         try confirm("Retract it", yes: yes)
@@ -335,7 +344,8 @@ struct MergeCommand: AsyncParsableCommand {
             kind == "drama"
             ? "\(doc["cast"].arrayValue?.count ?? 0) cast, \(doc["osts"].arrayValue?.count ?? 0) OSTs"
             : "\(doc["roles"].arrayValue?.count ?? 0) roles, \(doc["songs"].arrayValue?.count ?? 0) songs"
-        return "\"\(title)\" [\(doc["key"].stringValue ?? "?")] (\(counts), \(doc["news"].arrayValue?.count ?? 0) articles)"
+        return
+            "\"\(title)\" [\(doc["key"].stringValue ?? "?")] (\(counts), \(doc["news"].arrayValue?.count ?? 0) articles)"
     }
 
     private func document(_ kind: String, _ name: String) async throws -> JSON? {

@@ -86,7 +86,8 @@ struct CLIFailure: Error, CustomStringConvertible {
 
     static func unreachable(_ service: String, _ failure: ConnectionFailure) -> CLIFailure {
         CLIFailure(
-            message: "cannot reach \(service) at \(failure.address): \(failure.reason); is it running? (./deploy/dev up)",
+            message:
+                "cannot reach \(service) at \(failure.address): \(failure.reason); is it running? (./deploy/dev up)",
             exitCode: CLIExitCode.unreachable)
     }
 

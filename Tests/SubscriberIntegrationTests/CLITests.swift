@@ -13,14 +13,30 @@ import Testing
         var output: String
     }
 
+    /// The command line that starts the CLI: as root (CI), through setpriv as `nobody`, from a
+    /// copy that user may execute, because users run it unprivileged (see UnprivilegedTests).
+    static let command: [String] = {
+        let binary = binaryDirectory().appendingPathComponent("dramawire").path
+        guard getuid() == 0 else { return [binary] }
+        let directory = FileManager.default.temporaryDirectory.path + "/dramawire-cli-\(UUID().uuidString)"
+        let copy = directory + "/dramawire"
+        do {
+            try FileManager.default.createDirectory(
+                atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
+            try FileManager.default.copyItem(atPath: binary, toPath: copy)
+        } catch {
+            return [binary]  // the tests then fail on their own assertions, not here
+        }
+        return ["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--", copy]
+    }()
+
     /// Runs `dramawire ARGS` with standard input from /dev/null; output is stdout and stderr.
     func dramawire(_ arguments: [String], environment: [String: String] = [:]) async throws -> Run {
         let log = FileManager.default.temporaryDirectory.path + "/dramawire-cli-\(UUID().uuidString).log"
         defer { try? FileManager.default.removeItem(atPath: log) }
-        let binary = binaryDirectory().appendingPathComponent("dramawire").path
         // The caller's own service URLs must not leak in: every test names its addresses.
         let pid = try spawnProcess(
-            [binary] + arguments,
+            Self.command + arguments,
             environment: ["DRAMAWIRE_INGEST_URL": "", "DRAMAWIRE_SUBSCRIBER_URL": "", "DRAMAWIRE_TOKEN": ""]
                 .merging(environment) { $1 }, outputPath: log)
         let status = try await blocking { waitForExit(pid) }
@@ -79,7 +95,8 @@ import Testing
 
         let json = try await dramawire(["extract", file, "--json", "--ingest", ingest.address.description])
         #expect(json.status == 0)
-        let facts = try JSON.parse(json.output.trimmingCharacters(in: .whitespacesAndNewlines))["facts"].arrayValue ?? []
+        let facts =
+            try JSON.parse(json.output.trimmingCharacters(in: .whitespacesAndNewlines))["facts"].arrayValue ?? []
         #expect(!facts.isEmpty)
         for fact in facts {
             #expect(fact["confidence"].doubleValue != nil && fact["evidence"]["text"].stringValue != nil)
@@ -100,7 +117,10 @@ import Testing
 
         // A raw article, extracted and stored.
         let ingested = try await dramawire(
-            ["ingest", "--extract", file, "--url", "https://cli.example/iu-ost", "--published-at", "2024-04-19T09:30:00+09:00"],
+            [
+                "ingest", "--extract", file, "--url", "https://cli.example/iu-ost", "--published-at",
+                "2024-04-19T09:30:00+09:00",
+            ],
             environment: urls)
         #expect(ingested.status == 0, "\(ingested.output)")
         #expect(ingested.output.contains("ingested 1, duplicates 0, failed 0"), "\(ingested.output)")
