@@ -17,26 +17,101 @@ struct BenchCommand: AsyncParsableCommand {
 struct BenchIngestCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ingest",
-        abstract: "INGEST throughput (items/s) and ack latency percentiles, from C connections for S seconds.")
+        abstract: "INGEST throughput (items/s) and ack latency percentiles, from C connections for S seconds.",
+        discussion: """
+            The default data set models real news (RealisticNews): --dramas dramas and --people \
+            people with Zipf popularity, at most 30 OST parts and 50 cast entries per drama, and a mix \
+            of new articles, re-sent duplicates, corrections and status changes. --dramas 20 is a \
+            hot-spot stress (a few dramas while they air). --preload N first ingests N new articles, \
+            pipelined, so the run measures a database with that much history. --data legacy is the \
+            old generator (every item on 100 dramas and 200 people; documents grow without bound).
+            """)
 
     @OptionGroup var connection: IngestConnectionOptions
     @Option(help: "Concurrent connections, each with one request in flight.") var connections = 1
     @Option(help: "Seconds to run (at most 3600).") var duration: Double = 10
-    @Option(help: "Facts per item.") var facts = 3
+    @Option(help: "realistic or legacy.") var data = "realistic"
+    @Option(help: "Dramas in the catalogue (realistic data).") var dramas = 5000
+    @Option(help: "People in the catalogue (realistic data).") var people = 20000
+    @Option(help: "New articles to ingest before measuring (at most 10,000,000).") var preload = 0
+    @Option(help: "Facts per item (legacy data).") var facts = 3
     @Flag(help: "Print one JSON object.") var json = false
+
+    func validate() throws {
+        guard ["realistic", "legacy"].contains(data) else { throw ValidationError("--data is realistic or legacy") }
+        guard (0...10_000_000).contains(preload) else { throw ValidationError("--preload must be 0...10000000") }
+        guard dramas >= 1, people >= 2 else { throw ValidationError("--dramas ≥ 1 and --people ≥ 2") }
+    }
 
     func run() async throws {
         let address = try connection.address()
         let runID = String(UInt64.random(in: 0..<UInt64.max), radix: 36)
         let factsPerItem = max(1, facts)
+        let news = RealisticNews(dramas: dramas, people: people)
+        let legacy = data == "legacy"
+        if preload > 0 {
+            try await Preload.run(count: preload, address: address, token: connection.resolvedToken) { worker, n in
+                "INGEST " + news.article(run: runID + "p", worker: worker, n: n, variant: 0)
+            }
+        }
         let result = try await ClosedLoop.run(
             connections: connections, duration: duration, address: address, token: connection.resolvedToken
         ) { worker, n in
-            "INGEST " + SyntheticNews.item(run: runID, worker: worker, n: n, facts: factsPerItem)
+            "INGEST "
+                + (legacy
+                    ? SyntheticNews.item(run: runID, worker: worker, n: n, facts: factsPerItem)
+                    : news.item(run: runID, worker: worker, n: n))
         }
         result.print(json: json, unit: "items", rateKey: "items_per_s")
     }
+}
 
+/// Fills the database before a measurement: `count` requests over four pipelined connections.
+enum Preload {
+    static func run(
+        count: Int, address: ServiceAddress, token: String?, line: @escaping @Sendable (Int, Int) -> String
+    ) async throws {
+        let connections = 4
+        let window = 128
+        let started = monotonicSeconds()
+        let failed = try await withThrowingTaskGroup(of: Int.self) { group in
+            for worker in 0..<connections {
+                let share = count / connections + (worker < count % connections ? 1 : 0)
+                group.addTask {
+                    try await LineClient.withConnection(to: address) { session in
+                        try await session.authenticate(token)
+                        var sent = 0
+                        var answered = 0
+                        var failed = 0
+                        while answered < share {
+                            var lines: [String] = []
+                            while sent < share && sent - answered < window {
+                                lines.append(line(worker, sent))
+                                sent += 1
+                            }
+                            if !lines.isEmpty { try await session.send(lines: lines) }
+                            guard let reply = try await session.readLine() else {
+                                throw ClientError("the server closed the connection during the preload")
+                            }
+                            if !reply.hasPrefix("OK") { failed += 1 }
+                            answered += 1
+                            if worker == 0 && answered % 5000 == 0 && stderrIsTerminal {
+                                printError("\rpreload: ~\(answered * connections) of \(count)", terminator: "")
+                            }
+                        }
+                        return failed
+                    }
+                }
+            }
+            var failed = 0
+            for try await f in group { failed += f }
+            return failed
+        }
+        let elapsed = monotonicSeconds() - started
+        printError(
+            "\rpreload: \(count) articles in \(String(format: "%.1f", elapsed)) s "
+                + "(\(String(format: "%.0f", Double(count) / elapsed))/s, \(failed) failed)")
+    }
 }
 
 /// `dramawire bench extract DIR`: closed-loop EXTRACT of the articles in DIR (the corpus format

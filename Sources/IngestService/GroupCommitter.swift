@@ -141,7 +141,7 @@ final class GroupCommitter: Sendable {
             }
             metrics.committed(
                 operations, replies: result.replies, changes: result.changeCount,
-                duration: ContinuousClock.now - started)
+                duration: ContinuousClock.now - started, phases: result.phases)
             for (pending, reply) in zip(batch, result.replies) { pending.continuation.resume(returning: reply) }
         case .failure(let error):
             metrics.failedWrites.increment(by: batch.count)

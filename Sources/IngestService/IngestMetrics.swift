@@ -16,6 +16,8 @@ struct IngestMetrics: Sendable {
     let batchSize: Recorder
     /// Duration of a group-commit transaction, from BEGIN to COMMIT.
     let commit: Timer
+    /// Duration of each phase of a batch (`phase`: prepare, recompute, append, commit).
+    let phases: (prepare: Timer, recompute: Timer, append: Timer, commit: Timer)
     let head: Gauge
     let subscribers: Gauge
     /// The largest lag among subscribers (head minus acknowledged seq).
@@ -28,6 +30,10 @@ struct IngestMetrics: Sendable {
         changes = Counter(label: "dramawire_ingest_changes_total", factory: factory)
         batchSize = Recorder(label: "dramawire_ingest_batch_size", factory: factory)
         commit = Timer(label: "dramawire_ingest_commit_seconds", factory: factory)
+        func phase(_ name: String) -> Timer {
+            Timer(label: "dramawire_ingest_batch_phase_seconds", dimensions: [("phase", name)], factory: factory)
+        }
+        phases = (phase("prepare"), phase("recompute"), phase("append"), phase("commit"))
         head = Gauge(label: "dramawire_ingest_head_seq", factory: factory)
         subscribers = Gauge(label: "dramawire_ingest_subscribers", factory: factory)
         subscriberMaximumLag = Gauge(label: "dramawire_ingest_subscriber_max_lag", factory: factory)
@@ -35,9 +41,14 @@ struct IngestMetrics: Sendable {
 
     /// Counts one committed batch.
     func committed(
-        _ operations: [WriteOperation], replies: [Result<JSON, WireError>], changes: Int, duration: Duration
+        _ operations: [WriteOperation], replies: [Result<JSON, WireError>], changes: Int, duration: Duration,
+        phases timings: BatchOutcome.Phases
     ) {
         commit.recordNanoseconds(duration.nanoseconds)
+        phases.prepare.recordNanoseconds(timings.prepare.nanoseconds)
+        phases.recompute.recordNanoseconds(timings.recompute.nanoseconds)
+        phases.append.recordNanoseconds(timings.append.nanoseconds)
+        phases.commit.recordNanoseconds(timings.commit.nanoseconds)
         batchSize.record(operations.count)
         self.changes.increment(by: changes)
         for (operation, reply) in zip(operations, replies) {

@@ -11,6 +11,20 @@ public struct BatchOutcome: Sendable {
     public var head: Int64
     /// How many change records the batch appended.
     public var changeCount: Int
+    /// Where the batch's time went, in the order the phases run.
+    public var phases = Phases()
+
+    /// Durations of a batch's phases: storing articles, facts and names (`prepare`), recomputing
+    /// derived state (`recompute`), taking the counter and appending the log (`append`), and
+    /// `COMMIT` itself.
+    public struct Phases: Sendable {
+        public var prepare: Duration = .zero
+        public var recompute: Duration = .zero
+        public var append: Duration = .zero
+        public var commit: Duration = .zero
+
+        public init() {}
+    }
 }
 
 /// The write path: one transaction per batch of operations.
@@ -35,8 +49,10 @@ public enum WritePath {
     ) throws -> BatchOutcome {
         try db.execute("BEGIN")
         do {
-            let outcome = try applyInTransaction(operations, nowMillis: nowMillis, db: db, logger: logger)
+            var outcome = try applyInTransaction(operations, nowMillis: nowMillis, db: db, logger: logger)
+            let committing = ContinuousClock.now
             try db.execute("COMMIT")
+            outcome.phases.commit = ContinuousClock.now - committing
             return outcome
         } catch {
             _ = try? db.execute("ROLLBACK")
@@ -47,6 +63,8 @@ public enum WritePath {
     private static func applyInTransaction(
         _ operations: [WriteOperation], nowMillis: Int64, db: isolated PQConnection, logger: Logger
     ) throws -> BatchOutcome {
+        let started = ContinuousClock.now
+        var phases = BatchOutcome.Phases()
         guard let base = Int64(try db.query("SELECT seq FROM log_counter WHERE id = 1 FOR UPDATE").scalar ?? "")
         else {
             throw PQError(.clientFailure, message: "log_counter row is missing")
@@ -77,7 +95,11 @@ public enum WritePath {
         // Phase 2, once per batch: recompute every touched entity from the stored facts. Each
         // derived change is attributed to the last operation that touched its entity, so every
         // operation's records stay contiguous.
+        let prepared = ContinuousClock.now
+        phases.prepare = prepared - started
         let derived = try refresh(lastTouch, db: db)
+        let recomputed = ContinuousClock.now
+        phases.recompute = recomputed - prepared
 
         var next = base + 1
         var replies: [Result<JSON, WireError>] = []
@@ -118,7 +140,8 @@ public enum WritePath {
             try db.execute("UPDATE log_counter SET seq = $1 WHERE id = 1", [String(head)])
             try db.notify(channel: notifyChannel, payload: String(head))
         }
-        return BatchOutcome(replies: replies, head: head, changeCount: rows.count)
+        phases.append = ContinuousClock.now - recomputed
+        return BatchOutcome(replies: replies, head: head, changeCount: rows.count, phases: phases)
     }
 
     static func apply(

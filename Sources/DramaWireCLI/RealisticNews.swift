@@ -1,0 +1,232 @@
+import LineProtocol
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// News items shaped like real K-drama news, for `dramawire bench ingest`.
+///
+/// A catalogue of `dramas` dramas and `people` people, each drama with a fixed roster of at most
+/// ``maximumCast`` cast entries and ``maximumOSTParts`` OST parts, as real dramas have. Articles
+/// pick their drama with Zipf popularity (a few dramas are in the news all the time, most rarely),
+/// and are a mix of new articles (casting news moving from rumoured to confirmed, OST parts
+/// announced then released, drama details), re-sent duplicates, corrections of an earlier article
+/// and status changes. Every item is a pure function of (run, worker, n), so a duplicate or a
+/// correction regenerates the earlier item without shared state between connections.
+struct RealisticNews: Sendable {
+    static let maximumCast = 50
+    static let maximumOSTParts = 30
+
+    let dramas: Int
+    let people: Int
+    private let dramaCDF: [Double]
+    private let personCDF: [Double]
+
+    init(dramas: Int, people: Int) {
+        self.dramas = max(1, dramas)
+        self.people = max(2, people)
+        dramaCDF = Self.zipfCDF(self.dramas, exponent: 1.0)
+        personCDF = Self.zipfCDF(self.people, exponent: 0.9)
+    }
+
+    // MARK: - Names
+
+    static let families = [
+        "Kim", "Lee", "Park", "Choi", "Jung", "Kang", "Cho", "Yoon", "Jang", "Lim", "Han", "Oh", "Seo", "Shin", "Kwon",
+        "Hwang", "Ahn", "Song", "Jeon", "Hong", "Yoo", "Ko", "Moon", "Yang", "Son", "Bae", "Baek", "Heo", "Nam", "Shim",
+        "Noh", "Ha", "Kwak", "Sung", "Cha", "Joo", "Woo", "Koo", "Min", "Ryu",
+    ]
+    static let syllables = [
+        "ji", "soo", "min", "hye", "woo", "seo", "do", "ha", "jae", "yu", "tae", "bo", "sung", "hyun", "ye", "joon",
+        "na", "eun", "chang", "so", "young", "jin", "hee", "kyung", "seung", "yeon", "jun", "won", "ah", "rim", "bin",
+        "gyu", "hwan", "mi", "ra", "yoon", "il", "chan", "sol", "in",
+    ]
+    static let adjectives = [
+        "Silent", "Crimson", "Hidden", "Last", "Golden", "Midnight", "Broken", "Secret", "Wild", "Gentle", "Frozen",
+        "Burning", "Lonely", "Brave", "Endless", "Falling", "Painted", "Distant", "Lucky", "Shining", "Restless",
+        "Quiet", "Stolen", "Second", "Little",
+    ]
+    static let nouns = [
+        "Garden", "Signal", "Crown", "River", "Letter", "Winter", "Harbor", "Orchard", "Palace", "Detective", "Doctor",
+        "Kitchen", "Summer", "Lantern", "Runner", "Verdict", "Station", "Bakery", "Island", "Melody", "Mirror",
+        "Village", "Academy", "Empire", "Mansion", "Promise", "Season", "Tide", "Forest", "Office",
+    ]
+    static let tails = ["", " of Seoul", " in Busan", " Diaries", " Returns", " Club", " Hotel", " Story"]
+
+    /// A distinct romanized name for each index ("Park Ji-hyun").
+    static func person(_ i: Int) -> String {
+        let f = families[i % families.count]
+        let a = syllables[(i / families.count) % syllables.count]
+        let b = syllables[(i / (families.count * syllables.count)) % syllables.count]
+        let round = i / (families.count * syllables.count * syllables.count)
+        let given = a.prefix(1).uppercased() + a.dropFirst() + "-" + b
+        return round == 0 ? "\(f) \(given)" : "\(f) \(given) \(round + 1)"
+    }
+
+    /// A distinct title for each index ("The Silent Garden of Seoul").
+    static func drama(_ i: Int) -> String {
+        let base = adjectives.count * nouns.count * tails.count
+        let title =
+            "The \(adjectives[i % adjectives.count]) \(nouns[(i / adjectives.count) % nouns.count])"
+            + tails[(i / (adjectives.count * nouns.count)) % tails.count]
+        return i < base ? title : "\(title) \(i / base + 1)"
+    }
+
+    // MARK: - Popularity
+
+    static func zipfCDF(_ n: Int, exponent: Double) -> [Double] {
+        var cdf = [Double](repeating: 0, count: n)
+        var total = 0.0
+        for k in 0..<n {
+            total += 1 / pow(Double(k + 1), exponent)
+            cdf[k] = total
+        }
+        return cdf.map { $0 / total }
+    }
+
+    /// The index whose cumulative probability first reaches `u` (0..<1).
+    static func draw(_ cdf: [Double], _ u: Double) -> Int {
+        var low = 0
+        var high = cdf.count - 1
+        while low < high {
+            let mid = (low + high) / 2
+            if cdf[mid] < u { low = mid + 1 } else { high = mid }
+        }
+        return low
+    }
+
+    /// A deterministic pseudo-random stream for one item (SplitMix64).
+    struct Stream {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+        mutating func unit() -> Double { Double(next() >> 11) / Double(1 << 53) }
+        mutating func below(_ n: Int) -> Int { Int(next() % UInt64(max(1, n))) }
+    }
+
+    static func seed(_ parts: Int...) -> UInt64 {
+        var h: UInt64 = 1_469_598_103_934_665_603
+        for p in parts {
+            h = (h ^ UInt64(bitPattern: Int64(p))) &* 1_099_511_628_211
+        }
+        return h
+    }
+
+    /// Drama `d`'s roster sizes, fixed for the drama.
+    func castSize(_ d: Int) -> Int { 6 + Int(Self.seed(d, 1) % UInt64(Self.maximumCast - 5)) }
+    func ostParts(_ d: Int) -> Int { 3 + Int(Self.seed(d, 2) % UInt64(Self.maximumOSTParts - 2)) }
+
+    /// The person in slot `j` of drama `d`'s cast (or singing part `k`): popular people more often.
+    func castMember(_ d: Int, _ j: Int) -> Int {
+        var s = Stream(state: Self.seed(d, j, 3))
+        return Self.draw(personCDF, s.unit())
+    }
+    func singer(_ d: Int, _ k: Int) -> Int {
+        var s = Stream(state: Self.seed(d, k, 4))
+        return Self.draw(personCDF, s.unit())
+    }
+
+    // MARK: - Items
+
+    enum Kind {
+        case new, duplicate, correction, statusChange
+    }
+
+    /// Item `n` of `worker` in `run`: 75 % new articles, 10 % re-sent duplicates, 8 % corrections,
+    /// 7 % status changes (dropping out, declining).
+    func item(run: String, worker: Int, n: Int) -> String {
+        var s = Stream(state: Self.seed(worker, n, 5))
+        let roll = s.unit()
+        if n > 0 && roll < 0.10 {
+            return article(run: run, worker: worker, n: s.below(n), variant: 0)
+        }
+        if n > 0 && roll < 0.18 {
+            return article(run: run, worker: worker, n: s.below(n), variant: 1 + s.below(3))
+        }
+        if roll < 0.25 {
+            return statusChange(run: run, worker: worker, n: n)
+        }
+        return article(run: run, worker: worker, n: n, variant: 0)
+    }
+
+    private func url(_ run: String, _ worker: Int, _ n: Int) -> String {
+        "https://bench.example/\(run)/\(worker)/\(n)"
+    }
+
+    private func date(_ s: inout Stream) -> String {
+        let year = 2019 + s.below(8)
+        let month = 1 + s.below(12)
+        let day = 1 + s.below(28)
+        return "\(year)-\(month < 10 ? "0" : "")\(month)-\(day < 10 ? "0" : "")\(day)T\(10 + s.below(10)):00:00+09:00"
+    }
+
+    /// A new article (variant 0) or a correction of it (another variant: other statuses and parts).
+    func article(run: String, worker: Int, n: Int, variant: Int) -> String {
+        var s = Stream(state: Self.seed(worker, n, 6))
+        let d = Self.draw(dramaCDF, s.unit())
+        let published = date(&s)
+        var v = Stream(state: Self.seed(worker, n, 7, variant))
+        let title = Self.drama(d)
+        var facts: [JSON] = []
+        if s.unit() < 0.3 {
+            facts.append([
+                "kind": "drama", "title": .string(title),
+                "network": .string(["tvN", "JTBC", "SBS", "KBS2", "MBC", "ENA", "Netflix"][d % 7]),
+                "premiere": .string("\(2019 + d % 8)-0\(1 + d % 9)-1\(d % 10)"),
+                "episodes": .int(Int64(12 + 4 * (d % 3))),
+            ])
+        }
+        let castCount = s.below(4)
+        for _ in 0..<castCount {
+            let j = s.below(castSize(d))
+            let status = ["rumored", "in_talks", "offered", "confirmed", "confirmed", "confirmed"][v.below(6)]
+            facts.append([
+                "kind": "casting", "drama": .string(title), "person": .string(Self.person(castMember(d, j))),
+                "role": .string("Character \(j)"), "role_type": .string(j < 2 ? "lead" : "supporting"),
+                "status": .string(status),
+            ])
+        }
+        let ostCount = castCount == 0 ? 1 + s.below(2) : s.below(2)
+        for _ in 0..<ostCount {
+            let k = s.below(ostParts(d))
+            let released = v.unit() < 0.6
+            facts.append([
+                "kind": "ost", "drama": .string(title), "song": .string("Song \(k + 1) of \(title)"),
+                "part": .int(Int64(k + 1)), "artists": [.string(Self.person(singer(d, k)))],
+                "release": .string(published), "status": .string(released ? "released" : "announced"),
+            ])
+        }
+        let item: JSON = [
+            "url": .string(url(run, worker, n)),
+            "source": .string(["Soompi", "Pinkvilla", "Yonhap", "allkpop"][n % 4]),
+            "published_at": .string(published), "headline": .string("News about \(title)"),
+            "body": .string(variant == 0 ? "The article text." : "The article text, corrected (\(variant))."),
+            "facts": .array(facts),
+        ]
+        return item.serialized()
+    }
+
+    /// A later article: someone in a drama's cast drops out or declines.
+    func statusChange(run: String, worker: Int, n: Int) -> String {
+        var s = Stream(state: Self.seed(worker, n, 8))
+        let d = Self.draw(dramaCDF, s.unit())
+        let j = s.below(castSize(d))
+        let title = Self.drama(d)
+        let item: JSON = [
+            "url": .string(url(run, worker, n)), "source": "Yonhap", "published_at": .string(date(&s)),
+            "headline": .string("Change in the cast of \(title)"),
+            "facts": [
+                [
+                    "kind": "casting", "drama": .string(title), "person": .string(Self.person(castMember(d, j))),
+                    "status": .string(["withdrawn", "declined"][s.below(2)]),
+                ]
+            ],
+        ]
+        return item.serialized()
+    }
+}
