@@ -20,16 +20,7 @@ struct ArticleOptions: ParsableArguments {
 
     /// The article fields of `path` (`-`: standard input). `defaultURL` stands in for a missing URL.
     func article(_ path: String, defaultURL: ((String) -> String)?) throws -> [String: JSON] {
-        let data: Data
-        if path == "-" {
-            data = FileHandle.standardInput.readDataToEndOfFile()
-        } else {
-            guard let contents = FileManager.default.contents(atPath: path) else {
-                throw CLIFailure(message: "cannot read \(path)", exitCode: CLIExitCode.noInput)
-            }
-            data = contents
-        }
-        var fields = try ArticleText.fields(String(decoding: data, as: UTF8.self), name: path)
+        var fields = try ArticleText.fields(String(decoding: try readInput(path), as: UTF8.self), name: path)
         fields["facts"] = nil
         fields["extract"] = nil
         if let url { fields["url"] = .string(url) }
@@ -251,6 +242,37 @@ func confirm(_ question: String, yes: Bool) throws {
     }
 }
 
+/// Options of the commands that change stored data after showing what will change.
+struct ChangeOptions: ParsableArguments {
+    @Option(
+        name: .customLong("subscriber"),
+        help: "Subscriber host:port, to show what will change [DRAMAWIRE_SUBSCRIBER_URL, 127.0.0.1:7401].")
+    var subscriberURL: String?
+    @Flag(name: .shortAndLong, help: "Do not ask for confirmation.") var yes = false
+
+    /// The document `request` (a GET) returns from the read model, for the preview; nil when
+    /// the subscriber is unreachable or answers `ERR`: a preview never blocks the change.
+    func preview(_ request: String, token: String?) async -> JSON? {
+        let text = subscriberURL ?? environment("DRAMAWIRE_SUBSCRIBER_URL") ?? "127.0.0.1:7401"
+        guard let address = ServiceAddress(parsing: text) else { return nil }
+        return try? await LineClient.withConnection(to: address) { session -> JSON? in
+            try await session.authenticate(token)
+            guard case .ok(let doc) = try await session.request(request) else { return nil }
+            return doc
+        }
+    }
+}
+
+extension IngestConnectionOptions {
+    /// Sends one write; its `OK` JSON, or the CLI's one-line error for an `ERR`.
+    func write(_ line: String) async throws -> JSON? {
+        switch try await connect({ session in try await session.request(line) }) {
+        case .ok(let json): return json
+        case .error(let error): throw CLIFailure.refused(error)
+        }
+    }
+}
+
 /// `dramawire retract URL|ID`: withdraw an article; its facts stop counting.
 struct RetractCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -258,42 +280,22 @@ struct RetractCommand: AsyncParsableCommand {
         abstract: "Retract an article (by URL or id): every fact it asserted stops counting.")
 
     @OptionGroup var connection: IngestConnectionOptions
-    @Option(
-        name: .customLong("subscriber"),
-        help: "Subscriber host:port, to show what will change [DRAMAWIRE_SUBSCRIBER_URL, 127.0.0.1:7401].")
-    var subscriberURL: String?
-    @Flag(name: .shortAndLong, help: "Do not ask for confirmation.") var yes = false
+    @OptionGroup var change: ChangeOptions
     @Argument(help: "The article's URL or id.") var article: String
 
     func run() async throws {
         let byURL = article.contains("://")
         let target: JSON = byURL ? ["url": .string(article)] : ["article": .string(article)]
-        // The preview comes from the read model, when one is reachable; it never blocks the retraction.
         var preview = "article \(article)"
-        if !byURL, let doc = try? await previewDocument() {
+        if !byURL, let doc = await change.preview("GET ARTICLE \(article)", token: connection.resolvedToken) {
+            let headline = TextTable.sanitized(doc["headline"].stringValue ?? "")
             let facts = doc["facts"].arrayValue?.count ?? 0
-            preview =
-                "article \(article): \"\(TextTable.sanitized(doc["headline"].stringValue ?? ""))\" (\(doc["source"].stringValue ?? "?"), \(facts) facts)"
+            preview = "article \(article): \"\(headline)\" (\(doc["source"].stringValue ?? "?"), \(facts) facts)"
         }
         printLine("will retract \(preview); the documents it supports are recomputed without it")
-        try confirm("Retract it", yes: yes)
-        let line = "RETRACT " + target.serialized()
-        let reply = try await connection.connect { session in try await session.request(line) }
-        switch reply {
-        case .ok(let json):
-            printLine("retracted: \(json?["changes"].intValue ?? 0) changes")
-        case .error(let error):
-            throw CLIFailure.refused(error)
-        }
-    }
-
-    private func previewDocument() async throws -> JSON? {
-        let text = subscriberURL ?? environment("DRAMAWIRE_SUBSCRIBER_URL") ?? "127.0.0.1:7401"
-        guard let address = ServiceAddress(parsing: text) else { return nil }
-        return try await LineClient.withConnection(to: address) { session in
-            try await session.authenticate(connection.resolvedToken)
-            return try await session.call("GET ARTICLE \(article)")
-        }
+        try confirm("Retract it", yes: change.yes)
+        let reply = try await connection.write("RETRACT " + target.serialized())
+        printLine("retracted: \(reply?["changes"].intValue ?? 0) changes")
     }
 }
 
@@ -305,11 +307,7 @@ struct MergeCommand: AsyncParsableCommand {
         discussion: "FROM and INTO are keys or any known spelling. Every document that shows FROM then shows INTO.")
 
     @OptionGroup var connection: IngestConnectionOptions
-    @Option(
-        name: .customLong("subscriber"),
-        help: "Subscriber host:port, to show what will change [DRAMAWIRE_SUBSCRIBER_URL, 127.0.0.1:7401].")
-    var subscriberURL: String?
-    @Flag(name: .shortAndLong, help: "Do not ask for confirmation.") var yes = false
+    @OptionGroup var change: ChangeOptions
     @Argument(help: "person or drama.") var kind: String
     @Argument(help: "The entity that goes away (key or name).") var from: String
     @Argument(help: "The entity that stays (key or name).") var into: String
@@ -322,19 +320,14 @@ struct MergeCommand: AsyncParsableCommand {
 
     func run() async throws {
         let kind = self.kind.lowercased()
-        let fromDoc = try? await document(kind, from)
-        let intoDoc = try? await document(kind, into)
+        let token = connection.resolvedToken
+        let fromDoc = await change.preview("GET \(kind.uppercased()) \(from)", token: token)
+        let intoDoc = await change.preview("GET \(kind.uppercased()) \(into)", token: token)
         printLine("will merge \(kind) \(Self.summary(kind, from, fromDoc)) into \(Self.summary(kind, into, intoDoc))")
-        try confirm("Merge them", yes: yes)
-        let line =
-            "MERGE " + JSON.object(["kind": .string(kind), "from": .string(from), "into": .string(into)]).serialized()
-        let reply = try await connection.connect { session in try await session.request(line) }
-        switch reply {
-        case .ok(let json):
-            printLine("merged into \(json?["into"].stringValue ?? into): \(json?["changes"].intValue ?? 0) changes")
-        case .error(let error):
-            throw CLIFailure.refused(error)
-        }
+        try confirm("Merge them", yes: change.yes)
+        let reply = try await connection.write(
+            "MERGE " + JSON.object(["kind": .string(kind), "from": .string(from), "into": .string(into)]).serialized())
+        printLine("merged into \(reply?["into"].stringValue ?? into): \(reply?["changes"].intValue ?? 0) changes")
     }
 
     static func summary(_ kind: String, _ name: String, _ doc: JSON?) -> String {
@@ -346,15 +339,5 @@ struct MergeCommand: AsyncParsableCommand {
             : "\(doc["roles"].arrayValue?.count ?? 0) roles, \(doc["songs"].arrayValue?.count ?? 0) songs"
         return
             "\"\(title)\" [\(doc["key"].stringValue ?? "?")] (\(counts), \(doc["news"].arrayValue?.count ?? 0) articles)"
-    }
-
-    private func document(_ kind: String, _ name: String) async throws -> JSON? {
-        let text = subscriberURL ?? environment("DRAMAWIRE_SUBSCRIBER_URL") ?? "127.0.0.1:7401"
-        guard let address = ServiceAddress(parsing: text) else { return nil }
-        return try await LineClient.withConnection(to: address) { session in
-            try await session.authenticate(connection.resolvedToken)
-            guard case .ok(let doc) = try await session.request("GET \(kind.uppercased()) \(name)") else { return nil }
-            return doc
-        }
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import DramaWireClient
+import Foundation
 import LineProtocol
 
 #if canImport(Glibc)
@@ -47,6 +48,15 @@ func printLine(_ text: String) {
         if written <= 0 { return }
         offset += written
     }
+}
+
+/// The contents of `path`, or standard input for `-`; an unreadable file is the CLI's one-line error.
+func readInput(_ path: String) throws -> Data {
+    if path == "-" { return FileHandle.standardInput.readDataToEndOfFile() }
+    guard let contents = FileManager.default.contents(atPath: path) else {
+        throw CLIFailure(message: "cannot read \(path)", exitCode: CLIExitCode.noInput)
+    }
+    return contents
 }
 
 /// Whether standard error is a terminal (progress bars only there).

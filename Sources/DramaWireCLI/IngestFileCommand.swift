@@ -47,16 +47,7 @@ struct IngestFileCommand: AsyncParsableCommand {
             }
         }
         for file in files where !extract {
-            let data: Data
-            if file == "-" {
-                data = FileHandle.standardInput.readDataToEndOfFile()
-            } else {
-                guard let contents = FileManager.default.contents(atPath: file) else {
-                    throw CLIFailure(message: "cannot read \(file)", exitCode: CLIExitCode.noInput)
-                }
-                data = contents
-            }
-            let text = String(decoding: data, as: UTF8.self)
+            let text = String(decoding: try readInput(file), as: UTF8.self)
             for (i, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
                 let trimmed = line.trimmingCharacters(in: .whitespaces)
                 if trimmed.isEmpty { continue }

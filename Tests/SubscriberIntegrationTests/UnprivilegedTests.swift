@@ -19,8 +19,12 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: directory) }
         try FileManager.default.setAttributes([.posixPermissions: 0o777], ofItemAtPath: directory)
         for name in ["dramawire-ingest", "dramawire-subscriber", "dramawire"] {
-            try FileManager.default.copyItem(
-                atPath: binaryDirectory().appendingPathComponent(name).path, toPath: directory + "/" + name)
+            // cp in a child process: a copy written here could leak its descriptor into a child
+            // another test forks meanwhile, and exec would then fail with ETXTBSY.
+            let copied = try TemporaryCluster.spawnAndWait(
+                ["/bin/cp", binaryDirectory().appendingPathComponent(name).path, directory + "/" + name],
+                outputPath: "/dev/null")
+            #expect(copied == 0)
         }
         // As root, drop to nobody; as anyone else, the tests already run unprivileged.
         let prefix =
