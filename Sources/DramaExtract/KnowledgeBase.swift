@@ -17,7 +17,7 @@ public enum KnowledgeBase {
     /// Titles shorter than this (letters and digits) are left out: "Home" or "Mother" would turn
     /// every use of the word into a drama (the same rule as the database's names).
     static let minimumTitleKeyLength = 6
-    /// Names shorter than this are left out ("V", "D.O" aside, two letters match too much text).
+    /// Names shorter than this (letters and digits) are left out: a single letter matches too much.
     static let minimumNameKeyLength = 2
     /// The most words a name or title spans.
     static let maximumWords = 6

@@ -176,14 +176,19 @@ enum ExtractionCorpus {
             guard let labels = try? JSON.parse(try String(contentsOfFile: labelsPath, encoding: .utf8)),
                 let facts = labels["facts"].arrayValue
             else { throw ValidationError("\(labelsPath): missing, or no \"facts\" array") }
-            let expected = try facts.enumerated().map { index, fact in
-                do {
-                    return try NewsItem.validateFact(fact, path: "facts[\(index)]")
-                } catch {
-                    throw ValidationError("\(labelsPath): \(error)")
-                }
-            }
+            let expected = try labelledFacts(facts, path: labelsPath)
             return ExtractionEvaluation.Case(name: stem, expected: expected, predicted: article.extractedFacts())
+        }
+    }
+
+    /// Hand-labelled facts, validated as supplied facts are; an invalid one names its file.
+    static func labelledFacts(_ facts: [JSON], path: String) throws -> [Fact] {
+        try facts.enumerated().map { index, fact in
+            do {
+                return try NewsItem.validateFact(fact, path: "facts[\(index)]")
+            } catch {
+                throw ValidationError("\(path): \(error)")
+            }
         }
     }
 
@@ -212,13 +217,7 @@ enum ExtractionCorpus {
             guard let labels = try? JSON.parse(try String(contentsOfFile: labelsPath, encoding: .utf8)),
                 let facts = labels["facts"].arrayValue, let split = labels["split"].stringValue
             else { throw ValidationError("\(labelsPath): no \"facts\" array or \"split\"") }
-            let expected = try facts.enumerated().map { index, fact in
-                do {
-                    return try NewsItem.validateFact(fact, path: "facts[\(index)]")
-                } catch {
-                    throw ValidationError("\(labelsPath): \(error)")
-                }
-            }
+            let expected = try labelledFacts(facts, path: labelsPath)
             let article = try parseArticle(text, name: stem + ".txt")
             cases.append(
                 RealCase(

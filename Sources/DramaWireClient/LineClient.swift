@@ -158,9 +158,8 @@ public struct ConnectionFailure: Error, Sendable, CustomStringConvertible {
 
     static func reason(_ error: any Error) -> String {
         if let failure = error as? NIOConnectionError {
-            if let first = failure.connectionErrors.first { return reason(first.error) }
-            if failure.dnsAError != nil || failure.dnsAAAAError != nil { return "host not found" }
-            return "host not found"
+            // No connection attempt at all means no address resolved.
+            return failure.connectionErrors.first.map { reason($0.error) } ?? "host not found"
         }
         if let io = error as? IOError {
             switch io.errnoCode {

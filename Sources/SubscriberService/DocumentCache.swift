@@ -121,15 +121,6 @@ public final class DocumentCache: Sendable {
         }
     }
 
-    /// Forgets everything (a rebuild, or a reset of the read model).
-    public func removeAll() {
-        state.withLock { s in
-            let epoch = s.epoch &+ 1
-            s = State()
-            s.epoch = epoch
-        }
-    }
-
     // MARK: - The recency list
 
     private static func store(_ id: Key, _ reply: ByteBuffer, _ s: inout State) {
