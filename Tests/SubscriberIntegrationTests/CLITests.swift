@@ -13,34 +13,34 @@ import Testing
         var output: String
     }
 
-    /// The command line that starts the CLI: as root (CI), through setpriv as `nobody`, from a
-    /// copy that user may execute, because users run it unprivileged (see UnprivilegedTests).
-    static let command: [String] = {
+    /// The command line that starts the CLI, and a directory to remove afterwards: as root (CI),
+    /// through setpriv as `nobody`, from a copy that user may execute, because users run it
+    /// unprivileged (see UnprivilegedTests). The copy is made by cp on a dispatch thread: never a
+    /// blocking wait on the cooperative pool, and never a descriptor of this process that a
+    /// concurrent fork could inherit (exec would fail with ETXTBSY).
+    static func command() async throws -> (argv: [String], directory: String?) {
         let binary = binaryDirectory().appendingPathComponent("dramawire").path
-        guard getuid() == 0 else { return [binary] }
+        guard getuid() == 0 else { return ([binary], nil) }
         let directory = FileManager.default.temporaryDirectory.path + "/dramawire-cli-\(UUID().uuidString)"
         let copy = directory + "/dramawire"
-        do {
-            try FileManager.default.createDirectory(
-                atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
-            // cp in a child process: a copy written from this process could leave its descriptor
-            // in a child another test forks meanwhile, and exec would fail with ETXTBSY.
-            guard try TemporaryCluster.spawnAndWait(["/bin/cp", binary, copy], outputPath: "/dev/null") == 0 else {
-                return [binary]
-            }
-        } catch {
-            return [binary]  // the tests then fail on their own assertions, not here
+        try FileManager.default.createDirectory(
+            atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
+        let copied = try await blocking {
+            try TemporaryCluster.spawnAndWait(["/bin/cp", binary, copy], outputPath: "/dev/null")
         }
-        return ["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--", copy]
-    }()
+        guard copied == 0 else { throw HarnessError("cannot copy \(binary) to \(copy)") }
+        return (["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--", copy], directory)
+    }
 
     /// Runs `dramawire ARGS` with standard input from /dev/null; output is stdout and stderr.
     func dramawire(_ arguments: [String], environment: [String: String] = [:]) async throws -> Run {
         let log = FileManager.default.temporaryDirectory.path + "/dramawire-cli-\(UUID().uuidString).log"
         defer { try? FileManager.default.removeItem(atPath: log) }
+        let command = try await Self.command()
+        defer { if let directory = command.directory { try? FileManager.default.removeItem(atPath: directory) } }
         // The caller's own service URLs must not leak in: every test names its addresses.
         let pid = try spawnProcess(
-            Self.command + arguments,
+            command.argv + arguments,
             environment: ["DRAMAWIRE_INGEST_URL": "", "DRAMAWIRE_SUBSCRIBER_URL": "", "DRAMAWIRE_TOKEN": ""]
                 .merging(environment) { $1 }, outputPath: log)
         let status = try await blocking { waitForExit(pid) }

@@ -85,11 +85,15 @@ import Testing
             try await withSession(address) { watcher -> Int in
                 try await withSession(address) { reader -> Int in
                     try await watcher.call("WATCH DRAMA queenoftears")
+                    // Batches may coalesce several items into one EVENT, so the watcher stops at
+                    // the document that holds the last song, not after a number of events.
                     var seen = 0
-                    while seen < rounds, let line = try await watcher.readLine() {
+                    var last = false
+                    while !last, let line = try await watcher.readLine() {
                         guard line.hasPrefix("EVENT ") else { continue }
                         let event = try JSON.parse(String(line.dropFirst(6)))
                         let seq = event["doc"]["seq"].intValue ?? 0
+                        last = (event["doc"]["osts"].arrayValue ?? []).contains { $0["song"] == .string("S\(rounds)") }
                         // Pipelined: the first may be answered inline, the others queue behind it.
                         try await reader.send(lines: [
                             "GET DRAMA queenoftears", "GET DRAMA Queen of Tears", "GET DRAMA QUEEN OF TEARS",
@@ -118,7 +122,8 @@ import Testing
                 ],
                 to: ingest.address)
         }
-        #expect(try await checked.value == rounds)
+        let seen = try await checked.value
+        #expect(seen >= 1 && seen <= rounds, "\(seen) events checked")
         let stats = try await withSession(address) { try await $0.call("STATS") }
         #expect((stats?["cache"]["hits"].intValue ?? 0) > 0, "the cache was never used: \(stats?.serialized() ?? "")")
     }

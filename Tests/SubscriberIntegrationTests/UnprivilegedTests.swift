@@ -19,11 +19,13 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: directory) }
         try FileManager.default.setAttributes([.posixPermissions: 0o777], ofItemAtPath: directory)
         for name in ["dramawire-ingest", "dramawire-subscriber", "dramawire"] {
-            // cp in a child process: a copy written here could leak its descriptor into a child
-            // another test forks meanwhile, and exec would then fail with ETXTBSY.
-            let copied = try TemporaryCluster.spawnAndWait(
-                ["/bin/cp", binaryDirectory().appendingPathComponent(name).path, directory + "/" + name],
-                outputPath: "/dev/null")
+            // cp in a child process, waited for on a dispatch thread: a copy written here could
+            // leak its descriptor into a child another test forks meanwhile (exec then fails with
+            // ETXTBSY), and a blocking wait must not hold a cooperative thread.
+            let source = binaryDirectory().appendingPathComponent(name).path
+            let copied = try await blocking {
+                try TemporaryCluster.spawnAndWait(["/bin/cp", source, directory + "/" + name], outputPath: "/dev/null")
+            }
             #expect(copied == 0)
         }
         // As root, drop to nobody; as anyone else, the tests already run unprivileged.
