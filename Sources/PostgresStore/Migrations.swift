@@ -6,6 +6,7 @@ enum Migrations {
     static let all: [(version: Int, sql: String)] = [
         (1, v1),
         (2, v2),
+        (3, v3),
     ]
 
     static let v1 = """
@@ -138,5 +139,67 @@ enum Migrations {
         ALTER TABLE castings ADD COLUMN article_ids bigint[] NOT NULL DEFAULT '{}';
         UPDATE osts SET article_ids = ARRAY(SELECT jsonb_array_elements_text(state::jsonb -> 'sources')::bigint);
         UPDATE castings SET article_ids = ARRAY(SELECT jsonb_array_elements_text(state::jsonb -> 'sources')::bigint);
+        """
+
+    /// Version 3: what lets a write recompute one entity without reading its drama's or
+    /// person's whole history.
+    ///
+    /// - Each fact names the derived entity it supports: `subject` (a casting's person) and
+    ///   `song_norm` / `part` (an OST's normalized title, `''` when untitled, and part), with
+    ///   partial indexes, so the assertions of one casting or OST are found by key.
+    /// - `name_spellings` keeps, per entity and spelling, its latest use by a non-retracted
+    ///   article: display names and alias lists come from it instead of a scan of every use.
+    /// - Indexes to find the derived rows of a person (renames) and the aliases of an article
+    ///   (corrections, retractions).
+    ///
+    /// `song_norm` needs the Swift normalization, so ``Migrator`` fills it after this script.
+    static let v3 = """
+        ALTER TABLE facts ADD COLUMN subject bigint;
+        ALTER TABLE facts ADD COLUMN song_norm text;
+        ALTER TABLE facts ADD COLUMN part integer;
+        UPDATE facts SET subject = person_ids[1] WHERE kind = 'casting';
+        UPDATE facts SET part = (body::jsonb ->> 'part')::integer WHERE kind = 'ost';
+        CREATE INDEX facts_casting ON facts (drama_id, subject) WHERE kind = 'casting';
+        CREATE INDEX facts_ost ON facts (drama_id, song_norm) WHERE kind = 'ost';
+        CREATE INDEX facts_drama_facts ON facts (drama_id) WHERE kind = 'drama';
+        CREATE INDEX facts_article ON facts (article_id);
+
+        CREATE TABLE name_spellings (
+            kind          text NOT NULL,
+            entity_id     bigint NOT NULL,
+            spelling      text NOT NULL,
+            latest_millis bigint,                   -- latest non-retracted use; NULL: none left
+            latest_url    text,
+            PRIMARY KEY (kind, entity_id, spelling)
+        );
+        INSERT INTO name_spellings (kind, entity_id, spelling, latest_millis, latest_url)
+        SELECT DISTINCT ON (al.kind, al.entity_id, al.spelling) al.kind, al.entity_id, al.spelling,
+               (extract(epoch FROM a.published_utc) * 1000)::bigint, a.url
+        FROM aliases al LEFT JOIN articles a ON a.id = al.article_id AND NOT a.retracted
+        WHERE al.origin = 'article'
+        ORDER BY al.kind, al.entity_id, al.spelling, a.published_utc DESC NULLS LAST, a.url DESC;
+
+        -- Each alias row carries its article's publication instant and url while the article
+        -- stands (NULL once retracted), so a spelling's latest use is one index probe.
+        ALTER TABLE aliases ADD COLUMN use_millis bigint;
+        ALTER TABLE aliases ADD COLUMN use_url text;
+        UPDATE aliases al SET use_millis = (extract(epoch FROM a.published_utc) * 1000)::bigint, use_url = a.url
+        FROM articles a WHERE a.id = al.article_id AND NOT a.retracted AND al.origin = 'article';
+        CREATE INDEX aliases_article ON aliases (article_id);
+        CREATE INDEX aliases_latest ON aliases (kind, entity_id, spelling, use_millis DESC, use_url DESC)
+            WHERE use_millis IS NOT NULL;
+
+        -- Which titled songs of a drama an artist sang (insert-only, a superset after
+        -- retractions): the candidates an untitled announcement by that artist may join.
+        CREATE TABLE ost_song_artists (
+            drama_id  bigint NOT NULL,
+            person_id bigint NOT NULL,
+            song_norm text NOT NULL,
+            PRIMARY KEY (drama_id, person_id, song_norm)
+        );
+        CREATE INDEX ost_song_artists_person ON ost_song_artists (person_id);
+        CREATE INDEX facts_ost_part ON facts (drama_id, part) WHERE kind = 'ost' AND part IS NOT NULL;
+        CREATE INDEX castings_person ON castings (person_id);
+        CREATE INDEX ost_artists_person ON ost_artists (person_id);
         """
 }

@@ -5,45 +5,126 @@ import Synchronization
 
 /// Recomputing derived state once per batch, and emitting a change for whatever differs.
 ///
-/// People's names, drama state, OSTs and castings are recomputed from the facts of all
-/// non-retracted articles with ``Resolver`` and compared with what is stored; only what changed
-/// is written and produces a record, so re-ingesting the same content is silent. Everything is
+/// Every touched entity is recomputed from the assertions about that entity alone, found by key
+/// through an index: a casting from the facts of its (drama, person), an OST from the facts of
+/// its song (and, when the drama has untitled announcements, of the songs they can join), a
+/// drama's own state from its drama facts, display names and alias lists from
+/// `name_spellings`. What is recomputed is compared with what is stored; only what changed is
+/// written and produces a record, so re-ingesting the same content is silent. Everything is
 /// read and written with a fixed number of set-based statements per batch (`= ANY($1)`,
 /// `unnest`), however many entities the batch touched: round trips, not rows, are what a
-/// single writer pays for.
+/// writer pays for. ``pendingRepairs(db:)`` checks all of this against a recomputation of
+/// everything from the stored facts and aliases.
 extension WritePath {
-    /// Recomputes the touched entities; returns derived changes keyed by the operation index
-    /// they are attributed to.
+    /// Locks the touched entities, brings the name aggregates up to date, and recomputes what
+    /// the batch touched; returns derived changes keyed by the operation index they are
+    /// attributed to.
     static func refresh(_ touched: Affected.Attribution, db: isolated PQConnection) throws -> [Int: [Change]] {
         var derived: [Int: [Change]] = [:]
         var dramas = touched.dramas
-        var full = touched.fullDramas
+        var scopes = touched.scopes
+        try lock("dramas", Set(dramas.keys), db: db)
+        try lock("people", Set(touched.people.keys), db: db)
+        if !touched.namesFromAliases {
+            // A drama with a new spelling has a new alias list in its own state.
+            for id in try updateSpellings(articles: touched.spellingArticles.union(touched.removedUses), db: db) {
+                scopes[id]?.drama = true
+            }
+            try recordOSTArtists(touched.ostArtists, db: db)
+        }
         if !touched.people.isEmpty {
             // A renamed person's name is in every record that refers to them.
-            let renamedDramas = try refreshPeople(touched.people, db: db, derived: &derived)
-            for (drama, index) in renamedDramas { dramas[drama] = max(dramas[drama] ?? index, index) }
-            full.formUnion(renamedDramas.keys)
+            let renamed = try refreshPeople(
+                touched.people, fromAliases: touched.namesFromAliases, db: db, derived: &derived)
+            if !renamed.isEmpty {
+                let naming = try scopesNaming(renamed, db: db)
+                try lock("dramas", Set(naming.keys).subtracting(dramas.keys), db: db)
+                for (drama, (scope, index)) in naming {
+                    dramas[drama] = max(dramas[drama] ?? index, index)
+                    scopes[drama, default: DramaScope()].formUnion(scope)
+                }
+            }
         }
         if !dramas.isEmpty {
             try refreshDramas(
-                dramas, dirtyArticles: Set(touched.articles.map(String.init)), fullDramas: full, db: db,
-                derived: &derived)
+                dramas, scopes: scopes, fromAliases: touched.namesFromAliases, db: db, derived: &derived)
         }
         return derived
     }
 
-    /// Per entity: every spelling seen, and the latest non-retracted use of each.
-    static func spellingUses(
-        _ kind: EntityKind, ids: [Int64], db: isolated PQConnection
-    ) throws -> [Int64: (aliases: Set<String>, uses: [SpellingUse])] {
-        let rows = try db.query(
+    /// Row locks on `ids` of `table`, taken in id order (every writer does, so two cannot
+    /// deadlock on them). `FOR NO KEY UPDATE` does not conflict with the key-share locks that
+    /// foreign keys from new facts take, only with another writer's recomputation.
+    static func lock(_ table: String, _ ids: Set<Int64>, db: isolated PQConnection) throws {
+        guard !ids.isEmpty else { return }
+        try db.execute(
+            "SELECT id FROM \(table) WHERE id = ANY($1::bigint[]) ORDER BY id FOR NO KEY UPDATE",
+            [SQLValue.intArray(ids.sorted())])
+    }
+
+    /// Sets the latest use of every spelling the given articles use (or used), from the alias
+    /// rows: one index probe per spelling. Returns the dramas that gained a spelling.
+    static func updateSpellings(articles: Set<Int64>, db: isolated PQConnection) throws -> Set<Int64> {
+        guard !articles.isEmpty else { return [] }
+        var dramas = Set<Int64>()
+        for row in try db.query(
             """
-            SELECT DISTINCT ON (al.entity_id, al.spelling) al.entity_id, al.spelling,
-                   (extract(epoch FROM a.published_utc) * 1000)::bigint, a.url
-            FROM aliases al LEFT JOIN articles a ON a.id = al.article_id AND NOT a.retracted
-            WHERE al.kind = $1 AND al.entity_id = ANY($2::bigint[]) AND al.origin = 'article'
-            ORDER BY al.entity_id, al.spelling, a.published_utc DESC NULLS LAST, a.url DESC
-            """, [kind.rawValue, SQLValue.intArray(ids)])
+            INSERT INTO name_spellings AS ns (kind, entity_id, spelling, latest_millis, latest_url)
+            SELECT p.kind, p.entity_id, p.spelling, l.m, l.u
+            FROM (SELECT DISTINCT kind, entity_id, spelling FROM aliases
+                  WHERE article_id = ANY($1::bigint[]) AND origin = 'article') AS p
+            LEFT JOIN LATERAL (
+                SELECT x.use_millis AS m, x.use_url AS u FROM aliases x
+                WHERE x.kind = p.kind AND x.entity_id = p.entity_id AND x.spelling = p.spelling
+                  AND x.use_millis IS NOT NULL
+                ORDER BY x.use_millis DESC, x.use_url DESC LIMIT 1) AS l ON true
+            ORDER BY 1, 2, 3
+            ON CONFLICT (kind, entity_id, spelling) DO UPDATE
+                SET latest_millis = excluded.latest_millis, latest_url = excluded.latest_url
+                WHERE (ns.latest_millis, ns.latest_url) IS DISTINCT FROM (excluded.latest_millis, excluded.latest_url)
+            RETURNING kind, entity_id, xmax = 0
+            """, [SQLValue.intArray(articles.sorted())]
+        ).rows where row[0] == "drama" && row.bool(2) {
+            dramas.insert(Int64(row[1]!)!)
+        }
+        return dramas
+    }
+
+    /// Remembers which artists sang which titled songs, for untitled announcements to find.
+    static func recordOSTArtists(_ triples: Set<OSTArtistKey>, db: isolated PQConnection) throws {
+        guard !triples.isEmpty else { return }
+        let sorted = triples.sorted { ($0.drama, $0.person, $0.song) < ($1.drama, $1.person, $1.song) }
+        try db.execute(
+            """
+            INSERT INTO ost_song_artists (drama_id, person_id, song_norm)
+            SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[]) ON CONFLICT DO NOTHING
+            """,
+            [
+                SQLValue.intArray(sorted.map(\.drama)), SQLValue.intArray(sorted.map(\.person)),
+                SQLValue.textArray(sorted.map(\.song)),
+            ])
+    }
+
+    /// Per entity: every spelling seen, and the latest non-retracted use of each, from the
+    /// aggregate (`fromAliases`: recomputed from every alias and article, the full check).
+    static func spellingUses(
+        _ kind: EntityKind, ids: [Int64], fromAliases: Bool, db: isolated PQConnection
+    ) throws -> [Int64: (aliases: Set<String>, uses: [SpellingUse])] {
+        let rows =
+            fromAliases
+            ? try db.query(
+                """
+                SELECT DISTINCT ON (al.entity_id, al.spelling) al.entity_id, al.spelling,
+                       (extract(epoch FROM a.published_utc) * 1000)::bigint, a.url
+                FROM aliases al LEFT JOIN articles a ON a.id = al.article_id AND NOT a.retracted
+                WHERE al.kind = $1 AND al.entity_id = ANY($2::bigint[]) AND al.origin = 'article'
+                ORDER BY al.entity_id, al.spelling, a.published_utc DESC NULLS LAST, a.url DESC
+                """, [kind.rawValue, SQLValue.intArray(ids)])
+            : try db.query(
+                """
+                SELECT entity_id, spelling, latest_millis, latest_url FROM name_spellings
+                WHERE kind = $1 AND entity_id = ANY($2::bigint[])
+                """, [kind.rawValue, SQLValue.intArray(ids)])
         var result: [Int64: (aliases: Set<String>, uses: [SpellingUse])] = [:]
         for row in rows.rows {
             let id = Int64(row[0]!)!
@@ -57,17 +138,16 @@ extension WritePath {
         return result
     }
 
-    /// Recomputes people's names and alias lists. Returns the dramas whose records must be
-    /// refreshed because a person's display name changed (records carry names), with the
-    /// operation index to attribute them to.
+    /// Recomputes people's names and alias lists. Returns the people whose display name
+    /// changed, with the operation index to attribute their records to.
     static func refreshPeople(
-        _ touched: [Int64: Int], db: isolated PQConnection, derived: inout [Int: [Change]]
+        _ touched: [Int64: Int], fromAliases: Bool, db: isolated PQConnection, derived: inout [Int: [Change]]
     ) throws -> [Int64: Int] {
         let ids = touched.keys.sorted()
         let rows = try db.query(
             "SELECT id, key, name, state FROM people WHERE id = ANY($1::bigint[]) AND merged_into IS NULL ORDER BY id",
             [SQLValue.intArray(ids)])
-        let uses = try spellingUses(.person, ids: ids, db: db)
+        let uses = try spellingUses(.person, ids: ids, fromAliases: fromAliases, db: db)
         var updates: (ids: [String?], names: [String?], states: [String?]) = ([], [], [])
         var renamed: [Int64: Int] = [:]
         for row in rows.rows {
@@ -99,18 +179,35 @@ extension WritePath {
                     SQLValue.textArray(updates.states),
                 ])
         }
-        guard !renamed.isEmpty else { return [:] }
-        var dramas: [Int64: Int] = [:]
+        return renamed
+    }
+
+    /// The castings and OSTs whose records show a renamed person's name, as scopes by drama,
+    /// found through the derived rows (not the person's every fact).
+    static func scopesNaming(
+        _ renamed: [Int64: Int], db: isolated PQConnection
+    ) throws -> [Int64: (DramaScope, Int)] {
+        var result: [Int64: (DramaScope, Int)] = [:]
         for row in try db.query(
-            "SELECT drama_id, person_ids FROM facts WHERE person_ids && $1::bigint[]",
-            [SQLValue.intArray(renamed.keys.sorted())]
+            """
+            SELECT 'casting', drama_id, person_id, NULL FROM castings WHERE person_id = ANY($1::bigint[])
+            UNION ALL
+            SELECT 'ost', o.drama_id, oa.person_id, o.song
+            FROM ost_artists oa JOIN osts o ON o.key = oa.ost_key WHERE oa.person_id = ANY($1::bigint[])
+            """, [SQLValue.intArray(renamed.keys.sorted())]
         ).rows {
-            let drama = Int64(row[0]!)!
-            for person in SQLValue.parseIntArray(row[1]) {
-                if let index = renamed[person] { dramas[drama] = max(dramas[drama] ?? index, index) }
+            let drama = Int64(row[1]!)!
+            let person = Int64(row[2]!)!
+            var (scope, index) = result[drama] ?? (DramaScope(), renamed[person]!)
+            index = max(index, renamed[person]!)
+            if row[0] == "casting" {
+                scope.castings.insert(person)
+            } else {
+                scope.songs.insert(songKey(row[3]))
             }
+            result[drama] = (scope, index)
         }
-        return dramas
+        return result
     }
 
     /// Rows to write for the derived tables, gathered over all dramas of the batch.
@@ -138,14 +235,85 @@ extension WritePath {
         return fact
     }
 
-    /// Recomputes the touched dramas.
+    /// One stored fact with what recomputation needs of its article.
+    private struct LoadedFact {
+        var drama: Int64
+        var index: Int
+        var fact: Fact
+        var people: [Int64]
+        var articleID: String
+        var url: String
+        var published: Timestamp
+    }
+
+    /// Loads the non-retracted assertions of whole dramas, of the drama facts of others, and
+    /// of castings and OST songs by key, in one statement.
+    private static func loadFacts(
+        whole: [Int64], dramaFacts: [Int64], castings: [(Int64, Int64)], songs: [(Int64, String)],
+        db: isolated PQConnection
+    ) throws -> [LoadedFact] {
+        guard !(whole.isEmpty && dramaFacts.isEmpty && castings.isEmpty && songs.isEmpty) else { return [] }
+        let columns = "f.drama_id, f.idx, f.body, f.person_ids, a.id, a.url, a.published_at"
+        let article = "JOIN articles a ON a.id = f.article_id AND NOT a.retracted"
+        let rows = try db.query(
+            """
+            SELECT \(columns) FROM unnest($1::bigint[]) AS w(d) JOIN facts f ON f.drama_id = w.d \(article)
+            UNION ALL
+            SELECT \(columns) FROM unnest($2::bigint[]) AS w(d)
+                JOIN facts f ON f.kind = 'drama' AND f.drama_id = w.d \(article)
+            UNION ALL
+            SELECT \(columns) FROM unnest($3::bigint[], $4::bigint[]) AS w(d, p)
+                JOIN facts f ON f.kind = 'casting' AND f.drama_id = w.d AND f.subject = w.p \(article)
+            UNION ALL
+            SELECT \(columns) FROM unnest($5::bigint[], $6::text[]) AS w(d, s)
+                JOIN facts f ON f.kind = 'ost' AND f.drama_id = w.d AND f.song_norm = w.s \(article)
+            """,
+            [
+                SQLValue.intArray(whole), SQLValue.intArray(dramaFacts), SQLValue.intArray(castings.map(\.0)),
+                SQLValue.intArray(castings.map(\.1)), SQLValue.intArray(songs.map(\.0)),
+                SQLValue.textArray(songs.map(\.1)),
+            ])
+        return rows.rows.compactMap { row in
+            guard let fact = storedFact(body: row[2]!), let published = Timestamp(row[6]!, allowDateOnly: false)
+            else { return nil }  // Stored facts were validated on the way in.
+            return LoadedFact(
+                drama: Int64(row[0]!)!, index: Int(row[1]!)!, fact: fact, people: SQLValue.parseIntArray(row[3]),
+                articleID: row[4]!, url: row[5]!, published: published)
+        }
+    }
+
+    /// The titled songs that untitled announcements (by part and by artist) may join: every song
+    /// with an assertion of that part, or sung by one of those artists.
+    private static func candidateSongs(
+        parts: [(Int64, Int)], artists: [(Int64, Int64)], db: isolated PQConnection
+    ) throws -> [(Int64, String)] {
+        guard !(parts.isEmpty && artists.isEmpty) else { return [] }
+        return try db.query(
+            """
+            SELECT f.drama_id, f.song_norm FROM unnest($1::bigint[], $2::int[]) AS c(d, p)
+                JOIN facts f ON f.kind = 'ost' AND f.part IS NOT NULL AND f.drama_id = c.d AND f.part = c.p
+                WHERE f.song_norm <> ''
+            UNION
+            SELECT s.drama_id, s.song_norm FROM unnest($3::bigint[], $4::bigint[]) AS c(d, p)
+                JOIN ost_song_artists s ON s.drama_id = c.d AND s.person_id = c.p
+            """,
+            [
+                SQLValue.intArray(parts.map(\.0)), SQLValue.textArray(parts.map { String($0.1) }),
+                SQLValue.intArray(artists.map(\.0)), SQLValue.intArray(artists.map(\.1)),
+            ]
+        ).rows.map { (Int64($0[0]!)!, $0[1]!) }
+    }
+
+    /// Recomputes the touched dramas within their scopes.
     ///
-    /// Only entities that can have changed are rebuilt and compared: castings supported (now or
-    /// before) by a dirty article, OSTs likewise (or all of a drama's OSTs when it has untitled
-    /// announcements, which may move between clusters), and everything of a drama in
-    /// `fullDramas` or whose title changed.
+    /// A drama in full scope (merges, a changed title, the full check) is rebuilt from all its
+    /// facts. Otherwise only the scoped entities are: their assertions are loaded by key, built
+    /// by ``Resolver`` (which is exact on such a subset: a casting depends on its own
+    /// assertions, a titled OST on its own plus the untitled announcements that join it, and
+    /// those are all loaded together with every song they could join), and compared with the
+    /// stored rows of the same keys.
     static func refreshDramas(
-        _ touched: [Int64: Int], dirtyArticles: Set<String>, fullDramas: Set<Int64>, db: isolated PQConnection,
+        _ touched: [Int64: Int], scopes: [Int64: DramaScope], fromAliases: Bool, db: isolated PQConnection,
         derived: inout [Int: [Change]]
     ) throws {
         let ids = touched.keys.sorted()
@@ -156,25 +324,52 @@ extension WritePath {
         ).rows {
             dramaRows[Int64(row[0]!)!] = row
         }
-        let names = try spellingUses(.drama, ids: ids, db: db)
+        let names = try spellingUses(.drama, ids: ids, fromAliases: fromAliases, db: db)
 
-        // Every non-retracted assertion about these dramas.
-        var factsByDrama: [Int64: [(row: [String?], fact: Fact, published: Timestamp, people: [Int64])]] = [:]
-        var personIDs = Set<Int64>()
-        for row in try db.query(
-            """
-            SELECT f.drama_id, f.idx, f.body, f.person_ids, a.id, a.url, a.published_at
-            FROM facts f JOIN articles a ON a.id = f.article_id
-            WHERE f.drama_id = ANY($1::bigint[]) AND NOT a.retracted
-            """, [idArray]
-        ).rows {
-            guard let fact = storedFact(body: row[2]!),
-                let published = Timestamp(row[6]!, allowDateOnly: false)
-            else { continue }  // Stored facts were validated on the way in.
-            let people = SQLValue.parseIntArray(row[3])
-            personIDs.formUnion(people)
-            factsByDrama[Int64(row[0]!)!, default: []].append((row, fact, published, people))
+        // Each drama's title first: a changed title is in every record of the drama.
+        var scope: [Int64: DramaScope] = [:]
+        var titles: [Int64: String] = [:]
+        for id in ids {
+            guard let row = dramaRows[id] else { continue }
+            let title = NameKey.preferredSpelling((names[id] ?? ([], [])).uses) ?? row[2]!
+            titles[id] = title
+            var s = scopes[id] ?? DramaScope()
+            if title != row[2] || row[4] != nil { s.full = true }
+            scope[id] = s
         }
+        let whole = ids.filter { scope[$0]?.full == true }
+        let partial = ids.filter { scope[$0].map { !$0.full } ?? false }
+        // Any OST change can move an untitled announcement, so the drama's untitled ones
+        // (song key "") come along.
+        var songPairs: [(Int64, String)] = []
+        for id in partial where !scope[id]!.songs.isEmpty {
+            for song in scope[id]!.songs.union([""]).sorted() { songPairs.append((id, song)) }
+            scope[id]!.songs.insert("")
+        }
+        var loaded = try loadFacts(
+            whole: whole, dramaFacts: partial.filter { scope[$0]!.drama },
+            castings: partial.flatMap { id in scope[id]!.castings.sorted().map { (id, $0) } }, songs: songPairs,
+            db: db)
+        // Untitled announcements bring the songs they may join.
+        var parts: Set<[Int64]> = []
+        var artists: Set<[Int64]> = []
+        for f in loaded where scope[f.drama]?.full == false {
+            guard case .ost(let ost) = f.fact, songKey(ost.song).isEmpty else { continue }
+            if let part = ost.part { parts.insert([f.drama, Int64(part)]) }
+            for person in f.people { artists.insert([f.drama, person]) }
+        }
+        if !parts.isEmpty || !artists.isEmpty {
+            let more = try candidateSongs(
+                parts: parts.sorted { $0.lexicographicallyPrecedes($1) }.map { ($0[0], Int($0[1])) },
+                artists: artists.sorted { $0.lexicographicallyPrecedes($1) }.map { ($0[0], $0[1]) }, db: db
+            ).filter { scope[$0.0]?.songs.contains($0.1) == false }
+            for (drama, song) in more { scope[drama]!.songs.insert(song) }
+            loaded += try loadFacts(whole: [], dramaFacts: [], castings: [], songs: more, db: db)
+        }
+
+        var personIDs = Set<Int64>()
+        for f in loaded { personIDs.formUnion(f.people) }
+        for id in partial { personIDs.formUnion(scope[id]!.castings) }
         var personKeys: [Int64: String] = [:]
         var personNames: [String: String] = [:]
         var personIDByKey: [String: Int64] = [:]
@@ -188,57 +383,55 @@ extension WritePath {
                 personIDByKey[row[1]!] = pid
             }
         }
-        var current: [Int64: [String: (kind: String, state: String, dirty: Bool)]] = [:]
-        let dirtyArray = SQLValue.textArray(dirtyArticles.sorted())
+        var factsByDrama: [Int64: [LoadedFact]] = [:]
+        for f in loaded { factsByDrama[f.drama, default: []].append(f) }
+
+        // Resolve, then read the stored rows of every key in scope.
+        var resolvedByDrama: [Int64: ResolvedDrama] = [:]
+        var storedKeys: [String?] = []
+        for id in ids {
+            guard let row = dramaRows[id] else { continue }
+            let key = row[1]!
+            let assertions = (factsByDrama[id] ?? []).map { f in
+                Assertion(
+                    articleID: f.articleID, url: f.url, publishedAt: f.published, index: f.index, fact: f.fact,
+                    dramaKey: key, personKeys: f.people.map { personKeys[$0] ?? String($0) })
+            }
+            let resolved = Resolver.resolve(
+                drama: EntityRef(key: key, name: titles[id]!), aliases: Array((names[id] ?? ([], [])).aliases),
+                assertions: assertions, personNames: personNames)
+            resolvedByDrama[id] = resolved
+            guard let s = scope[id], !s.full else { continue }
+            storedKeys.append(contentsOf: resolved.allKeys.sorted())
+            for person in s.castings.sorted() { storedKeys.append("\(key)/\(personKeys[person] ?? String(person))") }
+            for song in s.songs.sorted() where !song.isEmpty { storedKeys.append("\(key)/song/\(song)") }
+        }
+        let untitledScoped = partial.filter { scope[$0]!.songs.contains("") }
+        var current: [Int64: [String: (kind: String, state: String)]] = [:]
         for row in try db.query(
             """
-            SELECT 'ost', drama_id, key, state, article_ids && $2::bigint[] FROM osts WHERE drama_id = ANY($1::bigint[])
+            SELECT 'ost', drama_id, key, state FROM osts
+            WHERE key = ANY($1::text[]) OR drama_id = ANY($2::bigint[])
+               OR (song IS NULL AND drama_id = ANY($3::bigint[]))
             UNION ALL
-            SELECT 'casting', drama_id, key, state, article_ids && $2::bigint[] FROM castings
-            WHERE drama_id = ANY($1::bigint[])
-            """, [idArray, dirtyArray]
+            SELECT 'casting', drama_id, key, state FROM castings WHERE key = ANY($1::text[]) OR drama_id = ANY($2::bigint[])
+            """, [SQLValue.textArray(storedKeys), SQLValue.intArray(whole), SQLValue.intArray(untitledScoped)]
         ).rows {
-            current[Int64(row[1]!)!, default: [:]][row[2]!] = (row[0]!, row[3]!, row.bool(4))
+            current[Int64(row[1]!)!, default: [:]][row[2]!] = (row[0]!, row[3]!)
         }
 
         var writes = DerivedWrites()
         for dramaID in ids {
-            guard let dramaRow = dramaRows[dramaID] else { continue }
+            guard let dramaRow = dramaRows[dramaID], let resolved = resolvedByDrama[dramaID], let s = scope[dramaID]
+            else { continue }
             var changes: [Change] = []
             let key = dramaRow[1]!
             let merged = dramaRow[4] != nil
-            let nameInfo = names[dramaID] ?? ([], [])
-            let title = NameKey.preferredSpelling(nameInfo.uses) ?? dramaRow[2]!
-            let assertions = (factsByDrama[dramaID] ?? []).map { row, fact, published, people in
-                Assertion(
-                    articleID: row[4]!, url: row[5]!, publishedAt: published, index: Int(row[1]!)!, fact: fact,
-                    dramaKey: key, personKeys: people.map { personKeys[$0] ?? String($0) })
-            }
+            let title = titles[dramaID]!
             let stored = current[dramaID] ?? [:]
-            let full = fullDramas.contains(dramaID) || title != dramaRow[2]
-            // OST clusters interact only through untitled announcements; without any, each
-            // titled OST depends on its own assertions alone.
-            let ostDirty =
-                assertions.contains { if case .ost = $0.fact { dirtyArticles.contains($0.articleID) } else { false } }
-                || stored.values.contains { $0.kind == "ost" && $0.dirty }
-            let hasUntitled = assertions.contains {
-                if case .ost(let f) = $0.fact {
-                    f.song.map { NameKey.normalize($0, kind: .person).isEmpty } ?? true
-                } else {
-                    false
-                }
-            }
-            let allOSTs = full || (ostDirty && hasUntitled)
-            let resolved = Resolver.resolve(
-                drama: EntityRef(key: key, name: title), aliases: Array(nameInfo.aliases), assertions: assertions,
-                personNames: personNames
-            ) { kind, entityKey, articles in
-                if full || (kind == .ost && allOSTs) { return true }
-                guard let old = stored[entityKey] else { return true }
-                return old.dirty || !articles.isDisjoint(with: dirtyArticles)
-            }
 
-            if !merged {
+            // The drama's own state was rebuilt only if its facts or spellings were loaded.
+            if !merged && (s.full || s.drama) {
                 let text = resolved.drama.json.serialized()
                 if text != dramaRow[3] {
                     writes.dramas.append([String(dramaID), title, text])
@@ -374,10 +567,11 @@ extension WritePath {
         try db.execute("BEGIN")
         defer { _ = try? db.execute("ROLLBACK") }
         var touched = Affected.Attribution()
+        touched.namesFromAliases = true
         for row in try db.query("SELECT id FROM dramas WHERE merged_into IS NULL").rows {
             let id = Int64(row[0]!)!
             touched.dramas[id] = 0
-            touched.fullDramas.insert(id)
+            touched.scopes[id] = DramaScope(full: true)
         }
         for row in try db.query("SELECT id FROM people WHERE merged_into IS NULL").rows {
             touched.people[Int64(row[0]!)!] = 0

@@ -29,17 +29,28 @@ public struct BatchOutcome: Sendable {
 
 /// The write path: one transaction per batch of operations.
 ///
-/// The batch first locks the single `log_counter` row. That lock serializes writers across all
-/// processes for the whole transaction, which does two jobs: sequence numbers are dense and
-/// visible in commit order, and the derived OST/casting rows are recomputed from a stable view
-/// (two processes can never derive from each other's half-done work). Group commit wins the
-/// throughput back: one transaction and one fsync carry many requests.
+/// A batch runs in three steps, and only the last is serialized across writers:
 ///
-/// Each operation runs under a SAVEPOINT, so one failing request is rolled back alone and gets
-/// its own error while the rest of the batch commits.
+/// 1. Per operation, under a SAVEPOINT: store articles, facts and aliases. One failing request
+///    is rolled back alone and gets its own error while the rest of the batch commits. Nothing
+///    here takes a lock another writer waits for long: rows are the batch's own articles, and
+///    new dramas and people are created for the whole batch up front, in key order.
+/// 2. Lock the touched dramas and people (`FOR NO KEY UPDATE`, dramas then people, each in id
+///    order), then recompute what they derive from the assertions about each touched entity
+///    alone (see `refresh`). The row locks make two writers that touch one drama take turns,
+///    and the later one sees the earlier one's facts; writers on different dramas overlap.
+/// 3. Take the next sequence numbers from the one-row `log_counter` (its row lock is held until
+///    commit, so numbers are dense and commit order is seq order across processes), append the
+///    records with COPY, NOTIFY, COMMIT. The next batch of another writer is prepared meanwhile.
+///
+/// A deadlock between writers (possible only on paths that take locks out of order: merges,
+/// renames, one url re-sent in two batches at once) rolls the batch back and runs it again.
 public enum WritePath {
     /// Channel notified (inside the transaction, so delivered on commit) when the log grows.
     public static let notifyChannel = "dramawire_changes"
+
+    /// How often a batch that lost a deadlock is run again before its requests get an error.
+    static let conflictRetries = 8
 
     /// Applies `operations` in one transaction.
     ///
@@ -47,16 +58,24 @@ public enum WritePath {
     public static func apply(
         _ operations: [WriteOperation], nowMillis: Int64, db: isolated PQConnection, logger: Logger
     ) throws -> BatchOutcome {
-        try db.execute("BEGIN")
-        do {
-            var outcome = try applyInTransaction(operations, nowMillis: nowMillis, db: db, logger: logger)
-            let committing = ContinuousClock.now
-            try db.execute("COMMIT")
-            outcome.phases.commit = ContinuousClock.now - committing
-            return outcome
-        } catch {
-            _ = try? db.execute("ROLLBACK")
-            throw error
+        var attempt = 0
+        while true {
+            try db.execute("BEGIN")
+            do {
+                var outcome = try applyInTransaction(operations, nowMillis: nowMillis, db: db, logger: logger)
+                let committing = ContinuousClock.now
+                try db.execute("COMMIT")
+                outcome.phases.commit = ContinuousClock.now - committing
+                return outcome
+            } catch let error as PQError where error.isRetryableConflict && attempt < conflictRetries {
+                _ = try? db.execute("ROLLBACK")
+                attempt += 1
+                logger.debug(
+                    "batch retried after a conflict", metadata: ["error": "\(error)", "attempt": "\(attempt)"])
+            } catch {
+                _ = try? db.execute("ROLLBACK")
+                throw error
+            }
         }
     }
 
@@ -65,45 +84,65 @@ public enum WritePath {
     ) throws -> BatchOutcome {
         let started = ContinuousClock.now
         var phases = BatchOutcome.Phases()
-        guard let base = Int64(try db.query("SELECT seq FROM log_counter WHERE id = 1 FOR UPDATE").scalar ?? "")
-        else {
-            throw PQError(.clientFailure, message: "log_counter row is missing")
-        }
         let at = Timestamp.formatUTC(millis: nowMillis)
-        // Phase 1, per operation under a savepoint: store articles and facts, resolve names, and
-        // note which people and dramas need their derived state recomputed.
+        // Names first, for the whole batch and in key order: entity creation is the one insert
+        // that two writers can contend for, and a fixed order cannot deadlock. A merge changes
+        // what names resolve to, so a batch with one resolves each item's names in turn.
+        var names = NameTable()
+        if !operations.contains(where: { if case .merge = $0 { true } else { false } }) {
+            try names.resolveAll(operations, db: db)
+        }
+        // Step 1, per operation under a savepoint.
         var outcomes: [Result<(reply: JSON, changes: [Change]), WireError>] = []
-        var lastTouch = Affected.Attribution()
+        var touched = Affected.Attribution()
         for (index, operation) in operations.enumerated() {
             try db.execute("SAVEPOINT item")
             do {
                 var changes: [Change] = []
                 var affected = Affected()
-                let reply = try apply(operation, db: db, changes: &changes, affected: &affected)
+                let reply = try apply(operation, names: &names, db: db, changes: &changes, affected: &affected)
                 try db.execute("RELEASE SAVEPOINT item")
-                lastTouch.record(affected, by: index)
+                touched.record(affected, by: index)
                 outcomes.append(.success((reply, changes)))
             } catch let error as WireError {
                 try db.execute("ROLLBACK TO SAVEPOINT item")
                 outcomes.append(.failure(error))
-            } catch let error as PQError where !error.isConnectionProblem {
+            } catch let error as PQError where !error.isConnectionProblem && !error.isRetryableConflict {
                 try db.execute("ROLLBACK TO SAVEPOINT item")
                 logger.error("write failed", metadata: ["error": "\(error)"])
                 outcomes.append(.failure(WireError(.internal, "the item could not be stored")))
             }
         }
-        // Phase 2, once per batch: recompute every touched entity from the stored facts. Each
-        // derived change is attributed to the last operation that touched its entity, so every
-        // operation's records stay contiguous.
+        // Step 2, once per batch: lock, then recompute every touched entity. Each derived change
+        // is attributed to the last operation that touched its entity, so every operation's
+        // records stay contiguous.
         let prepared = ContinuousClock.now
         phases.prepare = prepared - started
-        let derived = try refresh(lastTouch, db: db)
+        let derived = try refresh(touched, db: db)
         let recomputed = ContinuousClock.now
         phases.recompute = recomputed - prepared
+
+        var changeCount = 0
+        for case .success(let (_, own)) in outcomes { changeCount += own.count }
+        for changes in derived.values { changeCount += changes.count }
+        // Step 3: the counter row lock, held from here to COMMIT.
+        let base: Int64
+        if changeCount > 0 {
+            guard
+                let last = Int64(
+                    try db.query(
+                        "UPDATE log_counter SET seq = seq + $1 WHERE id = 1 RETURNING seq", [String(changeCount)]
+                    ).scalar ?? "")
+            else { throw PQError(.clientFailure, message: "log_counter row is missing") }
+            base = last - Int64(changeCount)
+        } else {
+            base = Int64(try db.query("SELECT seq FROM log_counter WHERE id = 1").scalar ?? "") ?? 0
+        }
 
         var next = base + 1
         var replies: [Result<JSON, WireError>] = []
         var rows: [[String?]] = []  // change_log rows: seq, at, type, key, record
+        rows.reserveCapacity(changeCount)
         for (index, outcome) in outcomes.enumerated() {
             switch outcome {
             case .failure(let error):
@@ -137,7 +176,6 @@ public enum WritePath {
             try db.copyIn(
                 "COPY change_log (seq, at, type, key, record) FROM STDIN",
                 rows: rows)
-            try db.execute("UPDATE log_counter SET seq = $1 WHERE id = 1", [String(head)])
             try db.notify(channel: notifyChannel, payload: String(head))
         }
         phases.append = ContinuousClock.now - recomputed
@@ -145,43 +183,65 @@ public enum WritePath {
     }
 
     static func apply(
-        _ operation: WriteOperation, db: isolated PQConnection, changes: inout [Change], affected: inout Affected
+        _ operation: WriteOperation, names: inout NameTable, db: isolated PQConnection, changes: inout [Change],
+        affected: inout Affected
     ) throws -> JSON {
         switch operation {
-        case .ingest(let item): return try ingest(item, db: db, changes: &changes, affected: &affected)
+        case .ingest(let item):
+            return try ingest(item, names: &names, db: db, changes: &changes, affected: &affected)
         case .retract(let target): return try retract(target, db: db, changes: &changes, affected: &affected)
         case .merge(let kind, let from, let into):
             return try merge(kind, from: from, into: into, db: db, changes: &changes, affected: &affected)
         }
     }
 
+    /// The key that groups OST assertions by title (`""`: untitled), as ``Resolver`` groups them.
+    static func songKey(_ song: String?) -> String {
+        song.map { NameKey.normalize($0, kind: .person) } ?? ""
+    }
+
     // MARK: - INGEST
 
-    static func ingest(_ item: NewsItem, db: isolated PQConnection, changes: inout [Change], affected: inout Affected)
-        throws -> JSON
-    {
+    static func ingest(
+        _ item: NewsItem, names: inout NameTable, db: isolated PQConnection, changes: inout [Change],
+        affected: inout Affected
+    ) throws -> JSON {
         let content = item.canonicalContent
-        let existing = try db.query(
-            """
-            SELECT id, content_hash = encode(sha256(convert_to($2, 'UTF8')), 'hex'), retracted
-            FROM articles WHERE url = $1
-            """, [item.url, content])
-        var affectedDramas = Set<Int64>()
-        var affectedPeople = Set<Int64>()
         let articleID: Int64
         let version: Int64
-        if let row = existing.rows.first {
+        // Most items are new: one statement stores them. A known url falls through to the
+        // duplicate and correction checks (also when another writer stored it a moment ago:
+        // ON CONFLICT waits for that commit instead of failing).
+        if let id = try db.query(
+            """
+            INSERT INTO articles (url, content_hash, source, published_at, published_utc, headline, body)
+            VALUES ($1, encode(sha256(convert_to($2, 'UTF8')), 'hex'), $3, $4, $5, $6, $7)
+            ON CONFLICT (url) DO NOTHING
+            RETURNING id
+            """,
+            [
+                item.url, content, item.source, item.publishedAt.text, item.publishedAt.utcText, item.headline,
+                item.body,
+            ]
+        ).scalar.flatMap({ Int64($0) }) {
+            articleID = id
+            version = 1
+        } else {
+            guard
+                let row = try db.query(
+                    """
+                    SELECT id, content_hash = encode(sha256(convert_to($2, 'UTF8')), 'hex')
+                    FROM articles WHERE url = $1
+                    """, [item.url, content]
+                ).rows.first
+            else { throw PQError(.clientFailure, message: "article \(item.url) vanished") }
             articleID = Int64(row[0]!)!
             if row.bool(1) {
                 return ["article": .string(String(articleID)), "duplicate": true]
             }
             // A correction: the new content replaces the old facts.
-            for old in try db.query("SELECT drama_id, person_ids FROM facts WHERE article_id = $1", [String(articleID)])
-                .rows
-            {
-                affectedDramas.insert(Int64(old[0]!)!)
-                affectedPeople.formUnion(SQLValue.parseIntArray(old[1]))
-            }
+            try affected.touch(storedFactsOf: articleID, db: db)
+            affected.removedUses.insert(articleID)
             try db.execute("DELETE FROM facts WHERE article_id = $1", [String(articleID)])
             let updated = try db.query(
                 """
@@ -196,51 +256,70 @@ public enum WritePath {
                     item.publishedAt.utcText, item.headline, item.body,
                 ])
             version = updated.scalar.flatMap { Int64($0) } ?? 1
-        } else {
-            let inserted = try db.query(
-                """
-                INSERT INTO articles (url, content_hash, source, published_at, published_utc, headline, body)
-                VALUES ($1, encode(sha256(convert_to($2, 'UTF8')), 'hex'), $3, $4, $5, $6, $7)
-                RETURNING id
-                """,
-                [
-                    item.url, content, item.source, item.publishedAt.text, item.publishedAt.utcText, item.headline,
-                    item.body,
-                ])
-            articleID = Int64(inserted.scalar!)!
-            version = 1
+            // Every alias the article ever used is a use again, at its new date.
+            try db.execute(
+                "UPDATE aliases SET use_millis = $2, use_url = $3 WHERE article_id = $1",
+                [String(articleID), String(item.publishedAt.instantMillis), item.url])
         }
 
-        let dramaIDs = try resolveNames(.drama, item.facts.map(\.dramaName), articleID: articleID, db: db)
-        let personIDs = try resolveNames(.person, item.facts.flatMap(\.personNames), articleID: articleID, db: db)
         if !item.facts.isEmpty {
-            var idx: [String?] = []
-            var kinds: [String?] = []
-            var dramas: [String?] = []
-            var people: [String?] = []
-            var bodies: [String?] = []
+            let dramaIDs = try names.ids(.drama, item.facts.map(\.dramaName), db: db)
+            let personIDs = try names.ids(.person, item.facts.flatMap(\.personNames), db: db)
+            var facts: [[String?]] = []  // idx, kind, drama_id, person_ids, body, subject, song_norm, part
             for (i, fact) in item.facts.enumerated() {
                 let dramaID = dramaIDs[NameKey.normalize(fact.dramaName, kind: .drama)]!
                 let ids = fact.personNames.map { personIDs[NameKey.normalize($0, kind: .person)]! }
-                affectedDramas.insert(dramaID)
-                affectedPeople.formUnion(ids)
-                idx.append(String(i))
-                kinds.append(fact.kind)
-                dramas.append(String(dramaID))
-                people.append(SQLValue.intArray(ids))
-                bodies.append(fact.json.serialized())
+                var subject: Int64?
+                var song: String?
+                var part: Int?
+                switch fact {
+                case .drama: break
+                case .casting: subject = ids.first
+                case .ost(let f):
+                    song = songKey(f.song)
+                    part = f.part
+                }
+                affected.touch(kind: fact.kind, drama: dramaID, people: ids, subject: subject, song: song)
+                if let song, !song.isEmpty {
+                    for person in ids {
+                        affected.ostArtists.insert(OSTArtistKey(drama: dramaID, person: person, song: song))
+                    }
+                }
+                facts.append([
+                    String(i), fact.kind, String(dramaID), SQLValue.intArray(ids), fact.json.serialized(),
+                    subject.map(String.init), song, part.map(String.init),
+                ])
             }
+            // Every spelling becomes an alias used by this article, and the facts are stored,
+            // in one statement.
+            var aliases: [[String?]] = []  // kind, entity_id, spelling, norm
+            for spelling in Set(item.facts.map(\.dramaName)).sorted() {
+                let norm = NameKey.normalize(spelling, kind: .drama)
+                aliases.append(["drama", String(dramaIDs[norm]!), spelling, norm])
+            }
+            for spelling in Set(item.facts.flatMap(\.personNames)).sorted() {
+                let norm = NameKey.normalize(spelling, kind: .person)
+                aliases.append(["person", String(personIDs[norm]!), spelling, norm])
+            }
+            func column(_ rows: [[String?]], _ c: Int) -> String? { SQLValue.textArray(rows.map { $0[c] }) }
             try db.execute(
                 """
-                INSERT INTO facts (article_id, idx, kind, drama_id, person_ids, body)
-                SELECT $1, i, k, d, p::bigint[], b
-                FROM unnest($2::int[], $3::text[], $4::bigint[], $5::text[], $6::text[]) AS t(i, k, d, p, b)
+                WITH stored AS (
+                    INSERT INTO facts (article_id, idx, kind, drama_id, person_ids, body, subject, song_norm, part)
+                    SELECT $1::bigint, i, k, d, p::bigint[], b, s, sn, pt
+                    FROM unnest($2::int[], $3::text[], $4::bigint[], $5::text[], $6::text[], $7::bigint[],
+                                $8::text[], $9::int[]) AS t(i, k, d, p, b, s, sn, pt)
+                )
+                INSERT INTO aliases (kind, entity_id, spelling, norm, article_id, use_millis, use_url)
+                SELECT k, e, s, n, $1::bigint, $14::bigint, $15
+                FROM unnest($10::text[], $11::bigint[], $12::text[], $13::text[]) AS t(k, e, s, n)
+                ON CONFLICT DO NOTHING
                 """,
-                [
-                    String(articleID), SQLValue.textArray(idx), SQLValue.textArray(kinds),
-                    SQLValue.textArray(dramas), SQLValue.textArray(people), SQLValue.textArray(bodies),
+                [String(articleID)] + (0..<8).map { column(facts, $0) } + (0..<4).map { column(aliases, $0) } + [
+                    String(item.publishedAt.instantMillis), item.url,
                 ])
         }
+        affected.spellingArticles.insert(articleID)
         changes.append(
             Change(
                 .articleUpserted, key: String(articleID),
@@ -250,16 +329,14 @@ public enum WritePath {
                     "body": .string(item.body), "facts": .array(item.facts.map(\.json)), "retracted": false,
                     "version": .int(version),
                 ]))
-        affected.people.formUnion(affectedPeople)
-        affected.dramas.formUnion(affectedDramas)
         affected.articles.insert(articleID)
         return ["article": .string(String(articleID)), "duplicate": false]
     }
 
-    /// Maps spellings to entity ids, creating entities for unknown names and recording every
-    /// spelling as an alias of `articleID`. Returns ids keyed by normalization key.
-    static func resolveNames(
-        _ kind: EntityKind, _ spellings: [String], articleID: Int64?, db: isolated PQConnection
+    /// Maps normalization keys to entity ids, creating entities for unknown names (in key
+    /// order, with one statement). Returns ids keyed by normalization key.
+    static func resolveEntities(
+        _ kind: EntityKind, _ spellings: [String], db: isolated PQConnection
     ) throws -> [String: Int64] {
         guard !spellings.isEmpty else { return [:] }
         var firstSpelling: [String: String] = [:]
@@ -272,37 +349,23 @@ public enum WritePath {
             "SELECT DISTINCT ON (norm) norm, entity_id FROM aliases WHERE kind = $1 AND norm = ANY($2::text[])",
             [kind.rawValue, SQLValue.textArray(Array(firstSpelling.keys))])
         for row in found.rows { ids[row[0]!] = Int64(row[1]!)! }
+        let missing = firstSpelling.keys.filter { ids[$0] == nil }.sorted()
+        guard !missing.isEmpty else { return ids }
         let table = kind == .drama ? "dramas" : "people"
         let nameColumn = kind == .drama ? "title" : "name"
-        for norm in firstSpelling.keys.sorted() where ids[norm] == nil {
-            let created = try db.query(
-                "INSERT INTO \(table) (key, \(nameColumn)) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING RETURNING id",
-                [norm, firstSpelling[norm]!])
-            if let id = created.scalar.flatMap({ Int64($0) }) {
-                ids[norm] = id
-            } else {
-                ids[norm] = try rootEntity(kind, key: norm, db: db)
-            }
-        }
-        var entityColumn: [String?] = []
-        var spellingColumn: [String?] = []
-        var normColumn: [String?] = []
-        for spelling in Set(spellings).sorted() {
-            let norm = NameKey.normalize(spelling, kind: kind)
-            entityColumn.append(String(ids[norm]!))
-            spellingColumn.append(spelling)
-            normColumn.append(norm)
-        }
-        try db.execute(
+        for row in try db.query(
             """
-            INSERT INTO aliases (kind, entity_id, spelling, norm, article_id)
-            SELECT $1, e, s, n, $5 FROM unnest($2::bigint[], $3::text[], $4::text[]) AS t(e, s, n)
-            ON CONFLICT DO NOTHING
-            """,
-            [
-                kind.rawValue, SQLValue.textArray(entityColumn), SQLValue.textArray(spellingColumn),
-                SQLValue.textArray(normColumn), articleID.map(String.init),
-            ])
+            INSERT INTO \(table) (key, \(nameColumn))
+            SELECT k, n FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS t(k, n, o) ORDER BY o
+            ON CONFLICT (key) DO NOTHING RETURNING key, id
+            """, [SQLValue.textArray(missing), SQLValue.textArray(missing.map { firstSpelling[$0] })]
+        ).rows {
+            ids[row[0]!] = Int64(row[1]!)!
+        }
+        // Keys that existed without an alias (merged away, or created by a failed item).
+        for norm in missing where ids[norm] == nil {
+            ids[norm] = try rootEntity(kind, key: norm, db: db)
+        }
         return ids
     }
 
@@ -343,12 +406,9 @@ public enum WritePath {
         let articleID = row[0]!
         if row.bool(5) { return ["article": .string(articleID)] }
         try db.execute("UPDATE articles SET retracted = true, updated_at = now() WHERE id = $1", [articleID])
-        var affectedDramas = Set<Int64>()
-        var affectedPeople = Set<Int64>()
-        for fact in try db.query("SELECT drama_id, person_ids FROM facts WHERE article_id = $1", [articleID]).rows {
-            affectedDramas.insert(Int64(fact[0]!)!)
-            affectedPeople.formUnion(SQLValue.parseIntArray(fact[1]))
-        }
+        try db.execute("UPDATE aliases SET use_millis = NULL, use_url = NULL WHERE article_id = $1", [articleID])
+        try affected.touch(storedFactsOf: Int64(articleID)!, db: db)
+        affected.removedUses.insert(Int64(articleID)!)
         changes.append(
             Change(
                 .articleRetracted, key: articleID,
@@ -356,8 +416,6 @@ public enum WritePath {
                     "id": .string(articleID), "url": .string(row[1]), "source": .string(row[2]),
                     "published_at": .string(row[3]), "headline": .string(row[4]), "retracted": true,
                 ]))
-        affected.people.formUnion(affectedPeople)
-        affected.dramas.formUnion(affectedDramas)
         affected.articles.insert(Int64(articleID)!)
         return ["article": .string(articleID)]
     }
@@ -411,15 +469,44 @@ public enum WritePath {
         case .person:
             let rows = try db.query(
                 """
-                UPDATE facts SET person_ids = array_replace(person_ids, $1::bigint, $2::bigint)
+                UPDATE facts SET person_ids = array_replace(person_ids, $1::bigint, $2::bigint),
+                    subject = CASE WHEN subject = $1::bigint THEN $2::bigint ELSE subject END
                 WHERE person_ids @> ARRAY[$1::bigint] RETURNING drama_id
                 """, [String(fromID), String(intoID)])
             affectedDramas.formUnion(rows.rows.compactMap { $0[0].flatMap { Int64($0) } })
             affectedPeople.insert(intoID)
+            try db.execute(
+                """
+                INSERT INTO ost_song_artists (drama_id, person_id, song_norm)
+                SELECT drama_id, $2::bigint, song_norm FROM ost_song_artists WHERE person_id = $1::bigint
+                ON CONFLICT DO NOTHING
+                """, [String(fromID), String(intoID)])
+            try db.execute("DELETE FROM ost_song_artists WHERE person_id = $1::bigint", [String(fromID)])
         case .drama:
             try db.execute("UPDATE facts SET drama_id = $2 WHERE drama_id = $1", [String(fromID), String(intoID)])
+            try db.execute(
+                """
+                INSERT INTO ost_song_artists (drama_id, person_id, song_norm)
+                SELECT $2::bigint, person_id, song_norm FROM ost_song_artists WHERE drama_id = $1::bigint
+                ON CONFLICT DO NOTHING
+                """, [String(fromID), String(intoID)])
+            try db.execute("DELETE FROM ost_song_artists WHERE drama_id = $1::bigint", [String(fromID)])
             affectedDramas.formUnion([fromID, intoID])
         }
+        // The survivor's spellings are now both entities' spellings: rebuilt from the aliases
+        // (a merge is rare, and it moves every use anyway).
+        try db.execute(
+            "DELETE FROM name_spellings WHERE kind = $1 AND entity_id IN ($2::bigint, $3::bigint)",
+            [kind.rawValue, String(fromID), String(intoID)])
+        try db.execute(
+            """
+            INSERT INTO name_spellings (kind, entity_id, spelling, latest_millis, latest_url)
+            SELECT DISTINCT ON (al.spelling) al.kind, al.entity_id, al.spelling,
+                   (extract(epoch FROM a.published_utc) * 1000)::bigint, a.url
+            FROM aliases al LEFT JOIN articles a ON a.id = al.article_id AND NOT a.retracted
+            WHERE al.kind = $1 AND al.entity_id = $2::bigint AND al.origin = 'article'
+            ORDER BY al.spelling, a.published_utc DESC NULLS LAST, a.url DESC
+            """, [kind.rawValue, String(intoID)])
         // Written before the records of the survivor, so a follower first learns the old key is gone.
         let intoRow = try db.query("SELECT key, \(nameColumn) FROM \(table) WHERE id = $1", [String(intoID)]).rows[0]
         let intoRef: JSON =
@@ -431,34 +518,150 @@ public enum WritePath {
                 kind == .drama ? .dramaMerged : .personMerged, key: fromRow[0]!,
                 data: ["key": .string(fromRow[0]), "into": intoRef]))
         affected.people.formUnion(affectedPeople)
-        affected.dramas.formUnion(affectedDramas)
-        affected.fullDramas.formUnion(affectedDramas)
+        affected.touchFully(affectedDramas)
         return ["into": .string(intoRow[0])]
     }
+}
+
+/// What a batch can have changed about one drama, so that recomputation reads the
+/// assertions of those entities only.
+struct DramaScope {
+    /// A drama fact was added or removed, or the drama gained a spelling: its own state.
+    var drama = false
+    /// Castings, by the person's id.
+    var castings = Set<Int64>()
+    /// OST clusters, by song key (`""`: an untitled announcement, which may join any cluster).
+    var songs = Set<String>()
+    /// Everything (merges, a changed title).
+    var full = false
+
+    mutating func formUnion(_ other: DramaScope) {
+        drama = drama || other.drama
+        castings.formUnion(other.castings)
+        songs.formUnion(other.songs)
+        full = full || other.full
+    }
+}
+
+/// One (drama, artist, song) triple of a titled OST assertion: where an untitled announcement
+/// by that artist finds the songs it may belong to.
+struct OSTArtistKey: Hashable {
+    var drama: Int64
+    var person: Int64
+    var song: String
 }
 
 /// The people and dramas an operation touched.
 struct Affected {
     var people = Set<Int64>()
-    var dramas = Set<Int64>()
-    /// Articles whose facts were added, replaced or retracted: derived entities supported by
-    /// them (before or after) must be recomputed.
+    var scopes: [Int64: DramaScope] = [:]
+    /// Articles whose facts were added, replaced or retracted.
     var articles = Set<Int64>()
-    /// Dramas whose every derived entity must be recomputed (merges move keys and names).
-    var fullDramas = Set<Int64>()
+    /// Articles whose aliases are (again, or with a new date) uses of their spellings.
+    var spellingArticles = Set<Int64>()
+    /// Articles corrected or retracted: a use they made may have been a spelling's latest.
+    var removedUses = Set<Int64>()
+    /// Artist-song triples of new titled OST assertions.
+    var ostArtists = Set<OSTArtistKey>()
+
+    /// Notes one fact about `drama`.
+    mutating func touch(kind: String, drama: Int64, people ids: [Int64], subject: Int64?, song: String?) {
+        people.formUnion(ids)
+        var scope = scopes[drama] ?? DramaScope()
+        switch kind {
+        case "drama": scope.drama = true
+        case "casting": if let subject { scope.castings.insert(subject) }
+        case "ost": scope.songs.insert(song ?? "")
+        default: scope.full = true
+        }
+        scopes[drama] = scope
+    }
+
+    /// Notes every stored fact of an article (before it is corrected or retracted).
+    mutating func touch(storedFactsOf articleID: Int64, db: isolated PQConnection) throws {
+        // Its aliases too: an alias outlives the fact that introduced it (a correction keeps
+        // it), and its use moves with the article's date.
+        for row in try db.query(
+            """
+            SELECT 'fact', drama_id, person_ids::text, kind, subject, song_norm FROM facts WHERE article_id = $1
+            UNION ALL
+            SELECT 'alias', entity_id, NULL, kind, NULL, NULL FROM aliases WHERE article_id = $1
+            """, [String(articleID)]
+        ).rows {
+            let id = Int64(row[1]!)!
+            if row[0] == "fact" {
+                touch(
+                    kind: row[3]!, drama: id, people: SQLValue.parseIntArray(row[2]),
+                    subject: row[4].flatMap { Int64($0) }, song: row[5])
+            } else if row[3] == "person" {
+                people.insert(id)
+            } else if scopes[id] == nil {
+                scopes[id] = DramaScope()
+            }
+        }
+    }
+
+    /// Marks whole dramas for recomputation.
+    mutating func touchFully<S: Sequence<Int64>>(_ dramas: S) {
+        for drama in dramas { scopes[drama, default: DramaScope()].full = true }
+    }
 
     /// For each touched entity, the index of the last operation in the batch that touched it.
     struct Attribution {
         var people: [Int64: Int] = [:]
         var dramas: [Int64: Int] = [:]
+        var scopes: [Int64: DramaScope] = [:]
         var articles = Set<Int64>()
-        var fullDramas = Set<Int64>()
+        var spellingArticles = Set<Int64>()
+        var removedUses = Set<Int64>()
+        var ostArtists = Set<OSTArtistKey>()
+        /// Recompute from the aliases rather than `name_spellings` (the full check).
+        var namesFromAliases = false
 
         mutating func record(_ affected: Affected, by index: Int) {
             for id in affected.people { people[id] = index }
-            for id in affected.dramas { dramas[id] = index }
+            for (id, scope) in affected.scopes {
+                dramas[id] = index
+                scopes[id, default: DramaScope()].formUnion(scope)
+            }
             articles.formUnion(affected.articles)
-            fullDramas.formUnion(affected.fullDramas)
+            spellingArticles.formUnion(affected.spellingArticles)
+            removedUses.formUnion(affected.removedUses)
+            ostArtists.formUnion(affected.ostArtists)
+        }
+    }
+}
+
+/// Entity ids by normalization key, resolved once for a whole batch.
+struct NameTable {
+    var dramas: [String: Int64] = [:]
+    var people: [String: Int64] = [:]
+
+    /// Resolves (creating where needed) every name the batch's items mention: dramas first,
+    /// then people, each in key order, which every writer follows.
+    mutating func resolveAll(_ operations: [WriteOperation], db: isolated PQConnection) throws {
+        var titles: [String] = []
+        var persons: [String] = []
+        for case .ingest(let item) in operations {
+            titles.append(contentsOf: item.facts.map(\.dramaName))
+            persons.append(contentsOf: item.facts.flatMap(\.personNames))
+        }
+        dramas = try WritePath.resolveEntities(.drama, titles, db: db)
+        people = try WritePath.resolveEntities(.person, persons, db: db)
+    }
+
+    /// Ids for `spellings`, resolving any the table does not hold yet.
+    mutating func ids(_ kind: EntityKind, _ spellings: [String], db: isolated PQConnection) throws -> [String: Int64] {
+        let known = kind == .drama ? dramas : people
+        let missing = spellings.filter { known[NameKey.normalize($0, kind: kind)] == nil }
+        guard !missing.isEmpty else { return known }
+        let found = try WritePath.resolveEntities(kind, missing, db: db)
+        if kind == .drama {
+            dramas.merge(found) { $1 }
+            return dramas
+        } else {
+            people.merge(found) { $1 }
+            return people
         }
     }
 }
