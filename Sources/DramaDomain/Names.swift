@@ -17,7 +17,9 @@ public enum NameKey {
     /// The normalization key of `name`, or an empty string if it has no letters or digits.
     public static func normalize(_ name: String, kind: EntityKind) -> String {
         if kind == .person, let key = asciiKey(name) { return key }
-        var text = name.precomposedStringWithCompatibilityMapping.lowercased()
+        // ASCII is already in NFKC: skip Foundation's (slow) normalization for it.
+        var text = (name.utf8.allSatisfy { $0 < 0x80 } ? name : name.precomposedStringWithCompatibilityMapping)
+            .lowercased()
         if kind == .drama {
             text = strippingDramaDecorations(text)
         }

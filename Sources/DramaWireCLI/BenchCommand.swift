@@ -54,6 +54,7 @@ struct BenchIngestCommand: AsyncParsableCommand {
                 "INGEST " + news.article(run: runID + "p", worker: worker, n: n, variant: 0)
             }
         }
+        let before = try? await commitStats()
         let result = try await ClosedLoop.run(
             connections: connections, duration: duration, address: address, token: connection.resolvedToken
         ) { worker, n in
@@ -63,6 +64,26 @@ struct BenchIngestCommand: AsyncParsableCommand {
                     : news.item(run: runID, worker: worker, n: n))
         }
         result.print(json: json, unit: "items", rateKey: "items_per_s")
+        // Where the server's time went during the run (STATS before and after).
+        if !json, let before, let after = try? await commitStats() {
+            let batches = (after["batches"].intValue ?? 0) - (before["batches"].intValue ?? 0)
+            let operations = (after["operations"].intValue ?? 0) - (before["operations"].intValue ?? 0)
+            guard batches > 0 else { return }
+            func perBatch(_ phase: String) -> String {
+                let seconds =
+                    (after["phase_seconds"][phase].doubleValue ?? 0) - (before["phase_seconds"][phase].doubleValue ?? 0)
+                return "\(phase) " + String(format: "%.2f", seconds * 1000 / Double(batches)) + " ms"
+            }
+            printLine(
+                "batches      \(batches), \(String(format: "%.1f", Double(operations) / Double(batches))) items each, "
+                    + "\((after["retries"].intValue ?? 0) - (before["retries"].intValue ?? 0)) retried")
+            printLine("per batch    " + ["prepare", "recompute", "append", "commit"].map(perBatch).joined(separator: ", "))
+        }
+    }
+
+    /// The ingest service's commit counters (STATS `commits`).
+    private func commitStats() async throws -> JSON {
+        try await connection.connect { session in try await session.call("STATS")?["commits"] ?? .null }
     }
 }
 

@@ -1,6 +1,7 @@
 import DramaDomain
 import LibPQ
 import LineProtocol
+import LineServer
 import Logging
 import PostgresStore
 import Synchronization
@@ -9,13 +10,13 @@ import Synchronization
     import Glibc
 #endif
 
-/// Group commit: one writer per process collects concurrent write requests and commits them
-/// in one transaction.
+/// Group commit with a few writer connections: requests queue up, and each free writer takes
+/// what has queued (up to a batch) and commits it in one transaction.
 ///
-/// The change log's counter row serializes commits (see ``WritePath``), so one transaction at a
-/// time is all the database allows anyway; batching many requests into it means one round of
-/// locking and one fsync for all of them. Requests that arrive while a batch is committing form
-/// the next batch. Each request still gets its own reply or error.
+/// One transaction and one fsync carry many requests. Several writers let the next batch be
+/// prepared while the previous one waits on round trips or commits: only the end of a batch,
+/// from the counter row to COMMIT, is serialized (see ``WritePath``), and batches that touch
+/// one drama take turns on its row lock. Each request still gets its own reply or error.
 final class GroupCommitter: Sendable {
     typealias Reply = Result<JSON, WireError>
 
@@ -27,12 +28,19 @@ final class GroupCommitter: Sendable {
     private struct State {
         var queue: [Pending] = []
         var closed = false
+        /// Writers waiting for work; resumed with a batch, or nil once closed and drained.
+        var idle: [CheckedContinuation<[Pending]?, Never>] = []
+
+        mutating func take(_ maximum: Int) -> [Pending] {
+            let n = min(queue.count, maximum)
+            let taken = Array(queue.prefix(n))
+            queue.removeFirst(n)
+            return taken
+        }
     }
 
     private let state = Mutex(State())
-    private let wakeups: AsyncStream<Void>
-    private let wake: AsyncStream<Void>.Continuation
-    private let slot: ConnectionSlot
+    private let slots: [ConnectionSlot]
     private let feed: ChangeFeed
     private let logger: Logger
     private let maximumBatch: Int
@@ -45,21 +53,29 @@ final class GroupCommitter: Sendable {
         var operations = 0
         var changes = 0
         var largestBatch = 0
+        /// Batches run again after losing a deadlock.
+        var retries = 0
+        /// Seconds spent in each phase, summed over batches.
+        var prepare = 0.0
+        var recompute = 0.0
+        var append = 0.0
+        var commit = 0.0
     }
 
     private let metrics: IngestMetrics
 
+    /// - Parameter slots: one connection per writer.
     init(
-        slot: ConnectionSlot, feed: ChangeFeed, metrics: IngestMetrics, logger: Logger, maximumBatch: Int = 256,
+        slots: [ConnectionSlot], feed: ChangeFeed, metrics: IngestMetrics, logger: Logger, maximumBatch: Int = 256,
         maximumQueue: Int = 10_000
     ) {
+        precondition(!slots.isEmpty, "a committer needs a writer connection")
         self.metrics = metrics
-        self.slot = slot
+        self.slots = slots
         self.feed = feed
         self.logger = logger
         self.maximumBatch = maximumBatch
         self.maximumQueue = maximumQueue
-        (wakeups, wake) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1))
     }
 
     var statistics: CommitStats { stats.withLock { $0 } }
@@ -67,56 +83,66 @@ final class GroupCommitter: Sendable {
     /// Submits a write and waits for its own reply.
     func submit(_ operation: WriteOperation) async -> Reply {
         await withCheckedContinuation { continuation in
-            let rejection: WireError? = state.withLock { s in
-                if s.closed { return WireError(.shuttingDown, "the server is shutting down") }
-                if s.queue.count >= maximumQueue {
-                    return WireError(.unavailable, "too many writes queued, retry later")
+            let (rejection, handoff): (WireError?, (CheckedContinuation<[Pending]?, Never>, [Pending])?) =
+                state.withLock { s in
+                    if s.closed { return (WireError(.shuttingDown, "the server is shutting down"), nil) }
+                    if s.queue.count >= maximumQueue {
+                        return (WireError(.unavailable, "too many writes queued, retry later"), nil)
+                    }
+                    s.queue.append(Pending(operation: operation, continuation: continuation))
+                    guard let writer = s.idle.popLast() else { return (nil, nil) }
+                    return (nil, (writer, s.take(maximumBatch)))
                 }
-                s.queue.append(Pending(operation: operation, continuation: continuation))
-                return nil
-            }
             if let rejection {
                 continuation.resume(returning: .failure(rejection))
-            } else {
-                wake.yield()
+            } else if let (writer, batch) = handoff {
+                writer.resume(returning: batch)
             }
         }
     }
 
-    /// Commits batches until ``close()`` has been called and the queue is drained.
+    /// The next batch for a free writer; nil once closed and drained.
+    private func nextBatch() async -> [Pending]? {
+        await withCheckedContinuation { (continuation: CheckedContinuation<[Pending]?, Never>) in
+            let ready: [Pending]?? = state.withLock { s in
+                if !s.queue.isEmpty { return .some(s.take(maximumBatch)) }
+                if s.closed { return .some(nil) }
+                s.idle.append(continuation)
+                return .none
+            }
+            if let ready { continuation.resume(returning: ready) }
+        }
+    }
+
+    /// Commits batches on every writer until ``close()`` has been called and the queue is
+    /// drained.
     func run() async {
-        for await _ in wakeups {
-            while true {
-                let batch: [Pending] = state.withLock { s in
-                    let n = min(s.queue.count, maximumBatch)
-                    let taken = Array(s.queue.prefix(n))
-                    s.queue.removeFirst(n)
-                    return taken
+        await withTaskCancellationHandler {
+            await withTaskGroup(of: Void.self) { group in
+                for slot in slots {
+                    group.addTask {
+                        while let batch = await self.nextBatch() { await self.commit(batch, on: slot) }
+                    }
                 }
-                if batch.isEmpty { break }
-                await commit(batch)
             }
-            if state.withLock({ $0.closed && $0.queue.isEmpty }) { break }
-        }
-        // Cancelled before everything was committed: nothing more will be, so say so rather
-        // than leave requests waiting forever.
-        let abandoned: [Pending] = state.withLock { s in
-            s.closed = true
-            defer { s.queue.removeAll() }
-            return s.queue
-        }
-        for pending in abandoned {
-            pending.continuation.resume(returning: .failure(WireError(.shuttingDown, "the server is shutting down")))
+        } onCancel: {
+            // Cancelled without close() (the server failed): stop the same way.
+            self.close()
         }
     }
 
-    /// Stops taking new writes; queued ones are still committed.
+    /// Stops taking new writes; queued ones are still committed, then the writers stop.
     func close() {
-        state.withLock { $0.closed = true }
-        wake.yield()
+        let idle = state.withLock { s in
+            s.closed = true
+            defer { s.idle.removeAll() }
+            return s.idle
+        }
+        // An idle writer means an empty queue: nothing is left to drain.
+        for writer in idle { writer.resume(returning: nil) }
     }
 
-    private func commit(_ batch: [Pending]) async {
+    private func commit(_ batch: [Pending], on slot: ConnectionSlot) async {
         let operations = batch.map(\.operation)
         let logger = self.logger
         let now = unixMillisNow()
@@ -138,6 +164,11 @@ final class GroupCommitter: Sendable {
                 s.operations += batch.count
                 s.changes += result.changeCount
                 s.largestBatch = max(s.largestBatch, batch.count)
+                s.retries += result.retries
+                s.prepare += Double(result.phases.prepare.nanoseconds) / 1e9
+                s.recompute += Double(result.phases.recompute.nanoseconds) / 1e9
+                s.append += Double(result.phases.append.nanoseconds) / 1e9
+                s.commit += Double(result.phases.commit.nanoseconds) / 1e9
             }
             metrics.committed(
                 operations, replies: result.replies, changes: result.changeCount,
@@ -157,3 +188,4 @@ func unixMillisNow() -> Int64 {
     clock_gettime(CLOCK_REALTIME, &ts)
     return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
 }
+

@@ -33,6 +33,8 @@ public struct IngestConfiguration: Sendable {
     public var startupTimeout: Duration
     /// The most write requests committed in one transaction.
     public var maximumBatch: Int
+    /// Writer connections, each committing its own batches (`DRAMAWIRE_WRITERS`).
+    public var writers: Int = 4
     /// host and port of the Prometheus `/metrics` endpoint (`DRAMAWIRE_METRICS_LISTEN`); nil: off.
     public var metricsListen: (host: String, port: Int)?
 

@@ -226,6 +226,13 @@ extension IngestServer {
                 "commits": [
                     "batches": .int(Int64(commits.batches)), "operations": .int(Int64(commits.operations)),
                     "changes": .int(Int64(commits.changes)), "largest_batch": .int(Int64(commits.largestBatch)),
+                    "retries": .int(Int64(commits.retries)),
+                    "phase_seconds": [
+                        "prepare": .double((commits.prepare * 1000).rounded() / 1000),
+                        "recompute": .double((commits.recompute * 1000).rounded() / 1000),
+                        "append": .double((commits.append * 1000).rounded() / 1000),
+                        "commit": .double((commits.commit * 1000).rounded() / 1000),
+                    ],
                 ],
             ])
         } catch {

@@ -11,13 +11,13 @@ import Synchronization
 
 /// The ingest service: the line protocol on port 7400 in front of PostgreSQL.
 ///
-/// It owns one writer connection (group commit), a reader connection for SUBSCRIBE backlogs and
-/// queries, a LISTEN thread, and a poller. Run it as a `Service` in a `ServiceGroup`.
+/// It owns a few writer connections (group commit), a reader connection for SUBSCRIBE backlogs
+/// and queries, a LISTEN thread, and a poller. Run it as a `Service` in a `ServiceGroup`.
 public final class IngestServer: Service, Sendable {
     let configuration: IngestConfiguration
     let logger: Logger
     let tokens: Tokens
-    let writer: ConnectionSlot
+    let writers: [ConnectionSlot]
     let reader: ConnectionSlot
     let knownNames: KnownNamesCache
     let feed = ChangeFeed()
@@ -39,13 +39,15 @@ public final class IngestServer: Service, Sendable {
         self.configuration = configuration
         self.logger = logger
         self.tokens = Tokens(full: configuration.token, readOnly: configuration.readToken)
-        self.writer = ConnectionSlot(conninfo: configuration.databaseURL, name: "writer", logger: logger)
+        self.writers = (1...max(1, configuration.writers)).map {
+            ConnectionSlot(conninfo: configuration.databaseURL, name: "writer-\($0)", logger: logger)
+        }
         self.reader = ConnectionSlot(conninfo: configuration.databaseURL, name: "reader", logger: logger)
         self.knownNames = KnownNamesCache(slot: reader, logger: logger)
         self.metricsEndpoint = MetricsEndpoint(listen: configuration.metricsListen, logger: logger)
         self.metrics = IngestMetrics(factory: metricsEndpoint.factory)
         self.committer = GroupCommitter(
-            slot: writer, feed: feed, metrics: metrics, logger: logger, maximumBatch: configuration.maximumBatch)
+            slots: writers, feed: feed, metrics: metrics, logger: logger, maximumBatch: configuration.maximumBatch)
         let box = ServerReference<IngestServer>()
         self.lineServer = LineServer(
             configuration: LineServerConfiguration(
@@ -72,9 +74,9 @@ public final class IngestServer: Service, Sendable {
         defer {
             // However the run ends (graceful shutdown, cancellation, a failure), the database
             // connections go with it.
-            let (writer, reader) = (self.writer, self.reader)
+            let (writers, reader) = (self.writers, self.reader)
             Task {
-                await writer.close()
+                for writer in writers { await writer.close() }
                 await reader.close()
             }
         }

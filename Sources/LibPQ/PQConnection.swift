@@ -148,12 +148,22 @@ public actor PQConnection {
             throw PQError(.copyFailed, message: "statement did not start COPY FROM STDIN")
         }
         PQclear(start)
-        var payload = ""
+        // Built as bytes: the escapes are ASCII, which never occurs inside a multi-byte UTF-8
+        // sequence, so escaping byte by byte is exact (and far cheaper than by scalar).
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(rows.count * 256)
         for row in rows {
-            payload += row.map { $0.map(Self.copyEscape) ?? "\\N" }.joined(separator: "\t")
-            payload += "\n"
+            for (i, value) in row.enumerated() {
+                if i > 0 { bytes.append(UInt8(ascii: "\t")) }
+                guard let value else {
+                    bytes.append(UInt8(ascii: "\\"))
+                    bytes.append(UInt8(ascii: "N"))
+                    continue
+                }
+                Self.appendCopyEscaped(value, to: &bytes)
+            }
+            bytes.append(UInt8(ascii: "\n"))
         }
-        var bytes = Array(payload.utf8)
         let sent = bytes.withUnsafeMutableBufferPointer { buffer in
             buffer.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buffer.count) {
                 PQputCopyData(conn, $0, Int32(buffer.count))
@@ -255,18 +265,21 @@ public actor PQConnection {
 
     /// Escapes a value for COPY's text format: backslash, tab, newline and carriage return.
     static func copyEscape(_ value: String) -> String {
-        var out = ""
-        out.reserveCapacity(value.utf8.count)
-        for ch in value.unicodeScalars {
-            switch ch {
-            case "\\": out += "\\\\"
-            case "\t": out += "\\t"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            default: out.unicodeScalars.append(ch)
+        var bytes: [UInt8] = []
+        appendCopyEscaped(value, to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    static func appendCopyEscaped(_ value: String, to bytes: inout [UInt8]) {
+        for byte in value.utf8 {
+            switch byte {
+            case UInt8(ascii: "\\"): bytes.append(byte); bytes.append(byte)
+            case UInt8(ascii: "\t"): bytes.append(UInt8(ascii: "\\")); bytes.append(UInt8(ascii: "t"))
+            case UInt8(ascii: "\n"): bytes.append(UInt8(ascii: "\\")); bytes.append(UInt8(ascii: "n"))
+            case UInt8(ascii: "\r"): bytes.append(UInt8(ascii: "\\")); bytes.append(UInt8(ascii: "r"))
+            default: bytes.append(byte)
             }
         }
-        return out
     }
 }
 

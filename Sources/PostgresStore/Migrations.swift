@@ -148,7 +148,8 @@ enum Migrations {
     ///   `song_norm` / `part` (an OST's normalized title, `''` when untitled, and part), with
     ///   partial indexes, so the assertions of one casting or OST are found by key.
     /// - `name_spellings` keeps, per entity and spelling, its latest use by a non-retracted
-    ///   article: display names and alias lists come from it instead of a scan of every use.
+    ///   article: names resolve through it, and display names and alias lists come from it,
+    ///   instead of a scan of every use.
     /// - Indexes to find the derived rows of a person (renames) and the aliases of an article
     ///   (corrections, retractions).
     ///
@@ -168,16 +169,19 @@ enum Migrations {
             kind          text NOT NULL,
             entity_id     bigint NOT NULL,
             spelling      text NOT NULL,
+            norm          text NOT NULL,
             latest_millis bigint,                   -- latest non-retracted use; NULL: none left
             latest_url    text,
             PRIMARY KEY (kind, entity_id, spelling)
         );
-        INSERT INTO name_spellings (kind, entity_id, spelling, latest_millis, latest_url)
-        SELECT DISTINCT ON (al.kind, al.entity_id, al.spelling) al.kind, al.entity_id, al.spelling,
+        INSERT INTO name_spellings (kind, entity_id, spelling, norm, latest_millis, latest_url)
+        SELECT DISTINCT ON (al.kind, al.entity_id, al.spelling) al.kind, al.entity_id, al.spelling, al.norm,
                (extract(epoch FROM a.published_utc) * 1000)::bigint, a.url
         FROM aliases al LEFT JOIN articles a ON a.id = al.article_id AND NOT a.retracted
         WHERE al.origin = 'article'
         ORDER BY al.kind, al.entity_id, al.spelling, a.published_utc DESC NULLS LAST, a.url DESC;
+        -- Names resolve here: one row per spelling, where aliases has one per spelling and article.
+        CREATE INDEX name_spellings_norm ON name_spellings (kind, norm);
 
         -- Each alias row carries its article's publication instant and url while the article
         -- stands (NULL once retracted), so a spelling's latest use is one index probe.

@@ -69,9 +69,9 @@ extension WritePath {
         var dramas = Set<Int64>()
         for row in try db.query(
             """
-            INSERT INTO name_spellings AS ns (kind, entity_id, spelling, latest_millis, latest_url)
-            SELECT p.kind, p.entity_id, p.spelling, l.m, l.u
-            FROM (SELECT DISTINCT kind, entity_id, spelling FROM aliases
+            INSERT INTO name_spellings AS ns (kind, entity_id, spelling, norm, latest_millis, latest_url)
+            SELECT p.kind, p.entity_id, p.spelling, p.norm, l.m, l.u
+            FROM (SELECT DISTINCT kind, entity_id, spelling, norm FROM aliases
                   WHERE article_id = ANY($1::bigint[]) AND origin = 'article') AS p
             LEFT JOIN LATERAL (
                 SELECT x.use_millis AS m, x.use_url AS u FROM aliases x
@@ -218,6 +218,10 @@ extension WritePath {
         var ostArtists: [[String?]] = []  // ost_key, position, person_id, credited_as
         var castings: [[String?]] = []  // key, drama_id, person_id, role, role_type, status, state, article_ids
         var history: [[String?]] = []  // casting_key, position, status, as_of, article_id
+        /// Updated castings, with how many leading history rows stay as they are.
+        var keptHistory: [(key: String, count: Int)] = []
+        /// Updated OSTs, whose artist rows are replaced.
+        var replacedArtists: [String?] = []
         var dramas: [[String?]] = []  // id, title, state
     }
 
@@ -465,7 +469,7 @@ extension WritePath {
                 let text = ost.json.serialized()
                 guard stored[ost.key]?.state != text else { continue }
                 let s = ost.json
-                if stored[ost.key] != nil { writes.deleteOSTs.append(ost.key) }
+                if stored[ost.key] != nil { writes.replacedArtists.append(ost.key) }
                 writes.osts.append([
                     ost.key, String(dramaID), s["song"].stringValue, s["part"].intValue.map { String($0) },
                     s["release"].stringValue, s["status"].stringValue ?? "announced", text, articleIDs(s),
@@ -482,13 +486,20 @@ extension WritePath {
                 let text = casting.json.serialized()
                 guard stored[casting.key]?.state != text else { continue }
                 let s = casting.json
-                if stored[casting.key] != nil { writes.deleteCastings.append(casting.key) }
+                // A status history mostly grows at its end: rows that stay are not rewritten.
+                let history = s["history"].arrayValue ?? []
+                var kept = 0
+                if let old = stored[casting.key] {
+                    let oldHistory = (try? JSON.parse(old.state))?["history"].arrayValue ?? []
+                    while kept < min(history.count, oldHistory.count) && history[kept] == oldHistory[kept] { kept += 1 }
+                    writes.keptHistory.append((casting.key, kept))
+                }
                 writes.castings.append([
                     casting.key, String(dramaID), personIDByKey[s["person"]["key"].stringValue ?? ""].map(String.init),
                     s["role"].stringValue, s["role_type"].stringValue, s["status"].stringValue ?? "confirmed", text,
                     articleIDs(s),
                 ])
-                for (position, entry) in (s["history"].arrayValue ?? []).enumerated() {
+                for (position, entry) in history.enumerated() where position >= kept {
                     writes.history.append([
                         casting.key, String(position + 1), entry["status"].stringValue, entry["as_of"].stringValue,
                         entry["article"].stringValue,
@@ -506,7 +517,9 @@ extension WritePath {
         SQLValue.intArray((state["sources"].arrayValue ?? []).compactMap { $0.stringValue.flatMap { Int64($0) } })
     }
 
-    /// Applies the gathered writes: at most seven statements, whatever the batch size.
+    /// Applies the gathered writes: at most ten statements, whatever the batch size. Changed
+    /// rows are updated in place (`ON CONFLICT DO UPDATE`); of their child rows only what
+    /// differs is deleted and inserted.
     private static func write(_ w: DerivedWrites, db: isolated PQConnection) throws {
         func columns(_ rows: [[String?]], _ count: Int) -> [String?] {
             (0..<count).map { c in SQLValue.textArray(rows.map { $0[c] }) }
@@ -527,11 +540,18 @@ extension WritePath {
         if !w.osts.isEmpty {
             try db.execute(
                 """
-                INSERT INTO osts (key, drama_id, song, part, release, status, state, article_ids)
+                INSERT INTO osts AS o (key, drama_id, song, part, release, status, state, article_ids)
                 SELECT k, d, s, p, r, st, sta, a::bigint[]
                 FROM unnest($1::text[], $2::bigint[], $3::text[], $4::int[], $5::text[], $6::text[], $7::text[], $8::text[])
                     AS t(k, d, s, p, r, st, sta, a)
+                ON CONFLICT (key) DO UPDATE SET drama_id = excluded.drama_id, song = excluded.song,
+                    part = excluded.part, release = excluded.release, status = excluded.status,
+                    state = excluded.state, article_ids = excluded.article_ids
                 """, columns(w.osts, 8))
+        }
+        if !w.replacedArtists.isEmpty {
+            try db.execute(
+                "DELETE FROM ost_artists WHERE ost_key = ANY($1::text[])", [SQLValue.textArray(w.replacedArtists)])
         }
         if !w.ostArtists.isEmpty {
             try db.execute(
@@ -543,11 +563,25 @@ extension WritePath {
         if !w.castings.isEmpty {
             try db.execute(
                 """
-                INSERT INTO castings (key, drama_id, person_id, role, role_type, status, state, article_ids)
+                INSERT INTO castings AS c (key, drama_id, person_id, role, role_type, status, state, article_ids)
                 SELECT k, d, p, r, rt, st, sta, a::bigint[]
                 FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[])
                     AS t(k, d, p, r, rt, st, sta, a)
+                ON CONFLICT (key) DO UPDATE SET drama_id = excluded.drama_id, person_id = excluded.person_id,
+                    role = excluded.role, role_type = excluded.role_type, status = excluded.status,
+                    state = excluded.state, article_ids = excluded.article_ids
                 """, columns(w.castings, 8))
+        }
+        if !w.keptHistory.isEmpty {
+            try db.execute(
+                """
+                DELETE FROM casting_status_history h USING unnest($1::text[], $2::int[]) AS t(k, n)
+                WHERE h.casting_key = t.k AND h.position > t.n
+                """,
+                [
+                    SQLValue.textArray(w.keptHistory.map(\.key)),
+                    SQLValue.textArray(w.keptHistory.map { String($0.count) }),
+                ])
         }
         if !w.history.isEmpty {
             try db.execute(

@@ -1,22 +1,27 @@
 /// Encodes Swift values as PostgreSQL text-format parameters.
 enum SQLValue {
     /// A text array literal, e.g. `{"a","b\"c"}`; nil elements are NULL.
+    ///
+    /// Built as bytes: `"` and `\` are ASCII, which never occurs inside a multi-byte UTF-8
+    /// sequence, so escaping byte by byte is exact (and far cheaper than by scalar).
     static func textArray(_ values: [String?]) -> String {
-        var out = "{"
+        var bytes: [UInt8] = [UInt8(ascii: "{")]
+        bytes.reserveCapacity(values.reduce(2) { $0 + ($1?.utf8.count ?? 4) + 3 })
         for (i, value) in values.enumerated() {
-            if i > 0 { out += "," }
+            if i > 0 { bytes.append(UInt8(ascii: ",")) }
             guard let value else {
-                out += "NULL"
+                bytes.append(contentsOf: "NULL".utf8)
                 continue
             }
-            out += "\""
-            for ch in value.unicodeScalars {
-                if ch == "\"" || ch == "\\" { out += "\\" }
-                out.unicodeScalars.append(ch)
+            bytes.append(UInt8(ascii: "\""))
+            for byte in value.utf8 {
+                if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") { bytes.append(UInt8(ascii: "\\")) }
+                bytes.append(byte)
             }
-            out += "\""
+            bytes.append(UInt8(ascii: "\""))
         }
-        return out + "}"
+        bytes.append(UInt8(ascii: "}"))
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// A bigint array literal, e.g. `{1,2,3}`.

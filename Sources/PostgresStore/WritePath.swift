@@ -13,6 +13,8 @@ public struct BatchOutcome: Sendable {
     public var changeCount: Int
     /// Where the batch's time went, in the order the phases run.
     public var phases = Phases()
+    /// How often the batch was rolled back after a deadlock and run again.
+    public var retries = 0
 
     /// Durations of a batch's phases: storing articles, facts and names (`prepare`), recomputing
     /// derived state (`recompute`), taking the counter and appending the log (`append`), and
@@ -66,6 +68,7 @@ public enum WritePath {
                 let committing = ContinuousClock.now
                 try db.execute("COMMIT")
                 outcome.phases.commit = ContinuousClock.now - committing
+                outcome.retries = attempt
                 return outcome
             } catch let error as PQError where error.isRetryableConflict && attempt < conflictRetries {
                 _ = try? db.execute("ROLLBACK")
@@ -345,11 +348,23 @@ public enum WritePath {
             if firstSpelling[norm] == nil { firstSpelling[norm] = spelling }
         }
         var ids: [String: Int64] = [:]
-        let found = try db.query(
+        // One row per spelling in name_spellings; aliases (a row per spelling and article) only
+        // for what is not there yet: spellings another writer is storing now, merge aliases.
+        for row in try db.query(
+            "SELECT DISTINCT ON (norm) norm, entity_id FROM name_spellings WHERE kind = $1 AND norm = ANY($2::text[])",
+            [kind.rawValue, SQLValue.textArray(Array(firstSpelling.keys))]
+        ).rows {
+            ids[row[0]!] = Int64(row[1]!)!
+        }
+        var missing = firstSpelling.keys.filter { ids[$0] == nil }.sorted()
+        guard !missing.isEmpty else { return ids }
+        for row in try db.query(
             "SELECT DISTINCT ON (norm) norm, entity_id FROM aliases WHERE kind = $1 AND norm = ANY($2::text[])",
-            [kind.rawValue, SQLValue.textArray(Array(firstSpelling.keys))])
-        for row in found.rows { ids[row[0]!] = Int64(row[1]!)! }
-        let missing = firstSpelling.keys.filter { ids[$0] == nil }.sorted()
+            [kind.rawValue, SQLValue.textArray(missing)]
+        ).rows {
+            ids[row[0]!] = Int64(row[1]!)!
+        }
+        missing = missing.filter { ids[$0] == nil }
         guard !missing.isEmpty else { return ids }
         let table = kind == .drama ? "dramas" : "people"
         let nameColumn = kind == .drama ? "title" : "name"
@@ -500,8 +515,8 @@ public enum WritePath {
             [kind.rawValue, String(fromID), String(intoID)])
         try db.execute(
             """
-            INSERT INTO name_spellings (kind, entity_id, spelling, latest_millis, latest_url)
-            SELECT DISTINCT ON (al.spelling) al.kind, al.entity_id, al.spelling,
+            INSERT INTO name_spellings (kind, entity_id, spelling, norm, latest_millis, latest_url)
+            SELECT DISTINCT ON (al.spelling) al.kind, al.entity_id, al.spelling, al.norm,
                    (extract(epoch FROM a.published_utc) * 1000)::bigint, a.url
             FROM aliases al LEFT JOIN articles a ON a.id = al.article_id AND NOT a.retracted
             WHERE al.kind = $1 AND al.entity_id = $2::bigint AND al.origin = 'article'

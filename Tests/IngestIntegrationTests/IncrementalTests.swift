@@ -148,6 +148,29 @@ import Testing
         defer { Task { await db.close() } }
         let repairs = try await db.connection.run { conn in try WritePath.pendingRepairs(db: conn) }
         #expect(repairs.isEmpty, "\(repairs.map { "\($0.type.rawValue) \($0.key)" })")
+        // The relational child rows agree with the states they were written from.
+        let badHistories = try await db.connection.query(
+            """
+            SELECT c.key FROM castings c
+            WHERE coalesce((SELECT array_agg(h.position || ' ' || h.status || ' ' || h.as_of || ' ' || h.article_id
+                                             ORDER BY h.position)
+                            FROM casting_status_history h WHERE h.casting_key = c.key), '{}')
+               <> coalesce((SELECT array_agg(e.n || ' ' || (e.v ->> 'status') || ' ' || (e.v ->> 'as_of') || ' '
+                                             || (e.v ->> 'article') ORDER BY e.n)
+                            FROM jsonb_array_elements(c.state::jsonb -> 'history') WITH ORDINALITY AS e(v, n)), '{}')
+            """
+        ).rows.map { $0[0] }
+        #expect(badHistories.isEmpty, "\(badHistories)")
+        let badArtists = try await db.connection.query(
+            """
+            SELECT o.key FROM osts o
+            WHERE coalesce((SELECT array_agg(a.position || ' ' || a.credited_as ORDER BY a.position)
+                            FROM ost_artists a WHERE a.ost_key = o.key), '{}')
+               <> coalesce((SELECT array_agg(e.n || ' ' || (e.v ->> 'credited_as') ORDER BY e.n)
+                            FROM jsonb_array_elements(o.state::jsonb -> 'artists') WITH ORDINALITY AS e(v, n)), '{}')
+            """
+        ).rows.map { $0[0] }
+        #expect(badArtists.isEmpty, "\(badArtists)")
         let osts = try await db.keys("osts", where: "true")
         #expect(osts.contains { $0.contains("/song/") } && !osts.isEmpty)
     }
