@@ -77,7 +77,8 @@ struct BenchIngestCommand: AsyncParsableCommand {
             printLine(
                 "batches      \(batches), \(String(format: "%.1f", Double(operations) / Double(batches))) items each, "
                     + "\((after["retries"].intValue ?? 0) - (before["retries"].intValue ?? 0)) retried")
-            printLine("per batch    " + ["prepare", "recompute", "append", "commit"].map(perBatch).joined(separator: ", "))
+            printLine(
+                "per batch    " + ["prepare", "recompute", "append", "commit"].map(perBatch).joined(separator: ", "))
         }
     }
 

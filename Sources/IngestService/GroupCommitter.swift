@@ -10,36 +10,43 @@ import Synchronization
     import Glibc
 #endif
 
-/// Group commit with a few writer connections: requests queue up, and each free writer takes
-/// what has queued (up to a batch) and commits it in one transaction.
+/// Group commit with a few writer connections: requests queue up, and a writer that is free
+/// takes what has queued for it (up to a batch) and commits it in one transaction.
 ///
-/// One transaction and one fsync carry many requests. Several writers let the next batch be
-/// prepared while the previous one waits on round trips or commits: only the end of a batch,
-/// from the counter row to COMMIT, is serialized (see ``WritePath``), and batches that touch
-/// one drama take turns on its row lock. Each request still gets its own reply or error.
+/// One transaction and one fsync carry many requests. Several writers let one batch be
+/// prepared while another waits on round trips or commits: only the end of a batch, from the
+/// counter row to COMMIT, is serialized (see ``WritePath``), and batches that touch one drama
+/// take turns on its row lock. Each client connection is assigned one writer (its lane), so
+/// the requests of one connection commit in the order they were sent: a correction pipelined
+/// after the original can never be committed before it. Each request gets its own reply.
 final class GroupCommitter: Sendable {
     typealias Reply = Result<JSON, WireError>
 
     private struct Pending {
         var operation: WriteOperation
-        var continuation: CheckedContinuation<Reply, Never>
+        var reply: ReplyPromise
     }
 
     private struct State {
-        var queue: [Pending] = []
+        /// Requests waiting, per writer.
+        var queues: [[Pending]]
+        var queued = 0
         var closed = false
-        /// Writers waiting for work; resumed with a batch, or nil once closed and drained.
-        var idle: [CheckedContinuation<[Pending]?, Never>] = []
+        /// Per writer, whether it waits for work; resumed with a batch, or nil once closed and
+        /// drained.
+        var idle: [CheckedContinuation<[Pending]?, Never>?]
+        var nextLane = 0
 
-        mutating func take(_ maximum: Int) -> [Pending] {
-            let n = min(queue.count, maximum)
-            let taken = Array(queue.prefix(n))
-            queue.removeFirst(n)
+        mutating func take(_ lane: Int, _ maximum: Int) -> [Pending] {
+            let n = min(queues[lane].count, maximum)
+            let taken = Array(queues[lane].prefix(n))
+            queues[lane].removeFirst(n)
+            queued -= n
             return taken
         }
     }
 
-    private let state = Mutex(State())
+    private let state: Mutex<State>
     private let slots: [ConnectionSlot]
     private let feed: ChangeFeed
     private let logger: Logger
@@ -70,6 +77,7 @@ final class GroupCommitter: Sendable {
         maximumQueue: Int = 10_000
     ) {
         precondition(!slots.isEmpty, "a committer needs a writer connection")
+        self.state = Mutex(State(queues: Array(repeating: [], count: slots.count), idle: slots.map { _ in nil }))
         self.metrics = metrics
         self.slots = slots
         self.feed = feed
@@ -80,34 +88,51 @@ final class GroupCommitter: Sendable {
 
     var statistics: CommitStats { stats.withLock { $0 } }
 
-    /// Submits a write and waits for its own reply.
-    func submit(_ operation: WriteOperation) async -> Reply {
-        await withCheckedContinuation { continuation in
-            let (rejection, handoff): (WireError?, (CheckedContinuation<[Pending]?, Never>, [Pending])?) =
-                state.withLock { s in
-                    if s.closed { return (WireError(.shuttingDown, "the server is shutting down"), nil) }
-                    if s.queue.count >= maximumQueue {
-                        return (WireError(.unavailable, "too many writes queued, retry later"), nil)
-                    }
-                    s.queue.append(Pending(operation: operation, continuation: continuation))
-                    guard let writer = s.idle.popLast() else { return (nil, nil) }
-                    return (nil, (writer, s.take(maximumBatch)))
-                }
-            if let rejection {
-                continuation.resume(returning: .failure(rejection))
-            } else if let (writer, batch) = handoff {
-                writer.resume(returning: batch)
-            }
+    /// The writer for a new client connection (round robin).
+    func lane() -> Int {
+        state.withLock { s in
+            defer { s.nextLane = (s.nextLane + 1) % slots.count }
+            return s.nextLane
         }
     }
 
-    /// The next batch for a free writer; nil once closed and drained.
-    private func nextBatch() async -> [Pending]? {
+    /// Queues a write on `lane` at once (so writes queued one after another from one task
+    /// commit in that order) and returns where its reply will be.
+    func enqueue(_ operation: WriteOperation, lane: Int = 0) -> ReplyPromise {
+        let lane = lane % slots.count
+        let promise = ReplyPromise()
+        let (rejection, handoff): (WireError?, (CheckedContinuation<[Pending]?, Never>, [Pending])?) =
+            state.withLock { s in
+                if s.closed { return (WireError(.shuttingDown, "the server is shutting down"), nil) }
+                if s.queued >= maximumQueue {
+                    return (WireError(.unavailable, "too many writes queued, retry later"), nil)
+                }
+                s.queues[lane].append(Pending(operation: operation, reply: promise))
+                s.queued += 1
+                guard let writer = s.idle[lane] else { return (nil, nil) }
+                s.idle[lane] = nil
+                return (nil, (writer, s.take(lane, maximumBatch)))
+            }
+        if let rejection {
+            promise.fulfill(.failure(rejection))
+        } else if let (writer, batch) = handoff {
+            writer.resume(returning: batch)
+        }
+        return promise
+    }
+
+    /// Submits a write on `lane` and waits for its own reply.
+    func submit(_ operation: WriteOperation, lane: Int = 0) async -> Reply {
+        await enqueue(operation, lane: lane).value
+    }
+
+    /// The next batch for writer `lane`; nil once closed and drained.
+    private func nextBatch(_ lane: Int) async -> [Pending]? {
         await withCheckedContinuation { (continuation: CheckedContinuation<[Pending]?, Never>) in
             let ready: [Pending]?? = state.withLock { s in
-                if !s.queue.isEmpty { return .some(s.take(maximumBatch)) }
+                if !s.queues[lane].isEmpty { return .some(s.take(lane, maximumBatch)) }
                 if s.closed { return .some(nil) }
-                s.idle.append(continuation)
+                s.idle[lane] = continuation
                 return .none
             }
             if let ready { continuation.resume(returning: ready) }
@@ -119,9 +144,9 @@ final class GroupCommitter: Sendable {
     func run() async {
         await withTaskCancellationHandler {
             await withTaskGroup(of: Void.self) { group in
-                for slot in slots {
+                for (lane, slot) in slots.enumerated() {
                     group.addTask {
-                        while let batch = await self.nextBatch() { await self.commit(batch, on: slot) }
+                        while let batch = await self.nextBatch(lane) { await self.commit(batch, on: slot) }
                     }
                 }
             }
@@ -135,8 +160,8 @@ final class GroupCommitter: Sendable {
     func close() {
         let idle = state.withLock { s in
             s.closed = true
-            defer { s.idle.removeAll() }
-            return s.idle
+            defer { s.idle = s.idle.map { _ in nil } }
+            return s.idle.compactMap { $0 }
         }
         // An idle writer means an empty queue: nothing is left to drain.
         for writer in idle { writer.resume(returning: nil) }
@@ -173,11 +198,11 @@ final class GroupCommitter: Sendable {
             metrics.committed(
                 operations, replies: result.replies, changes: result.changeCount,
                 duration: ContinuousClock.now - started, phases: result.phases)
-            for (pending, reply) in zip(batch, result.replies) { pending.continuation.resume(returning: reply) }
+            for (pending, reply) in zip(batch, result.replies) { pending.reply.fulfill(reply) }
         case .failure(let error):
             metrics.failedWrites.increment(by: batch.count)
             // The whole transaction failed, so nothing of the batch was written.
-            for pending in batch { pending.continuation.resume(returning: .failure(error)) }
+            for pending in batch { pending.reply.fulfill(.failure(error)) }
         }
     }
 }
@@ -189,3 +214,35 @@ func unixMillisNow() -> Int64 {
     return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
 }
 
+/// A reply that arrives later, awaited by one task.
+final class ReplyPromise: Sendable {
+    private struct State {
+        var reply: Result<JSON, WireError>?
+        var waiter: CheckedContinuation<Result<JSON, WireError>, Never>?
+    }
+    private let state = Mutex(State())
+
+    /// Delivers the reply (the first call wins).
+    func fulfill(_ reply: Result<JSON, WireError>) {
+        let waiter: CheckedContinuation<Result<JSON, WireError>, Never>? = state.withLock { s in
+            guard s.reply == nil else { return nil }
+            s.reply = reply
+            defer { s.waiter = nil }
+            return s.waiter
+        }
+        waiter?.resume(returning: reply)
+    }
+
+    /// The reply, once delivered.
+    var value: Result<JSON, WireError> {
+        get async {
+            await withCheckedContinuation { continuation in
+                let ready: Result<JSON, WireError>? = state.withLock { s in
+                    if s.reply == nil { s.waiter = continuation }
+                    return s.reply
+                }
+                if let ready { continuation.resume(returning: ready) }
+            }
+        }
+    }
+}

@@ -12,6 +12,8 @@ extension IngestServer {
     /// commit; SUBSCRIBE switches the connection to stream mode.
     func handle(_ connection: LineConnection) async {
         var access = tokens.initialAccess
+        // One writer for all of this connection's writes keeps them in the order sent.
+        let lane = committer.lane()
         var iterator = connection.inbound.makeAsyncIterator()
         var replies = OrderedReplies(writer: connection.writer)
         defer { replies.finish() }
@@ -77,14 +79,16 @@ extension IngestServer {
                     replies.enqueue(.error(error))
                     continue
                 }
-                // Not awaited: the next request is read while this one waits for its batch.
-                replies.enqueueWrite {
-                    guard case .ingest(var item) = operation, item.extract, item.facts.isEmpty else {
-                        return await self.committer.submit(operation)
-                    }
+                // Queued here, in the order sent (an article to extract from is extracted first,
+                // which holds this connection's later requests back); not awaited: the next
+                // request is read while this one waits for its batch.
+                var queued = operation
+                if case .ingest(var item) = operation, item.extract, item.facts.isEmpty {
                     item.setExtractedFacts(await self.extractedFacts(item))
-                    return await self.committer.submit(.ingest(item))
+                    queued = .ingest(item)
                 }
+                let reply = committer.enqueue(queued, lane: lane)
+                replies.enqueueWrite { await reply.value }
             case "EXTRACT":
                 guard authorize(access, needs: .write, replies) else { continue }
                 let item: NewsItem

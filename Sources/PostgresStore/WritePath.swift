@@ -33,8 +33,10 @@ public struct BatchOutcome: Sendable {
 ///
 /// A batch runs in three steps, and only the last is serialized across writers:
 ///
-/// 1. Per operation, under a SAVEPOINT: store articles, facts and aliases. One failing request
-///    is rolled back alone and gets its own error while the rest of the batch commits. Nothing
+/// 1. Per operation: store articles, facts and aliases (a new article with one statement). A
+///    request that fails gets its own error while the rest of the batch commits: checks come
+///    before writes, and should the database reject one item's statement, the batch runs again
+///    with a SAVEPOINT per operation, so that item is rolled back alone. Nothing
 ///    here takes a lock another writer waits for long: rows are the batch's own articles, and
 ///    new dramas and people are created for the whole batch up front, in key order.
 /// 2. Lock the touched dramas and people (`FOR NO KEY UPDATE`, dramas then people, each in id
@@ -61,15 +63,26 @@ public enum WritePath {
         _ operations: [WriteOperation], nowMillis: Int64, db: isolated PQConnection, logger: Logger
     ) throws -> BatchOutcome {
         var attempt = 0
+        // Optimistic first: no savepoints. Requests fail item by item only with a WireError,
+        // raised before the item wrote anything; should the database reject one item's
+        // statement (nothing known does), the batch runs again with a savepoint per item.
+        var isolating = false
         while true {
             try db.execute("BEGIN")
             do {
-                var outcome = try applyInTransaction(operations, nowMillis: nowMillis, db: db, logger: logger)
+                var outcome = try applyInTransaction(
+                    operations, isolating: isolating, nowMillis: nowMillis, db: db, logger: logger)
                 let committing = ContinuousClock.now
                 try db.execute("COMMIT")
                 outcome.phases.commit = ContinuousClock.now - committing
                 outcome.retries = attempt
                 return outcome
+            } catch let failure as ItemFailure {
+                _ = try? db.execute("ROLLBACK")
+                logger.warning(
+                    "a statement of one item failed; the batch runs again, item by item",
+                    metadata: ["error": "\(failure.error)"])
+                isolating = true
             } catch let error as PQError where error.isRetryableConflict && attempt < conflictRetries {
                 _ = try? db.execute("ROLLBACK")
                 attempt += 1
@@ -82,8 +95,14 @@ public enum WritePath {
         }
     }
 
+    /// A statement of one item failed in a batch that runs without savepoints.
+    private struct ItemFailure: Error {
+        var error: PQError
+    }
+
     private static func applyInTransaction(
-        _ operations: [WriteOperation], nowMillis: Int64, db: isolated PQConnection, logger: Logger
+        _ operations: [WriteOperation], isolating: Bool, nowMillis: Int64, db: isolated PQConnection,
+        logger: Logger
     ) throws -> BatchOutcome {
         let started = ContinuousClock.now
         var phases = BatchOutcome.Phases()
@@ -95,22 +114,23 @@ public enum WritePath {
         if !operations.contains(where: { if case .merge = $0 { true } else { false } }) {
             try names.resolveAll(operations, db: db)
         }
-        // Step 1, per operation under a savepoint.
+        // Step 1, per operation (under a savepoint when isolating).
         var outcomes: [Result<(reply: JSON, changes: [Change]), WireError>] = []
         var touched = Affected.Attribution()
         for (index, operation) in operations.enumerated() {
-            try db.execute("SAVEPOINT item")
+            if isolating { try db.execute("SAVEPOINT item") }
             do {
                 var changes: [Change] = []
                 var affected = Affected()
                 let reply = try apply(operation, names: &names, db: db, changes: &changes, affected: &affected)
-                try db.execute("RELEASE SAVEPOINT item")
+                if isolating { try db.execute("RELEASE SAVEPOINT item") }
                 touched.record(affected, by: index)
                 outcomes.append(.success((reply, changes)))
             } catch let error as WireError {
-                try db.execute("ROLLBACK TO SAVEPOINT item")
+                if isolating { try db.execute("ROLLBACK TO SAVEPOINT item") }
                 outcomes.append(.failure(error))
             } catch let error as PQError where !error.isConnectionProblem && !error.isRetryableConflict {
+                guard isolating else { throw ItemFailure(error: error) }
                 try db.execute("ROLLBACK TO SAVEPOINT item")
                 logger.error("write failed", metadata: ["error": "\(error)"])
                 outcomes.append(.failure(WireError(.internal, "the item could not be stored")))
@@ -210,22 +230,88 @@ public enum WritePath {
         affected: inout Affected
     ) throws -> JSON {
         let content = item.canonicalContent
+        // The rows first (names are resolved already, or now): then a new article, the most
+        // common case, is stored with its facts and aliases in one statement.
+        var touches = Affected()
+        var facts: [[String?]] = []  // idx, kind, drama_id, person_ids, body, subject, song_norm, part
+        var aliases: [[String?]] = []  // kind, entity_id, spelling, norm
+        if !item.facts.isEmpty {
+            let dramaIDs = try names.ids(.drama, item.facts.map(\.dramaName), db: db)
+            let personIDs = try names.ids(.person, item.facts.flatMap(\.personNames), db: db)
+            for (i, fact) in item.facts.enumerated() {
+                let dramaID = dramaIDs[NameKey.normalize(fact.dramaName, kind: .drama)]!
+                let ids = fact.personNames.map { personIDs[NameKey.normalize($0, kind: .person)]! }
+                var subject: Int64?
+                var song: String?
+                var part: Int?
+                switch fact {
+                case .drama: break
+                case .casting: subject = ids.first
+                case .ost(let f):
+                    song = songKey(f.song)
+                    part = f.part
+                }
+                touches.touch(kind: fact.kind, drama: dramaID, people: ids, subject: subject, song: song)
+                if let song, !song.isEmpty {
+                    for person in ids {
+                        touches.ostArtists.insert(OSTArtistKey(drama: dramaID, person: person, song: song))
+                    }
+                }
+                facts.append([
+                    String(i), fact.kind, String(dramaID), SQLValue.intArray(ids), fact.json.serialized(),
+                    subject.map(String.init), song, part.map(String.init),
+                ])
+            }
+            for spelling in Set(item.facts.map(\.dramaName)).sorted() {
+                let norm = NameKey.normalize(spelling, kind: .drama)
+                aliases.append(["drama", String(dramaIDs[norm]!), spelling, norm])
+            }
+            for spelling in Set(item.facts.flatMap(\.personNames)).sorted() {
+                let norm = NameKey.normalize(spelling, kind: .person)
+                aliases.append(["person", String(personIDs[norm]!), spelling, norm])
+            }
+        }
+        func column(_ rows: [[String?]], _ c: Int) -> String? { SQLValue.textArray(rows.map { $0[c] }) }
+        let rowParameters = (0..<8).map { column(facts, $0) } + (0..<4).map { column(aliases, $0) }
+        let use = [String(item.publishedAt.instantMillis), item.url]
+        // Facts and aliases of the article whose id is `article.id` in `from`; the placeholders
+        // are $k+1 ... $k+14.
+        func storeRows(from: String, offset k: Int) -> String {
+            """
+            stored AS (
+                INSERT INTO facts (article_id, idx, kind, drama_id, person_ids, body, subject, song_norm, part)
+                SELECT article.id, i, k, d, p::bigint[], b, s, sn, pt
+                FROM \(from) CROSS JOIN unnest($\(k + 1)::int[], $\(k + 2)::text[], $\(k + 3)::bigint[],
+                    $\(k + 4)::text[], $\(k + 5)::text[], $\(k + 6)::bigint[], $\(k + 7)::text[], $\(k + 8)::int[])
+                    AS t(i, k, d, p, b, s, sn, pt)
+            ), named AS (
+                INSERT INTO aliases (kind, entity_id, spelling, norm, article_id, use_millis, use_url)
+                SELECT k, e, s, n, article.id, $\(k + 13)::bigint, $\(k + 14)
+                FROM \(from) CROSS JOIN unnest($\(k + 9)::text[], $\(k + 10)::bigint[], $\(k + 11)::text[],
+                    $\(k + 12)::text[]) AS t(k, e, s, n)
+                ON CONFLICT DO NOTHING
+            )
+            """
+        }
+
         let articleID: Int64
         let version: Int64
-        // Most items are new: one statement stores them. A known url falls through to the
-        // duplicate and correction checks (also when another writer stored it a moment ago:
-        // ON CONFLICT waits for that commit instead of failing).
+        // A known url falls through to the duplicate and correction checks (also when another
+        // writer stored it a moment ago: ON CONFLICT waits for that commit instead of failing).
         if let id = try db.query(
             """
-            INSERT INTO articles (url, content_hash, source, published_at, published_utc, headline, body)
-            VALUES ($1, encode(sha256(convert_to($2, 'UTF8')), 'hex'), $3, $4, $5, $6, $7)
-            ON CONFLICT (url) DO NOTHING
-            RETURNING id
+            WITH article AS (
+                INSERT INTO articles (url, content_hash, source, published_at, published_utc, headline, body)
+                VALUES ($1, encode(sha256(convert_to($2, 'UTF8')), 'hex'), $3, $4, $5, $6, $7)
+                ON CONFLICT (url) DO NOTHING
+                RETURNING id
+            ), \(storeRows(from: "article", offset: 7))
+            SELECT id FROM article
             """,
             [
                 item.url, content, item.source, item.publishedAt.text, item.publishedAt.utcText, item.headline,
                 item.body,
-            ]
+            ] + rowParameters + use
         ).scalar.flatMap({ Int64($0) }) {
             articleID = id
             version = 1
@@ -259,69 +345,15 @@ public enum WritePath {
                     item.publishedAt.utcText, item.headline, item.body,
                 ])
             version = updated.scalar.flatMap { Int64($0) } ?? 1
-            // Every alias the article ever used is a use again, at its new date.
+            // Every alias the article ever used is a use again, at its new date; then the new
+            // facts and aliases.
             try db.execute(
-                "UPDATE aliases SET use_millis = $2, use_url = $3 WHERE article_id = $1",
-                [String(articleID), String(item.publishedAt.instantMillis), item.url])
-        }
-
-        if !item.facts.isEmpty {
-            let dramaIDs = try names.ids(.drama, item.facts.map(\.dramaName), db: db)
-            let personIDs = try names.ids(.person, item.facts.flatMap(\.personNames), db: db)
-            var facts: [[String?]] = []  // idx, kind, drama_id, person_ids, body, subject, song_norm, part
-            for (i, fact) in item.facts.enumerated() {
-                let dramaID = dramaIDs[NameKey.normalize(fact.dramaName, kind: .drama)]!
-                let ids = fact.personNames.map { personIDs[NameKey.normalize($0, kind: .person)]! }
-                var subject: Int64?
-                var song: String?
-                var part: Int?
-                switch fact {
-                case .drama: break
-                case .casting: subject = ids.first
-                case .ost(let f):
-                    song = songKey(f.song)
-                    part = f.part
-                }
-                affected.touch(kind: fact.kind, drama: dramaID, people: ids, subject: subject, song: song)
-                if let song, !song.isEmpty {
-                    for person in ids {
-                        affected.ostArtists.insert(OSTArtistKey(drama: dramaID, person: person, song: song))
-                    }
-                }
-                facts.append([
-                    String(i), fact.kind, String(dramaID), SQLValue.intArray(ids), fact.json.serialized(),
-                    subject.map(String.init), song, part.map(String.init),
-                ])
-            }
-            // Every spelling becomes an alias used by this article, and the facts are stored,
-            // in one statement.
-            var aliases: [[String?]] = []  // kind, entity_id, spelling, norm
-            for spelling in Set(item.facts.map(\.dramaName)).sorted() {
-                let norm = NameKey.normalize(spelling, kind: .drama)
-                aliases.append(["drama", String(dramaIDs[norm]!), spelling, norm])
-            }
-            for spelling in Set(item.facts.flatMap(\.personNames)).sorted() {
-                let norm = NameKey.normalize(spelling, kind: .person)
-                aliases.append(["person", String(personIDs[norm]!), spelling, norm])
-            }
-            func column(_ rows: [[String?]], _ c: Int) -> String? { SQLValue.textArray(rows.map { $0[c] }) }
+                "UPDATE aliases SET use_millis = $2, use_url = $3 WHERE article_id = $1", [String(articleID)] + use)
             try db.execute(
-                """
-                WITH stored AS (
-                    INSERT INTO facts (article_id, idx, kind, drama_id, person_ids, body, subject, song_norm, part)
-                    SELECT $1::bigint, i, k, d, p::bigint[], b, s, sn, pt
-                    FROM unnest($2::int[], $3::text[], $4::bigint[], $5::text[], $6::text[], $7::bigint[],
-                                $8::text[], $9::int[]) AS t(i, k, d, p, b, s, sn, pt)
-                )
-                INSERT INTO aliases (kind, entity_id, spelling, norm, article_id, use_millis, use_url)
-                SELECT k, e, s, n, $1::bigint, $14::bigint, $15
-                FROM unnest($10::text[], $11::bigint[], $12::text[], $13::text[]) AS t(k, e, s, n)
-                ON CONFLICT DO NOTHING
-                """,
-                [String(articleID)] + (0..<8).map { column(facts, $0) } + (0..<4).map { column(aliases, $0) } + [
-                    String(item.publishedAt.instantMillis), item.url,
-                ])
+                "WITH \(storeRows(from: "(SELECT $1::bigint AS id) AS article", offset: 1)) SELECT 1",
+                [String(articleID)] + rowParameters + use)
         }
+        affected.merge(touches)
         affected.spellingArticles.insert(articleID)
         changes.append(
             Change(
@@ -614,6 +646,16 @@ struct Affected {
                 scopes[id] = DramaScope()
             }
         }
+    }
+
+    /// Adds what `other` touched.
+    mutating func merge(_ other: Affected) {
+        people.formUnion(other.people)
+        for (id, scope) in other.scopes { scopes[id, default: DramaScope()].formUnion(scope) }
+        articles.formUnion(other.articles)
+        spellingArticles.formUnion(other.spellingArticles)
+        removedUses.formUnion(other.removedUses)
+        ostArtists.formUnion(other.ostArtists)
     }
 
     /// Marks whole dramas for recomputation.

@@ -112,6 +112,49 @@ func okJSON(_ reply: Reply, sourceLocation: SourceLocation = #_sourceLocation) -
         #expect(try await db.counts() == before)
     }
 
+    /// Batches run without savepoints; when the database rejects one item's statement, the
+    /// batch runs again item by item, so only that request fails and the rest commit with
+    /// dense sequence numbers. A trigger makes the database reject one url.
+    @Test func anItemTheDatabaseRejectsFailsAlone() async throws {
+        let ingest = try await startIngest()
+        defer { Task { await ingest.stop() } }
+        let db = try await Inspector.open(ingest.databaseURL)
+        defer { Task { await db.close() } }
+        try await db.connection.executeScript(
+            """
+            CREATE FUNCTION reject_poison() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                IF NEW.url LIKE '%poison%' THEN RAISE EXCEPTION 'poisoned article'; END IF;
+                RETURN NEW;
+            END $$;
+            CREATE TRIGGER reject_poison BEFORE INSERT ON articles FOR EACH ROW EXECUTE FUNCTION reject_poison();
+            """)
+        let lines = (0..<6).map { n in
+            "INGEST "
+                + item(
+                    url: n == 3 ? "https://x.example/poison" : "https://x.example/fine/\(n)",
+                    facts: [castingFact("Moonlit Bakery", "Baek Ji-ho", status: "confirmed")])
+        }
+        // Pipelined on one connection, so they share batches.
+        let replies = try await withSession(ingest.address) { session in
+            try await session.send(lines: lines)
+            var replies: [Reply] = []
+            for _ in lines { replies.append(try await session.readReply()) }
+            return replies
+        }
+        expectError(replies[3], .internal)
+        var next: Int64 = 1
+        for (n, reply) in replies.enumerated() where n != 3 {
+            let ok = okJSON(reply)
+            if ok["changes"].intValue ?? 0 > 0 {
+                #expect(ok["first_seq"].intValue == next)
+                next = (ok["last_seq"].intValue ?? 0) + 1
+            }
+        }
+        #expect(try await db.counts()["articles"] == 5)
+        #expect(try await db.counts()["head"] == Int(next - 1))
+    }
+
     @Test func sameURLSameContentIsADuplicateAndChangedContentACorrection() async throws {
         let ingest = try await startIngest()
         defer { Task { await ingest.stop() } }
