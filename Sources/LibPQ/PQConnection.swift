@@ -122,6 +122,75 @@ public actor PQConnection {
         return try consume(result, conn: conn)
     }
 
+    /// Runs statements in libpq's pipeline mode: all are sent before any result is read, so
+    /// together they cost one round trip instead of one each. Returns one result per statement.
+    ///
+    /// If one fails, the server skips the rest up to the end of the pipeline; the first error is
+    /// thrown (inside a transaction, which is then aborted). Results must stay small (ids, a few
+    /// rows): in blocking mode the whole pipeline is sent before reading, and a server whose
+    /// replies filled the socket buffers would stop reading it.
+    public func pipeline(_ statements: [(sql: String, parameters: [String?])]) throws -> [PQResult] {
+        guard statements.count > 1 else { return try statements.map { try query($0.sql, $0.parameters) } }
+        let conn = try requireConnection()
+        // Preparing is a synchronous exchange of its own, so it happens before the pipeline.
+        let names = try statements.map { try preparedName(for: $0.sql, parameterCount: $0.parameters.count, conn: conn) }
+        guard PQenterPipelineMode(conn) == 1 else {
+            throw PQError(.clientFailure, message: "cannot enter pipeline mode: " + Self.trimmed(PQerrorMessage(conn)))
+        }
+        defer { _ = PQexitPipelineMode(conn) }
+        for (statement, name) in zip(statements, names) {
+            // libpq copies the parameters into its output buffer during the call.
+            let cStrings: [UnsafeMutablePointer<CChar>?] = statement.parameters.map { $0.flatMap { strdup($0) } }
+            defer { cStrings.forEach { free($0) } }
+            let pointers: [UnsafePointer<CChar>?] = cStrings.map { $0.map { UnsafePointer($0) } }
+            let count = Int32(statement.parameters.count)
+            let sent = pointers.withUnsafeBufferPointer { buffer in
+                if let name { return PQsendQueryPrepared(conn, name, count, buffer.baseAddress, nil, nil, 0) }
+                return PQsendQueryParams(conn, statement.sql, count, nil, buffer.baseAddress, nil, nil, 0)
+            }
+            guard sent == 1 else {
+                throw PQError(.connectionLost, message: Self.trimmed(PQerrorMessage(conn)))
+            }
+        }
+        guard PQpipelineSync(conn) == 1 else {
+            throw PQError(.connectionLost, message: Self.trimmed(PQerrorMessage(conn)))
+        }
+        // Each statement's results end with a null; the sync comes last.
+        var results: [PQResult] = []
+        var failure: PQError?
+        for _ in statements {
+            var consumed = false
+            while let result = PQgetResult(conn) {
+                if consumed {
+                    PQclear(result)
+                    continue
+                }
+                consumed = true
+                if PQresultStatus(result) == PGRES_PIPELINE_ABORTED {
+                    PQclear(result)
+                    results.append(PQResult(columns: [], rows: [], affectedRows: 0))
+                    continue
+                }
+                do {
+                    results.append(try consume(result, conn: conn))
+                } catch let error as PQError {
+                    failure = failure ?? error
+                    results.append(PQResult(columns: [], rows: [], affectedRows: 0))
+                }
+            }
+            if !consumed {
+                throw PQError(.connectionLost, message: Self.trimmed(PQerrorMessage(conn)))
+            }
+        }
+        while let result = PQgetResult(conn) {
+            let status = PQresultStatus(result)
+            PQclear(result)
+            if status == PGRES_PIPELINE_SYNC { break }
+        }
+        if let failure { throw failure }
+        return results
+    }
+
     /// Runs a statement without returning rows.
     public func execute(_ sql: String, _ parameters: [String?] = []) throws {
         _ = try query(sql, parameters)

@@ -163,7 +163,10 @@ enum Migrations {
         CREATE INDEX facts_casting ON facts (drama_id, subject) WHERE kind = 'casting';
         CREATE INDEX facts_ost ON facts (drama_id, song_norm) WHERE kind = 'ost';
         CREATE INDEX facts_drama_facts ON facts (drama_id) WHERE kind = 'drama';
-        CREATE INDEX facts_article ON facts (article_id);
+        -- Facts are the most written table: no index it does not need. (article_id, idx) is
+        -- unique already, and people's facts are found through the derived rows now (a person
+        -- merge, rare, scans instead).
+        DROP INDEX facts_people;
 
         CREATE TABLE name_spellings (
             kind          text NOT NULL,
@@ -190,8 +193,9 @@ enum Migrations {
         UPDATE aliases al SET use_millis = (extract(epoch FROM a.published_utc) * 1000)::bigint, use_url = a.url
         FROM articles a WHERE a.id = al.article_id AND NOT a.retracted AND al.origin = 'article';
         CREATE INDEX aliases_article ON aliases (article_id);
-        CREATE INDEX aliases_latest ON aliases (kind, entity_id, spelling, use_millis DESC, use_url DESC)
-            WHERE use_millis IS NOT NULL;
+        -- One index for an entity's aliases (merges) and a spelling's latest use (one probe).
+        DROP INDEX aliases_entity;
+        CREATE INDEX aliases_latest ON aliases (kind, entity_id, spelling, use_millis DESC, use_url DESC);
 
         -- Which titled songs of a drama an artist sang (insert-only, a superset after
         -- retractions): the candidates an untitled announcement by that artist may join.

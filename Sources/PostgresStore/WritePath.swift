@@ -117,7 +117,35 @@ public enum WritePath {
         // Step 1, per operation (under a savepoint when isolating).
         var outcomes: [Result<(reply: JSON, changes: [Change]), WireError>] = []
         var touched = Affected.Attribution()
+        // The common batch, new articles with distinct urls and nothing else, is independent
+        // item by item: their inserts go in one pipeline, one round trip for all.
+        var newIDs: [Int64?]?
+        var ready: [PreparedIngest] = []
+        let items = operations.compactMap { if case .ingest(let item) = $0 { item } else { nil } }
+        if !isolating && items.count == operations.count && items.count > 1
+            && Set(items.map(\.url)).count == items.count
+        {
+            ready = try items.map { try prepareIngest($0, names: &names, db: db) }
+            do {
+                newIDs = try db.pipeline(ready.map(\.insertIfNew)).map { $0.scalar.flatMap { Int64($0) } }
+            } catch let error as PQError where !error.isConnectionProblem && !error.isRetryableConflict {
+                throw ItemFailure(error: error)
+            }
+        }
         for (index, operation) in operations.enumerated() {
+            if let newIDs {
+                var changes: [Change] = []
+                var affected = Affected()
+                do {
+                    let reply = try finishIngest(
+                        ready[index], newID: newIDs[index], db: db, changes: &changes, affected: &affected)
+                    touched.record(affected, by: index)
+                    outcomes.append(.success((reply, changes)))
+                } catch let error as PQError where !error.isConnectionProblem && !error.isRetryableConflict {
+                    throw ItemFailure(error: error)
+                }
+                continue
+            }
             if isolating { try db.execute("SAVEPOINT item") }
             do {
                 var changes: [Change] = []
@@ -225,10 +253,71 @@ public enum WritePath {
 
     // MARK: - INGEST
 
+    /// An item ready to store: its rows, with names resolved.
+    struct PreparedIngest {
+        var item: NewsItem
+        var content: String
+        var touches: Affected
+        /// Twelve array parameters: the facts' columns, then the aliases'.
+        var rows: [String?]
+        /// The use of every alias: publication instant and url.
+        var use: [String?]
+
+        /// The statement that stores the item if its url is new, returning the article id (no
+        /// row: the url is known).
+        var insertIfNew: (sql: String, parameters: [String?]) {
+            (
+                """
+                WITH article AS (
+                    INSERT INTO articles (url, content_hash, source, published_at, published_utc, headline, body)
+                    VALUES ($1, encode(sha256(convert_to($2, 'UTF8')), 'hex'), $3, $4, $5, $6, $7)
+                    ON CONFLICT (url) DO NOTHING
+                    RETURNING id
+                ), \(WritePath.storeRows(from: "article", offset: 7))
+                SELECT id FROM article
+                """,
+                [
+                    item.url, content, item.source, item.publishedAt.text, item.publishedAt.utcText, item.headline,
+                    item.body,
+                ] + rows + use
+            )
+        }
+    }
+
+    /// Facts and aliases of the article whose id is `article.id` in `from`: two data-modifying
+    /// CTEs whose placeholders are $k+1 ... $k+14.
+    static func storeRows(from: String, offset k: Int) -> String {
+        """
+        stored AS (
+            INSERT INTO facts (article_id, idx, kind, drama_id, person_ids, body, subject, song_norm, part)
+            SELECT article.id, i, k, d, p::bigint[], b, s, sn, pt
+            FROM \(from) CROSS JOIN unnest($\(k + 1)::int[], $\(k + 2)::text[], $\(k + 3)::bigint[],
+                $\(k + 4)::text[], $\(k + 5)::text[], $\(k + 6)::bigint[], $\(k + 7)::text[], $\(k + 8)::int[])
+                AS t(i, k, d, p, b, s, sn, pt)
+        ), named AS (
+            INSERT INTO aliases (kind, entity_id, spelling, norm, article_id, use_millis, use_url)
+            SELECT k, e, s, n, article.id, $\(k + 13)::bigint, $\(k + 14)
+            FROM \(from) CROSS JOIN unnest($\(k + 9)::text[], $\(k + 10)::bigint[], $\(k + 11)::text[],
+                $\(k + 12)::text[]) AS t(k, e, s, n)
+            ON CONFLICT DO NOTHING
+        )
+        """
+    }
+
     static func ingest(
         _ item: NewsItem, names: inout NameTable, db: isolated PQConnection, changes: inout [Change],
         affected: inout Affected
     ) throws -> JSON {
+        let prepared = try prepareIngest(item, names: &names, db: db)
+        let statement = prepared.insertIfNew
+        let id = try db.query(statement.sql, statement.parameters).scalar.flatMap { Int64($0) }
+        return try finishIngest(prepared, newID: id, db: db, changes: &changes, affected: &affected)
+    }
+
+    /// Resolves the item's names (creating entities) and builds its rows.
+    static func prepareIngest(_ item: NewsItem, names: inout NameTable, db: isolated PQConnection) throws
+        -> PreparedIngest
+    {
         let content = item.canonicalContent
         // The rows first (names are resolved already, or now): then a new article, the most
         // common case, is stored with its facts and aliases in one statement.
@@ -274,45 +363,24 @@ public enum WritePath {
         func column(_ rows: [[String?]], _ c: Int) -> String? { SQLValue.textArray(rows.map { $0[c] }) }
         let rowParameters = (0..<8).map { column(facts, $0) } + (0..<4).map { column(aliases, $0) }
         let use = [String(item.publishedAt.instantMillis), item.url]
-        // Facts and aliases of the article whose id is `article.id` in `from`; the placeholders
-        // are $k+1 ... $k+14.
-        func storeRows(from: String, offset k: Int) -> String {
-            """
-            stored AS (
-                INSERT INTO facts (article_id, idx, kind, drama_id, person_ids, body, subject, song_norm, part)
-                SELECT article.id, i, k, d, p::bigint[], b, s, sn, pt
-                FROM \(from) CROSS JOIN unnest($\(k + 1)::int[], $\(k + 2)::text[], $\(k + 3)::bigint[],
-                    $\(k + 4)::text[], $\(k + 5)::text[], $\(k + 6)::bigint[], $\(k + 7)::text[], $\(k + 8)::int[])
-                    AS t(i, k, d, p, b, s, sn, pt)
-            ), named AS (
-                INSERT INTO aliases (kind, entity_id, spelling, norm, article_id, use_millis, use_url)
-                SELECT k, e, s, n, article.id, $\(k + 13)::bigint, $\(k + 14)
-                FROM \(from) CROSS JOIN unnest($\(k + 9)::text[], $\(k + 10)::bigint[], $\(k + 11)::text[],
-                    $\(k + 12)::text[]) AS t(k, e, s, n)
-                ON CONFLICT DO NOTHING
-            )
-            """
-        }
+        return PreparedIngest(item: item, content: content, touches: touches, rows: rowParameters, use: use)
+    }
 
+    /// Completes an ingest after `insertIfNew` (which gave `newID` if the url was new): a known
+    /// url is a duplicate or a correction.
+    static func finishIngest(
+        _ prepared: PreparedIngest, newID: Int64?, db: isolated PQConnection, changes: inout [Change],
+        affected: inout Affected
+    ) throws -> JSON {
+        let item = prepared.item
+        let content = prepared.content
+        let rowParameters = prepared.rows
+        let use = prepared.use
         let articleID: Int64
         let version: Int64
         // A known url falls through to the duplicate and correction checks (also when another
         // writer stored it a moment ago: ON CONFLICT waits for that commit instead of failing).
-        if let id = try db.query(
-            """
-            WITH article AS (
-                INSERT INTO articles (url, content_hash, source, published_at, published_utc, headline, body)
-                VALUES ($1, encode(sha256(convert_to($2, 'UTF8')), 'hex'), $3, $4, $5, $6, $7)
-                ON CONFLICT (url) DO NOTHING
-                RETURNING id
-            ), \(storeRows(from: "article", offset: 7))
-            SELECT id FROM article
-            """,
-            [
-                item.url, content, item.source, item.publishedAt.text, item.publishedAt.utcText, item.headline,
-                item.body,
-            ] + rowParameters + use
-        ).scalar.flatMap({ Int64($0) }) {
+        if let id = newID {
             articleID = id
             version = 1
         } else {
@@ -350,10 +418,10 @@ public enum WritePath {
             try db.execute(
                 "UPDATE aliases SET use_millis = $2, use_url = $3 WHERE article_id = $1", [String(articleID)] + use)
             try db.execute(
-                "WITH \(storeRows(from: "(SELECT $1::bigint AS id) AS article", offset: 1)) SELECT 1",
+                "WITH \(Self.storeRows(from: "(SELECT $1::bigint AS id) AS article", offset: 1)) SELECT 1",
                 [String(articleID)] + rowParameters + use)
         }
-        affected.merge(touches)
+        affected.merge(prepared.touches)
         affected.spellingArticles.insert(articleID)
         changes.append(
             Change(
