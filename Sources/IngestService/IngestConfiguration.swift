@@ -33,8 +33,9 @@ public struct IngestConfiguration: Sendable {
     public var startupTimeout: Duration
     /// The most write requests committed in one transaction.
     public var maximumBatch: Int
-    /// Writer connections, each committing its own batches (`DRAMAWIRE_WRITERS`).
-    public var writers: Int = 4
+    /// Writer connections, each committing its own batches (`DRAMAWIRE_WRITERS`). One makes the
+    /// biggest batches; more overlap round trips when the database is far away.
+    public var writers: Int = 1
     /// host and port of the Prometheus `/metrics` endpoint (`DRAMAWIRE_METRICS_LISTEN`); nil: off.
     public var metricsListen: (host: String, port: Int)?
 

@@ -24,7 +24,7 @@ struct IngestCommand: AsyncParsableCommand {
     var idleTimeout: Double?
     @Option(help: "Seconds a client has to finish a request line [DRAMAWIRE_LINE_TIMEOUT, 30].")
     var lineTimeout: Double?
-    @Option(help: "Writer connections committing batches concurrently [DRAMAWIRE_WRITERS, 4].")
+    @Option(help: "Writer connections committing batches concurrently [DRAMAWIRE_WRITERS, 1].")
     var writers: Int?
     @Flag(help: "Serve without a token on a non-loopback address [DRAMAWIRE_ALLOW_UNAUTHENTICATED].")
     var allowUnauthenticated = false
@@ -55,7 +55,7 @@ struct IngestCommand: AsyncParsableCommand {
                 metricsListen: try Settings.optionalAddress(metricsListen, env: "DRAMAWIRE_METRICS_LISTEN"))
             configuration.idleTimeout = try Settings.seconds(idleTimeout, env: "DRAMAWIRE_IDLE_TIMEOUT", default: 300)
             configuration.lineTimeout = try Settings.seconds(lineTimeout, env: "DRAMAWIRE_LINE_TIMEOUT", default: 30)
-            configuration.writers = try Settings.positiveInt(writers, env: "DRAMAWIRE_WRITERS", default: 4)
+            configuration.writers = try Settings.positiveInt(writers, env: "DRAMAWIRE_WRITERS", default: 1)
         } catch {
             printStartupFailure("\(error)")
             throw ExitCode.failure

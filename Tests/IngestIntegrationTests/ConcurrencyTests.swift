@@ -163,7 +163,8 @@ func verifyStream(_ received: [ReceivedChange], acks: [Ack], head: Int64) {
     static let perConnection = 500
 
     @Test func sixteenConnectionsWhileASubscriberFollows() async throws {
-        let ingest = try await startIngest()
+        // Four writer connections, so batches commit concurrently and take turns on row locks.
+        let ingest = try await startIngest { $0.writers = 4 }
         defer { Task { await ingest.stop() } }
         let follower = Follower(ingest.address)
         defer { follower.stop() }
@@ -178,7 +179,7 @@ func verifyStream(_ received: [ReceivedChange], acks: [Ack], head: Int64) {
     }
 
     @Test func aRolledBackTransactionAndRejectedItemsLeaveNoHole() async throws {
-        let ingest = try await startIngest()
+        let ingest = try await startIngest { $0.writers = 2 }
         defer { Task { await ingest.stop() } }
         let follower = Follower(ingest.address)
         defer { follower.stop() }
@@ -219,7 +220,8 @@ func verifyStream(_ received: [ReceivedChange], acks: [Ack], head: Int64) {
         let url = try await PostgresHarness.shared().createDatabase()
         let first = try await ServiceProcess.startIngest(databaseURL: url)
         defer { first.stop() }
-        let second = try await ServiceProcess.startIngest(databaseURL: url)
+        let second = try await ServiceProcess.startIngest(
+            databaseURL: url, extraEnvironment: ["DRAMAWIRE_WRITERS": "3"])
         defer { second.stop() }
         // Subscribers on both processes must see the same dense log.
         let followerA = Follower(first.address)

@@ -56,7 +56,8 @@ import Testing
     @Test(arguments: [11, 12, 13, 14])
     func scopedRecomputationEqualsAFullOne(seed: UInt64) async throws {
         var random = SeededRandom(seed: seed)
-        let ingest = try await startIngest()
+        // Two writers: batches on one drama interleave in the database, not only in the queue.
+        let ingest = try await startIngest { $0.writers = 2 }
         defer { Task { await ingest.stop() } }
         let dramas = ["Moon Garden", "Moon garden", "Salt Road"]
         let people = ["Kim Na-ra", "Kim Nara", "Lee Do-yun", "Park Se-on", "Park Seon", "Choi Ha-ram", "IRIS"]
