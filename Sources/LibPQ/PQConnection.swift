@@ -133,7 +133,9 @@ public actor PQConnection {
         guard statements.count > 1 else { return try statements.map { try query($0.sql, $0.parameters) } }
         let conn = try requireConnection()
         // Preparing is a synchronous exchange of its own, so it happens before the pipeline.
-        let names = try statements.map { try preparedName(for: $0.sql, parameterCount: $0.parameters.count, conn: conn) }
+        let names = try statements.map {
+            try preparedName(for: $0.sql, parameterCount: $0.parameters.count, conn: conn)
+        }
         guard PQenterPipelineMode(conn) == 1 else {
             throw PQError(.clientFailure, message: "cannot enter pipeline mode: " + Self.trimmed(PQerrorMessage(conn)))
         }
