@@ -72,14 +72,12 @@ final class WatchHub: Sendable {
         }
     }
 
-    /// Sends `line` (a heartbeat) to every watcher that is keeping up.
+    /// Sends `line` (a heartbeat) to every watcher with nothing left unwritten. A watcher still
+    /// taking a burst is not idle and needs no heartbeat; whether it is slow is decided when
+    /// the next batch comes (``publish(_:)``), not by a timer that may fire mid-burst.
     func broadcast(_ line: String) {
-        for (id, watcher) in watchers.withLock({ $0 }) {
-            if watcher.writer.pendingBytes > bufferBytes {
-                cutOff(id, watcher.writer)
-            } else {
-                watcher.writer.send(line)
-            }
+        for (_, watcher) in watchers.withLock({ $0 }) where watcher.writer.pendingBytes == 0 {
+            watcher.writer.send(line)
         }
     }
 

@@ -87,7 +87,13 @@ func parseChange(_ line: String) -> (seq: Int64, record: JSON)? {
             try await session.send("ACK 3")
             let heartbeat = try #require(try await session.readLine())
             #expect(heartbeat == #"HEARTBEAT {"head":\#(head)}"#)
-            let stats = try await withSession(ingest.address) { try await $0.call("STATS") ?? .null }
+            // ACK has no reply, so the heartbeat may have left before it was read: poll, boundedly.
+            var stats: JSON = .null
+            for _ in 0..<50 {
+                stats = try await withSession(ingest.address) { try await $0.call("STATS") ?? .null }
+                if stats["subscribers"].arrayValue?.first?["acked_seq"] == 3 { break }
+                try await Task.sleep(for: .milliseconds(100))
+            }
             let subscriber = try #require(stats["subscribers"].arrayValue?.first)
             #expect(subscriber["acked_seq"] == 3)
             #expect(subscriber["sent_seq"] == .int(head))

@@ -19,10 +19,13 @@ import Testing
             try await withSession(subscriber.address) { session -> Int in
                 try await session.call("WATCH ALL")
                 var events = 0
+                var last = ""
                 while let line = try await session.readLine() {
                     if line.hasPrefix("EVENT ") { events += 1 }
                     if line.contains("\"key\":\"done\"") { return events }
+                    last = line
                 }
+                print("the healthy watcher was cut off after \(events) events; last line: \(last.prefix(200))")
                 return -1  // cut off before the last event
             }
         }
