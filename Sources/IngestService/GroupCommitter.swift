@@ -121,11 +121,6 @@ final class GroupCommitter: Sendable {
         return promise
     }
 
-    /// Submits a write on `lane` and waits for its own reply.
-    func submit(_ operation: WriteOperation, lane: Int = 0) async -> Reply {
-        await enqueue(operation, lane: lane).value
-    }
-
     /// The next batch for writer `lane`; nil once closed and drained.
     private func nextBatch(_ lane: Int) async -> [Pending]? {
         await withCheckedContinuation { (continuation: CheckedContinuation<[Pending]?, Never>) in

@@ -53,6 +53,9 @@ public enum WritePath {
     /// Channel notified (inside the transaction, so delivered on commit) when the log grows.
     public static let notifyChannel = "dramawire_changes"
 
+    /// The advisory lock that orders merges against other batches ("DWMERGE_" as ASCII bytes).
+    static let mergeLockKey = "4924489677681411423"
+
     /// How often a batch that lost a deadlock is run again before its requests get an error.
     static let conflictRetries = 8
 
@@ -63,12 +66,17 @@ public enum WritePath {
         _ operations: [WriteOperation], nowMillis: Int64, db: isolated PQConnection, logger: Logger
     ) throws -> BatchOutcome {
         var attempt = 0
+        let merging = operations.contains { if case .merge = $0 { true } else { false } }
         // Optimistic first: no savepoints. Requests fail item by item only with a WireError,
         // raised before the item wrote anything; should the database reject one item's
         // statement (nothing known does), the batch runs again with a savepoint per item.
         var isolating = false
         while true {
-            try db.execute("BEGIN")
+            // A merge changes what names resolve to, so it must not interleave with a batch
+            // that resolved names before it committed and stores facts after (those facts would
+            // name the merged-away entity): batches share this lock, a merge takes it alone.
+            try db.executeScript(
+                "BEGIN; SELECT pg_advisory_xact_lock\(merging ? "" : "_shared")(\(mergeLockKey))")
             do {
                 var outcome = try applyInTransaction(
                     operations, isolating: isolating, nowMillis: nowMillis, db: db, logger: logger)
@@ -133,24 +141,17 @@ public enum WritePath {
             }
         }
         for (index, operation) in operations.enumerated() {
-            if let newIDs {
-                var changes: [Change] = []
-                var affected = Affected()
-                do {
-                    let reply = try finishIngest(
-                        ready[index], newID: newIDs[index], db: db, changes: &changes, affected: &affected)
-                    touched.record(affected, by: index)
-                    outcomes.append(.success((reply, changes)))
-                } catch let error as PQError where !error.isConnectionProblem && !error.isRetryableConflict {
-                    throw ItemFailure(error: error)
-                }
-                continue
-            }
             if isolating { try db.execute("SAVEPOINT item") }
             do {
                 var changes: [Change] = []
                 var affected = Affected()
-                let reply = try apply(operation, names: &names, db: db, changes: &changes, affected: &affected)
+                let reply: JSON
+                if let newIDs {
+                    reply = try finishIngest(
+                        ready[index], newID: newIDs[index], db: db, changes: &changes, affected: &affected)
+                } else {
+                    reply = try apply(operation, names: &names, db: db, changes: &changes, affected: &affected)
+                }
                 if isolating { try db.execute("RELEASE SAVEPOINT item") }
                 touched.record(affected, by: index)
                 outcomes.append(.success((reply, changes)))
@@ -432,7 +433,6 @@ public enum WritePath {
                     "body": .string(item.body), "facts": .array(item.facts.map(\.json)), "retracted": false,
                     "version": .int(version),
                 ]))
-        affected.articles.insert(articleID)
         return ["article": .string(String(articleID)), "duplicate": false]
     }
 
@@ -531,7 +531,6 @@ public enum WritePath {
                     "id": .string(articleID), "url": .string(row[1]), "source": .string(row[2]),
                     "published_at": .string(row[3]), "headline": .string(row[4]), "retracted": true,
                 ]))
-        affected.articles.insert(Int64(articleID)!)
         return ["article": .string(articleID)]
     }
 
@@ -670,8 +669,6 @@ struct OSTArtistKey: Hashable {
 struct Affected {
     var people = Set<Int64>()
     var scopes: [Int64: DramaScope] = [:]
-    /// Articles whose facts were added, replaced or retracted.
-    var articles = Set<Int64>()
     /// Articles whose aliases are (again, or with a new date) uses of their spellings.
     var spellingArticles = Set<Int64>()
     /// Articles corrected or retracted: a use they made may have been a spelling's latest.
@@ -720,7 +717,6 @@ struct Affected {
     mutating func merge(_ other: Affected) {
         people.formUnion(other.people)
         for (id, scope) in other.scopes { scopes[id, default: DramaScope()].formUnion(scope) }
-        articles.formUnion(other.articles)
         spellingArticles.formUnion(other.spellingArticles)
         removedUses.formUnion(other.removedUses)
         ostArtists.formUnion(other.ostArtists)
@@ -736,7 +732,6 @@ struct Affected {
         var people: [Int64: Int] = [:]
         var dramas: [Int64: Int] = [:]
         var scopes: [Int64: DramaScope] = [:]
-        var articles = Set<Int64>()
         var spellingArticles = Set<Int64>()
         var removedUses = Set<Int64>()
         var ostArtists = Set<OSTArtistKey>()
@@ -749,7 +744,6 @@ struct Affected {
                 dramas[id] = index
                 scopes[id, default: DramaScope()].formUnion(scope)
             }
-            articles.formUnion(affected.articles)
             spellingArticles.formUnion(affected.spellingArticles)
             removedUses.formUnion(affected.removedUses)
             ostArtists.formUnion(affected.ostArtists)
