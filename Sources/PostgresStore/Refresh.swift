@@ -30,7 +30,18 @@ extension WritePath {
             for id in try updateSpellings(articles: touched.spellingArticles.union(touched.removedUses), db: db) {
                 scopes[id]?.drama = true
             }
-            try recordOSTArtists(touched.ostArtists, db: db)
+            var triples = touched.ostArtists
+            if touched.merged {
+                // Noted when the item was stored, perhaps before a later item of the batch
+                // merged the artist or the drama away (the merge moved the rows already there).
+                triples = try Set(
+                    triples.map {
+                        try OSTArtistKey(
+                            drama: survivor(.drama, $0.drama, db: db), person: survivor(.person, $0.person, db: db),
+                            song: $0.song)
+                    })
+            }
+            try recordOSTArtists(triples, db: db)
         }
         if !touched.people.isEmpty {
             // A renamed person's name is in every record that refers to them.
@@ -88,6 +99,20 @@ extension WritePath {
             dramas.insert(Int64(row[1]!)!)
         }
         return dramas
+    }
+
+    /// The entity `id` was merged into, following merges (itself if it was not).
+    static func survivor(_ kind: EntityKind, _ id: Int64, db: isolated PQConnection) throws -> Int64 {
+        let table = kind == .drama ? "dramas" : "people"
+        var id = id
+        for _ in 0..<64 {
+            guard
+                let next = try db.query("SELECT merged_into FROM \(table) WHERE id = $1", [String(id)]).scalar
+                    .flatMap({ Int64($0) })
+            else { return id }
+            id = next
+        }
+        return id
     }
 
     /// Remembers which artists sang which titled songs, for untitled announcements to find.
@@ -378,8 +403,14 @@ extension WritePath {
         var personNames: [String: String] = [:]
         var personIDByKey: [String: Int64] = [:]
         if !personIDs.isEmpty {
+            // Shared locks, in id order: a name this batch writes into a record cannot be
+            // renamed by another writer until this one commits, and a writer that renames a
+            // person finds these records (through the derived rows) only after it has. Without
+            // them, a record recomputed because of someone else's fact (an untitled
+            // announcement joining a song) could keep a name renamed meanwhile.
             for row in try db.query(
-                "SELECT id, key, name FROM people WHERE id = ANY($1::bigint[])", [SQLValue.intArray(personIDs.sorted())]
+                "SELECT id, key, name FROM people WHERE id = ANY($1::bigint[]) ORDER BY id FOR SHARE",
+                [SQLValue.intArray(personIDs.sorted())]
             ).rows {
                 let pid = Int64(row[0]!)!
                 personKeys[pid] = row[1]!

@@ -156,11 +156,16 @@ public enum WritePath {
                 touched.record(affected, by: index)
                 outcomes.append(.success((reply, changes)))
             } catch let error as WireError {
-                if isolating { try db.execute("ROLLBACK TO SAVEPOINT item") }
+                if isolating {
+                    try db.execute("ROLLBACK TO SAVEPOINT item")
+                    // Entities the item created are gone with it.
+                    names = NameTable()
+                }
                 outcomes.append(.failure(error))
             } catch let error as PQError where !error.isConnectionProblem && !error.isRetryableConflict {
                 guard isolating else { throw ItemFailure(error: error) }
                 try db.execute("ROLLBACK TO SAVEPOINT item")
+                names = NameTable()
                 logger.error("write failed", metadata: ["error": "\(error)"])
                 outcomes.append(.failure(WireError(.internal, "the item could not be stored")))
             }
@@ -243,7 +248,11 @@ public enum WritePath {
             return try ingest(item, names: &names, db: db, changes: &changes, affected: &affected)
         case .retract(let target): return try retract(target, db: db, changes: &changes, affected: &affected)
         case .merge(let kind, let from, let into):
-            return try merge(kind, from: from, into: into, db: db, changes: &changes, affected: &affected)
+            let reply = try merge(kind, from: from, into: into, db: db, changes: &changes, affected: &affected)
+            // What the batch resolved so far may name the merged-away entity: later items
+            // resolve again (an item after this one must store facts about the survivor).
+            names = NameTable()
+            return reply
         }
     }
 
@@ -389,7 +398,7 @@ public enum WritePath {
                 let row = try db.query(
                     """
                     SELECT id, content_hash = encode(sha256(convert_to($2, 'UTF8')), 'hex')
-                    FROM articles WHERE url = $1
+                    FROM articles WHERE url = $1 FOR NO KEY UPDATE
                     """, [item.url, content]
                 ).rows.first
             else { throw PQError(.clientFailure, message: "article \(item.url) vanished") }
@@ -397,7 +406,9 @@ public enum WritePath {
             if row.bool(1) {
                 return ["article": .string(String(articleID)), "duplicate": true]
             }
-            // A correction: the new content replaces the old facts.
+            // A correction: the new content replaces the old facts. The row lock above makes
+            // two writers correcting one url take turns; otherwise the second would read and
+            // delete the facts the first replaced, and the article would keep both new sets.
             try affected.touch(storedFactsOf: articleID, db: db)
             affected.removedUses.insert(articleID)
             try db.execute("DELETE FROM facts WHERE article_id = $1", [String(articleID)])
@@ -487,17 +498,11 @@ public enum WritePath {
     /// The surviving entity for `key`, following merges.
     static func rootEntity(_ kind: EntityKind, key: String, db: isolated PQConnection) throws -> Int64 {
         let table = kind == .drama ? "dramas" : "people"
-        guard var id = try db.query("SELECT id FROM \(table) WHERE key = $1", [key]).scalar.flatMap({ Int64($0) })
+        guard let id = try db.query("SELECT id FROM \(table) WHERE key = $1", [key]).scalar.flatMap({ Int64($0) })
         else {
             throw PQError(.clientFailure, message: "entity \(key) vanished")
         }
-        for _ in 0..<64 {
-            guard let parent = try db.query("SELECT merged_into FROM \(table) WHERE id = $1", [String(id)]).scalar,
-                let next = Int64(parent)
-            else { return id }
-            id = next
-        }
-        return id
+        return try survivor(kind, id, db: db)
     }
 
     // MARK: - RETRACT
@@ -509,12 +514,14 @@ public enum WritePath {
         switch target {
         case .url(let url):
             row = try db.query(
-                "SELECT id, url, source, published_at, headline, retracted FROM articles WHERE url = $1", [url]
+                "SELECT id, url, source, published_at, headline, retracted FROM articles WHERE url = $1 FOR NO KEY UPDATE",
+                [url]
             ).rows.first
         case .article(let id):
             guard Int64(id) != nil else { throw WireError(.notFound, "no article with id \(id)") }
             row = try db.query(
-                "SELECT id, url, source, published_at, headline, retracted FROM articles WHERE id = $1", [id]
+                "SELECT id, url, source, published_at, headline, retracted FROM articles WHERE id = $1 FOR NO KEY UPDATE",
+                [id]
             ).rows.first
         }
         guard let row else { throw WireError(.notFound, "no such article") }
@@ -633,6 +640,7 @@ public enum WritePath {
                 data: ["key": .string(fromRow[0]), "into": intoRef]))
         affected.people.formUnion(affectedPeople)
         affected.touchFully(affectedDramas)
+        affected.merged = true
         return ["into": .string(intoRow[0])]
     }
 }
@@ -675,6 +683,8 @@ struct Affected {
     var removedUses = Set<Int64>()
     /// Artist-song triples of new titled OST assertions.
     var ostArtists = Set<OSTArtistKey>()
+    /// A merge happened: ids noted before it may name an entity merged away.
+    var merged = false
 
     /// Notes one fact about `drama`.
     mutating func touch(kind: String, drama: Int64, people ids: [Int64], subject: Int64?, song: String?) {
@@ -735,6 +745,8 @@ struct Affected {
         var spellingArticles = Set<Int64>()
         var removedUses = Set<Int64>()
         var ostArtists = Set<OSTArtistKey>()
+        /// The batch merged entities.
+        var merged = false
         /// Recompute from the aliases rather than `name_spellings` (the full check).
         var namesFromAliases = false
 
@@ -747,6 +759,7 @@ struct Affected {
             spellingArticles.formUnion(affected.spellingArticles)
             removedUses.formUnion(affected.removedUses)
             ostArtists.formUnion(affected.ostArtists)
+            merged = merged || affected.merged
         }
     }
 }

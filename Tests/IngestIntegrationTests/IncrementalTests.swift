@@ -148,7 +148,18 @@ import Testing
         let db = try await Inspector.open(ingest.databaseURL)
         defer { Task { await db.close() } }
         let repairs = try await db.connection.run { conn in try WritePath.pendingRepairs(db: conn) }
-        #expect(repairs.isEmpty, "\(repairs.map { "\($0.type.rawValue) \($0.key)" })")
+        // What is stored for each key the full recomputation would change, to compare by eye.
+        var stored: [String] = []
+        for change in repairs {
+            for table in ["dramas", "people", "castings", "osts"] {
+                let rows = try await db.connection.query(
+                    "SELECT state FROM \(table) WHERE key = $1", [change.key]
+                ).rows
+                stored += rows.compactMap { $0[0] }.map { "\(change.key) stored: \($0)" }
+            }
+        }
+        #expect(
+            repairs.isEmpty, "\(repairs.map { "\($0.type.rawValue) \($0.key)" })\n\(stored.joined(separator: "\n"))")
         // The relational child rows agree with the states they were written from.
         let badHistories = try await db.connection.query(
             """
@@ -174,5 +185,109 @@ import Testing
         #expect(badArtists.isEmpty, "\(badArtists)")
         let osts = try await db.keys("osts", where: "true")
         #expect(osts.contains { $0.contains("/song/") } && !osts.isEmpty)
+    }
+
+    /// Eight connections correct one url at once, each version naming its own drama. The
+    /// article must end with the facts of exactly one version (the one it shows), never a mix
+    /// of two corrections that each deleted the facts they saw.
+    @Test func concurrentCorrectionsOfOneURLKeepOneVersion() async throws {
+        let ingest = try await startIngest { $0.writers = 2 }
+        defer { Task { await ingest.stop() } }
+        func version(_ lane: Int, _ n: Int) -> String {
+            let title = "Drama \(lane) \(n)"
+            let facts: [JSON] = (0...(n % 3)).map { i in
+                [
+                    "kind": "casting", "drama": .string(title), "person": .string("Actor \(i)"), "role": nil,
+                    "role_type": "lead", "status": "confirmed",
+                ]
+            }
+            let object: JSON = [
+                "url": "https://wire.example/one", "source": "Wire",
+                "published_at": .string("2025-03-\(String(format: "%02d", 1 + n % 28))T10:00:00+09:00"),
+                "headline": .string(title), "body": "Text.", "facts": .array(facts),
+            ]
+            return "INGEST " + object.serialized()
+        }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            // One request at a time per connection, so batches are small and a correction that
+            // waited for another writer is often the last of its batch (a later one in the same
+            // batch would clean up after it).
+            for lane in 0..<8 {
+                group.addTask {
+                    _ = try await withSession(ingest.address) { session in
+                        for n in 0..<12 {
+                            try await session.send(lines: [version(lane, n)])
+                            _ = try await session.readReply()
+                        }
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        let db = try await Inspector.open(ingest.databaseURL)
+        defer { Task { await db.close() } }
+        let headline = try await db.connection.query("SELECT headline FROM articles").rows.map { $0[0]! }
+        #expect(headline.count == 1)
+        let dramas = try await db.connection.query(
+            "SELECT DISTINCT d.title FROM facts f JOIN dramas d ON d.id = f.drama_id"
+        ).rows.map { $0[0]! }
+        #expect(dramas == headline, "facts of \(dramas) under the version \(headline)")
+        let repairs = try await db.connection.run { conn in try WritePath.pendingRepairs(db: conn) }
+        #expect(repairs.isEmpty, "\(repairs.map { "\($0.type.rawValue) \($0.key)" })")
+    }
+
+    /// A merge pipelined between ingests lands in the middle of a batch: the items after it
+    /// must store facts about the survivor, not the entity merged away (which the batch had
+    /// resolved the name to before the merge).
+    @Test func itemsAfterAMergeInOneBatchNameTheSurvivor() async throws {
+        let ingest = try await startIngest()
+        defer { Task { await ingest.stop() } }
+        func item(_ n: Int, _ person: String) -> String {
+            let object: JSON = [
+                "url": .string("https://wire.example/m/\(n)"), "source": "Wire",
+                "published_at": .string("2025-03-\(String(format: "%02d", n + 1))T10:00:00+09:00"),
+                "headline": "News", "body": "Text.",
+                "facts": [
+                    [
+                        "kind": "casting", "drama": "Salt Road", "person": .string(person), "role": nil,
+                        "role_type": "lead", "status": "confirmed",
+                    ],
+                    [
+                        "kind": "ost", "drama": "Salt Road", "song": .string("Song \(n)"), "part": nil,
+                        "artists": [.string(person)], "release": nil, "status": "announced",
+                        "credits": ["composer": [], "lyricist": [], "producer": []],
+                    ],
+                ],
+            ]
+            return "INGEST " + object.serialized()
+        }
+        let lines =
+            (0..<6).map { item($0, $0 == 0 ? "Kim Na-ra" : "Park Seon") }
+            + [#"MERGE {"kind":"person","from":"parkseon","into":"kimnara"}"#]
+            + (6..<12).map { item($0, "Park Seon") }
+        let replies = try await withSession(ingest.address) { session in
+            try await session.send(lines: lines)
+            var replies: [Reply] = []
+            for _ in lines { replies.append(try await session.readReply()) }
+            return replies
+        }
+        #expect(replies.allSatisfy { if case .ok = $0 { true } else { false } }, "\(replies.map(\.line))")
+        let db = try await Inspector.open(ingest.databaseURL)
+        defer { Task { await db.close() } }
+        let stale = try await db.connection.query(
+            """
+            SELECT f.article_id FROM facts f JOIN people p ON p.id = ANY(f.person_ids) OR p.id = f.subject
+            WHERE p.merged_into IS NOT NULL
+            """
+        ).rows.map { $0[0]! }
+        #expect(stale.isEmpty, "articles with facts about the merged-away person: \(stale)")
+        // Where untitled announcements look for the songs an artist sang.
+        let staleSongs = try await db.connection.query(
+            "SELECT s.song_norm FROM ost_song_artists s JOIN people p ON p.id = s.person_id WHERE p.merged_into IS NOT NULL"
+        ).rows.map { $0[0]! }
+        #expect(staleSongs.isEmpty, "songs filed under the merged-away person: \(staleSongs)")
+        #expect(try await db.keys("castings") == ["saltroad/kimnara"])
+        let repairs = try await db.connection.run { conn in try WritePath.pendingRepairs(db: conn) }
+        #expect(repairs.isEmpty, "\(repairs.map { "\($0.type.rawValue) \($0.key)" })")
     }
 }
