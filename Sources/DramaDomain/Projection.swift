@@ -22,19 +22,21 @@ public enum Projection {
             self.dramas = dramas
         }
 
-        func personRef(_ ref: JSON) -> JSON {
+        /// `{key, name}` of a referenced person, the name taken from its current state.
+        public func personRef(_ ref: JSON) -> JSON {
             let key = ref["key"].stringValue ?? ""
             return ["key": .string(key), "name": people[key]?["name"] ?? ref["name"]]
         }
 
-        func dramaRef(_ ref: JSON) -> JSON {
+        /// `{key, title}` of a referenced drama, the title taken from its current state.
+        public func dramaRef(_ ref: JSON) -> JSON {
             let key = ref["key"].stringValue ?? ""
             return ["key": .string(key), "title": dramas[key]?["title"] ?? ref["title"]]
         }
     }
 
     /// Rank of a role type in a cast list: leads first, unknown last.
-    static func roleRank(_ roleType: JSON) -> Int {
+    public static func roleRank(_ roleType: JSON) -> Int {
         switch roleType.stringValue {
         case "lead": 0
         case "supporting": 1
@@ -141,24 +143,30 @@ public enum Projection {
         ]
     }
 
+    /// A role entry of a person document.
+    public static func roleEntry(_ casting: JSON, context: Context) -> JSON {
+        withUnconfirmedMark(
+            [
+                "key": casting["key"], "drama": context.dramaRef(casting["drama"]), "role": casting["role"],
+                "role_type": casting["role_type"], "status": casting["status"], "sources": casting["sources"],
+            ], from: casting)
+    }
+
+    /// A song entry of a person document.
+    public static func songEntry(_ ost: JSON, context: Context) -> JSON {
+        withUnconfirmedMark(
+            [
+                "key": ost["key"], "drama": context.dramaRef(ost["drama"]), "song": ost["song"],
+                "part": ost["part"], "release": ost["release"], "status": ost["status"], "sources": ost["sources"],
+            ], from: ost)
+    }
+
     /// The document of a person: identity, roles and songs with current drama titles, and news.
     public static func personDocument(
         person: JSON, castings: [JSON], osts: [JSON], news: [JSON], context: Context, seq: Int64
     ) -> JSON {
-        let roles: [JSON] = castings.map { casting in
-            withUnconfirmedMark(
-                [
-                    "key": casting["key"], "drama": context.dramaRef(casting["drama"]), "role": casting["role"],
-                    "role_type": casting["role_type"], "status": casting["status"], "sources": casting["sources"],
-                ], from: casting)
-        }
-        let songs: [JSON] = osts.map { ost in
-            withUnconfirmedMark(
-                [
-                    "key": ost["key"], "drama": context.dramaRef(ost["drama"]), "song": ost["song"],
-                    "part": ost["part"], "release": ost["release"], "status": ost["status"], "sources": ost["sources"],
-                ], from: ost)
-        }
+        let roles = castings.map { roleEntry($0, context: context) }
+        let songs = osts.map { songEntry($0, context: context) }
         return [
             "key": person["key"], "name": person["name"], "aliases": person["aliases"],
             "roles": .array(sortByDrama(roles)), "songs": .array(sortByDrama(songs)),

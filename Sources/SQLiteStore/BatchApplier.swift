@@ -91,10 +91,8 @@ final class BatchApplier {
             count += 1
         }
         guard count > 0 else { return ApplyResult(appliedSeq: applied, applied: 0, events: []) }
-        for key in dirtyOSTs.sorted() { try refreshItem(table: "osts", key: key, build: Projection.ostItem) }
-        for key in dirtyCastings.sorted() {
-            try refreshItem(table: "castings", key: key, build: Projection.castingItem)
-        }
+        for key in dirtyOSTs.sorted() { try renderItem(table: "osts", key: key) }
+        for key in dirtyCastings.sorted() { try renderItem(table: "castings", key: key) }
         let order = dirtyDocuments.sorted { a, b in
             a.value != b.value ? a.value < b.value : (a.key.kind, a.key.key) < (b.key.kind, b.key.key)
         }
@@ -135,7 +133,11 @@ final class BatchApplier {
             let old = try state(kind, key)
             try putState(kind, key, data)
             try replaceNames(kind, key, data: data, nameField: nameField)
-            if kind == "drama" { try replaceSources("drama", key, data) }
+            if kind == "drama" {
+                try replaceSources(
+                    "drama", key, data, from: [DocumentID(kind: "drama", key: key)],
+                    to: [DocumentID(kind: "drama", key: key)])
+            }
             mark(kind, key, seq)
             if old?[nameField] != data[nameField] { try markReferences(kind: kind, key: key, seq: seq) }
         case "drama.merged", "person.merged":
@@ -148,7 +150,9 @@ final class BatchApplier {
             try db.execute(
                 sql: "INSERT OR REPLACE INTO merges (kind, from_key, into_key) VALUES (?, ?, ?)",
                 arguments: [kind, key, into])
-            if kind == "drama" { try replaceSources("drama", key, .null) }
+            if kind == "drama" {
+                try replaceSources("drama", key, .null, from: [DocumentID(kind: "drama", key: key)], to: [])
+            }
             mark(kind, key, seq)
             mark(kind, into, seq)
         case "ost.upserted":
@@ -161,14 +165,16 @@ final class BatchApplier {
             try markCasting(key, seq)
         case "ost.withdrawn":
             try markOST(key, seq)
+            let embedding = try documentsEmbedding("ost", key)
             try db.cachedStatement(sql: "DELETE FROM osts WHERE key = ?").execute(arguments: [key])
             try db.cachedStatement(sql: "DELETE FROM ost_artists WHERE ost_key = ?").execute(arguments: [key])
-            try replaceSources("ost", key, .null)
+            try replaceSources("ost", key, .null, from: embedding, to: [])
             dirtyOSTs.remove(key)
         case "casting.withdrawn":
             try markCasting(key, seq)
+            let embedding = try documentsEmbedding("casting", key)
             try db.cachedStatement(sql: "DELETE FROM castings WHERE key = ?").execute(arguments: [key])
-            try replaceSources("casting", key, .null)
+            try replaceSources("casting", key, .null, from: embedding, to: [])
             dirtyCastings.remove(key)
         default:
             // A record type from a newer ingest version: it stays in the feed, and documents
@@ -263,13 +269,15 @@ final class BatchApplier {
         ).execute(arguments: [
             id, published?.instantMillis ?? 0, data["retracted"].boolValue == true, entry.serialized(),
         ])
+        try db.cachedStatement(sql: "UPDATE doc_news SET published_ms = ?, retracted = ? WHERE article = ?")
+            .execute(arguments: [published?.instantMillis ?? 0, data["retracted"].boolValue == true, id])
     }
 
     /// The newest news entries among the articles supporting a document's entities.
     ///
     /// CROSS JOIN fixes the join order (SQLite never reorders it): from the document's few
     /// entities to their sources, never from all sources of a kind to the entities.
-    private func news(sourcesSQL: String, _ key: String) throws -> [JSON] {
+    private func news(sourcesSQL: String, _ key: String) throws -> [String] {
         try String.fetchAll(
             db.cachedStatement(
                 sql: """
@@ -277,7 +285,7 @@ final class BatchApplier {
                     WHERE n.retracted = 0
                     ORDER BY n.published_ms DESC, CAST(n.id AS INTEGER) DESC LIMIT \(Projection.newsLimit)
                     """), arguments: [key]
-        ).compactMap { try? JSON.parse($0) }
+        )
     }
 
     private func replaceNames(_ kind: String, _ key: String, data: JSON, nameField: String) throws {
@@ -292,40 +300,118 @@ final class BatchApplier {
         }
     }
 
-    private func replaceSources(_ kind: String, _ key: String, _ data: JSON) throws {
-        try db.cachedStatement(sql: "DELETE FROM entity_sources WHERE kind = ? AND key = ?")
-            .execute(arguments: [kind, key])
-        for article in Set((data["sources"].arrayValue ?? []).compactMap(\.stringValue)) {
-            try db.cachedStatement(sql: "INSERT OR IGNORE INTO entity_sources (article, kind, key) VALUES (?, ?, ?)")
+    /// The documents an OST, casting or drama state is part of, by the rows stored now: what
+    /// its sources count towards in `doc_news`.
+    private func documentsEmbedding(_ kind: String, _ key: String) throws -> Set<DocumentID> {
+        switch kind {
+        case "ost":
+            guard
+                let drama = try String.fetchOne(
+                    db.cachedStatement(sql: "SELECT drama_key FROM osts WHERE key = ?"), arguments: [key])
+            else { return [] }
+            var documents: Set = [DocumentID(kind: "drama", key: drama)]
+            for person in try String.fetchAll(
+                db.cachedStatement(sql: "SELECT person_key FROM ost_artists WHERE ost_key = ?"), arguments: [key])
+            {
+                documents.insert(DocumentID(kind: "person", key: person))
+            }
+            return documents
+        case "casting":
+            guard
+                let row = try Row.fetchOne(
+                    db.cachedStatement(sql: "SELECT drama_key, person_key FROM castings WHERE key = ?"),
+                    arguments: [key])
+            else { return [] }
+            return [DocumentID(kind: "drama", key: row[0]), DocumentID(kind: "person", key: row[1])]
+        default:
+            return [DocumentID(kind: "drama", key: key)]
+        }
+    }
+
+    /// Makes the entity's source rows those of `data`, and moves its contribution to the news
+    /// of the documents it is part of (`old` before this change, `new` after): every pair of
+    /// a document and a source is counted in `doc_news`, so a document's newest news is an
+    /// index range, not a union over every source of every entry it embeds. Only differences
+    /// are written: an entity usually gains one source per change.
+    private func replaceSources(
+        _ kind: String, _ key: String, _ data: JSON, from old: Set<DocumentID>, to new: Set<DocumentID>
+    ) throws {
+        let wanted = Set((data["sources"].arrayValue ?? []).compactMap(\.stringValue))
+        let existing = Set(
+            try String.fetchAll(
+                db.cachedStatement(sql: "SELECT article FROM entity_sources WHERE kind = ? AND key = ?"),
+                arguments: [kind, key]))
+        for article in existing.subtracting(wanted) {
+            try db.cachedStatement(sql: "DELETE FROM entity_sources WHERE article = ? AND kind = ? AND key = ?")
                 .execute(arguments: [article, kind, key])
+        }
+        for article in wanted.subtracting(existing) {
+            try db.cachedStatement(sql: "INSERT INTO entity_sources (article, kind, key) VALUES (?, ?, ?)")
+                .execute(arguments: [article, kind, key])
+        }
+        var delta: [DocumentID: [String: Int]] = [:]
+        for document in old.union(new) {
+            let before = old.contains(document) ? existing : []
+            let after = new.contains(document) ? wanted : []
+            for article in before.subtracting(after) { delta[document, default: [:]][article] = -1 }
+            for article in after.subtracting(before) { delta[document, default: [:]][article] = 1 }
+        }
+        for (document, articles) in delta.sorted(by: { ($0.key.kind, $0.key.key) < ($1.key.kind, $1.key.key) }) {
+            for (article, change) in articles.sorted(by: { $0.key < $1.key }) {
+                if change > 0 {
+                    try db.cachedStatement(
+                        sql: """
+                            INSERT INTO doc_news (kind, key, article, refs, published_ms, retracted, article_num)
+                            VALUES (?1, ?2, ?3, 1, coalesce((SELECT published_ms FROM news WHERE id = ?3), 0),
+                                    coalesce((SELECT retracted FROM news WHERE id = ?3), 0), CAST(?3 AS INTEGER))
+                            ON CONFLICT (kind, key, article) DO UPDATE SET refs = refs + 1
+                            """
+                    ).execute(arguments: [document.kind, document.key, article])
+                } else {
+                    try db.cachedStatement(
+                        sql: "UPDATE doc_news SET refs = refs - 1 WHERE kind = ? AND key = ? AND article = ?"
+                    ).execute(arguments: [document.kind, document.key, article])
+                    try db.cachedStatement(
+                        sql: "DELETE FROM doc_news WHERE kind = ? AND key = ? AND article = ? AND refs <= 0"
+                    ).execute(arguments: [document.kind, document.key, article])
+                }
+            }
         }
     }
 
     private func upsertOST(_ key: String, _ data: JSON) throws {
         let dramaKey = data["drama"]["key"].stringValue ?? ""
+        let embedding = try documentsEmbedding("ost", key)
+        let artists = Set((data["artists"].arrayValue ?? []).compactMap { $0["key"].stringValue })
         let release = data["release"].stringValue.flatMap { Timestamp($0, allowDateOnly: true)?.instantMillis }
         try db.cachedStatement(
             sql: """
-                INSERT INTO osts (key, drama_key, status, release_at, sort, data) VALUES (?, ?, ?, ?, ?, ?)
+                INSERT INTO osts (key, drama_key, status, release_at, sort, data, part, song)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (key) DO UPDATE SET drama_key = excluded.drama_key, status = excluded.status,
-                    release_at = excluded.release_at, sort = excluded.sort, data = excluded.data
+                    release_at = excluded.release_at, sort = excluded.sort, data = excluded.data,
+                    part = excluded.part, song = excluded.song
                 """
         ).execute(arguments: [
             key, dramaKey, data["status"].stringValue, release,
             SortKey.ost(dramaKey: dramaKey, part: data["part"].intValue, release: release, key: key),
-            data.serialized(),
+            data.serialized(), data["part"].intValue, data["song"].stringValue,
         ])
         try db.cachedStatement(sql: "DELETE FROM ost_artists WHERE ost_key = ?").execute(arguments: [key])
-        for artist in Set((data["artists"].arrayValue ?? []).compactMap { $0["key"].stringValue }) {
+        for artist in artists {
             try db.cachedStatement(sql: "INSERT OR IGNORE INTO ost_artists (person_key, ost_key) VALUES (?, ?)")
                 .execute(arguments: [artist, key])
         }
-        try replaceSources("ost", key, data)
+        try replaceSources(
+            "ost", key, data, from: embedding,
+            to: Set([DocumentID(kind: "drama", key: dramaKey)] + artists.map { DocumentID(kind: "person", key: $0) }))
         dirtyOSTs.insert(key)
     }
 
     private func upsertCasting(_ key: String, _ data: JSON) throws {
         let dramaKey = data["drama"]["key"].stringValue ?? ""
+        let personKey = data["person"]["key"].stringValue ?? ""
+        let embedding = try documentsEmbedding("casting", key)
         try db.cachedStatement(
             sql: """
                 INSERT INTO castings (key, drama_key, person_key, status, role_type, sort, data)
@@ -335,12 +421,14 @@ final class BatchApplier {
                     data = excluded.data
                 """
         ).execute(arguments: [
-            key, dramaKey, data["person"]["key"].stringValue ?? "", data["status"].stringValue,
+            key, dramaKey, personKey, data["status"].stringValue,
             data["role_type"].stringValue,
             SortKey.casting(dramaKey: dramaKey, roleType: data["role_type"].stringValue, key: key),
             data.serialized(),
         ])
-        try replaceSources("casting", key, data)
+        try replaceSources(
+            "casting", key, data, from: embedding,
+            to: [DocumentID(kind: "drama", key: dramaKey), DocumentID(kind: "person", key: personKey)])
         dirtyCastings.insert(key)
     }
 
@@ -363,7 +451,12 @@ final class BatchApplier {
         try String.fetchAll(db.cachedStatement(sql: sql), arguments: [key]).compactMap { try? JSON.parse($0) }
     }
 
-    private func refreshItem(table: String, key: String, build: (JSON, Projection.Context) -> JSON) throws {
+    /// Renders an OST's or a casting's fragments from its state and the current names it
+    /// refers to: the item `OSTS`/`CASTING` return, its entry in its drama's document and in
+    /// its people's documents, and the names those entries are sorted by. A record re-renders
+    /// only the fragments of what it changed (and of what shows a renamed name); documents are
+    /// assembled from fragments without parsing them.
+    func renderItem(table: String, key: String) throws {
         guard
             let text = try String.fetchOne(
                 db.cachedStatement(sql: "SELECT data FROM \(table) WHERE key = ?"), arguments: [key]),
@@ -375,63 +468,231 @@ final class BatchApplier {
         let context = Projection.Context(
             people: try stateMap("person", personKeys),
             dramas: try stateMap("drama", [data["drama"]["key"].stringValue ?? ""]))
-        try db.cachedStatement(sql: "UPDATE \(table) SET item = ? WHERE key = ?")
-            .execute(arguments: [build(data, context).serialized(), key])
+        let dramaTitle = context.dramaRef(data["drama"])["title"].stringValue ?? ""
+        if table == "osts" {
+            try db.cachedStatement(
+                sql: "UPDATE osts SET item = ?, d_entry = ?, p_entry = ?, p_title = ? WHERE key = ?"
+            ).execute(arguments: [
+                Projection.ostItem(data, context: context).serialized(),
+                Projection.ostEntry(data, context: context).serialized(),
+                Projection.songEntry(data, context: context).serialized(), dramaTitle, key,
+            ])
+        } else {
+            let entry = Projection.castEntry(data, context: context)
+            try db.cachedStatement(
+                sql: "UPDATE castings SET item = ?, d_entry = ?, d_name = ?, p_entry = ?, p_title = ? WHERE key = ?"
+            ).execute(arguments: [
+                Projection.castingItem(data, context: context).serialized(), entry.serialized(),
+                entry["person"]["name"].stringValue ?? "", Projection.roleEntry(data, context: context).serialized(),
+                dramaTitle, key,
+            ])
+        }
+    }
+
+    /// Renders every OST's and casting's fragments (after a schema change adds one).
+    func renderAllItems() throws {
+        for key in try String.fetchAll(db, sql: "SELECT key FROM osts ORDER BY key") {
+            try renderItem(table: "osts", key: key)
+        }
+        for key in try String.fetchAll(db, sql: "SELECT key FROM castings ORDER BY key") {
+            try renderItem(table: "castings", key: key)
+        }
+    }
+
+    /// The newest news entries of a document, serialized, from its range of `doc_news`.
+    private func newsEntries(_ id: DocumentID) throws -> [String] {
+        try String.fetchAll(
+            db.cachedStatement(
+                sql: """
+                    SELECT n.entry FROM doc_news AS d CROSS JOIN news AS n ON n.id = d.article
+                    WHERE d.kind = ? AND d.key = ? AND d.retracted = 0
+                    ORDER BY d.published_ms DESC, d.article_num DESC LIMIT \(Projection.newsLimit)
+                    """), arguments: [id.kind, id.key])
+    }
+
+    /// The newest news entries of a document by their definition: a union over the sources of
+    /// everything the document embeds (what `doc_news` must agree with).
+    private func definedNewsEntries(_ id: DocumentID) throws -> [String] {
+        try news(sourcesSQL: id.kind == "drama" ? Self.dramaSources : Self.personSources, id.key)
+    }
+
+    /// The rows `doc_news` holds, by definition from the sources of every entity and the
+    /// documents embedding it.
+    static let docNewsDefinition = """
+        SELECT c.kind, c.key, c.article, count(*), coalesce(n.published_ms, 0), coalesce(n.retracted, 0),
+               CAST(c.article AS INTEGER)
+        FROM (SELECT 'drama' AS kind, key, article FROM entity_sources WHERE kind = 'drama'
+              UNION ALL SELECT 'drama', o.drama_key, s.article FROM osts o
+                  JOIN entity_sources s ON s.kind = 'ost' AND s.key = o.key
+              UNION ALL SELECT 'person', a.person_key, s.article FROM ost_artists a
+                  JOIN entity_sources s ON s.kind = 'ost' AND s.key = a.ost_key
+              UNION ALL SELECT 'drama', c.drama_key, s.article FROM castings c
+                  JOIN entity_sources s ON s.kind = 'casting' AND s.key = c.key
+              UNION ALL SELECT 'person', c.person_key, s.article FROM castings c
+                  JOIN entity_sources s ON s.kind = 'casting' AND s.key = c.key) AS c
+        LEFT JOIN news n ON n.id = c.article
+        GROUP BY c.kind, c.key, c.article
+        """
+
+    static let dramaSources = """
+        SELECT article FROM entity_sources WHERE kind = 'drama' AND key = ?1
+        UNION SELECT s.article FROM osts o CROSS JOIN entity_sources s
+            ON s.kind = 'ost' AND s.key = o.key WHERE o.drama_key = ?1
+        UNION SELECT s.article FROM castings c CROSS JOIN entity_sources s
+            ON s.kind = 'casting' AND s.key = c.key WHERE c.drama_key = ?1
+        """
+    static let personSources = """
+        SELECT s.article FROM ost_artists a CROSS JOIN entity_sources s
+            ON s.kind = 'ost' AND s.key = a.ost_key WHERE a.person_key = ?1
+        UNION SELECT s.article FROM castings c CROSS JOIN entity_sources s
+            ON s.kind = 'casting' AND s.key = c.key WHERE c.person_key = ?1
+        """
+
+    /// A document assembled from its state and its members' fragments, and the song titles
+    /// its full-text row indexes; nil when the entity has no state (deleted or merged away).
+    func assembleDocument(_ id: DocumentID, seq: Int64) throws -> (text: String, state: JSON, songs: [String])? {
+        guard let data = try state(id.kind, id.key) else { return nil }
+        var members: [(String, String)] = [("seq", String(seq))]
+        func field(_ name: String) { members.append((name, data[name].serialized())) }
+        func array(_ entries: [String]) -> String { "[" + entries.joined(separator: ",") + "]" }
+        var songs: [String] = []
+        switch id.kind {
+        case "drama":
+            for name in ["key", "title", "aliases", "network", "platforms", "premiere", "episodes", "sources"] {
+                field(name)
+            }
+            var cast: [(rank: Int, name: String, key: String, entry: String)] = []
+            for row in try Row.fetchAll(
+                db.cachedStatement(sql: "SELECT role_type, d_name, key, d_entry FROM castings WHERE drama_key = ?"),
+                arguments: [id.key])
+            {
+                let roleType: String? = row[0]
+                cast.append((Projection.roleRank(roleType.map(JSON.string) ?? .null), row[1], row[2], row[3]))
+            }
+            // The order of Projection.sortCast: role type, then the shown name, then key.
+            cast.sort { ($0.rank, $0.name, $0.key) < ($1.rank, $1.name, $1.key) }
+            var osts: [(part: Int64, release: Int64, key: String, entry: String)] = []
+            for row in try Row.fetchAll(
+                db.cachedStatement(sql: "SELECT part, release_at, key, d_entry, song FROM osts WHERE drama_key = ?"),
+                arguments: [id.key])
+            {
+                osts.append((row[0] ?? Int64.max, row[1] ?? Int64.max, row[2], row[3]))
+                if let song: String = row[4] { songs.append(song) }
+            }
+            // The order of Projection.sortOSTs: part, then release (unknown last), then key.
+            osts.sort { ($0.part, $0.release, $0.key) < ($1.part, $1.release, $1.key) }
+            members.append(("cast", array(cast.map(\.entry))))
+            members.append(("osts", array(osts.map(\.entry))))
+            members.append(("news", array(try newsEntries(id))))
+        case "person":
+            for name in ["key", "name", "aliases"] { field(name) }
+            // The order of Projection.sortByDrama: drama title, part, release, key (a role has
+            // neither part nor release).
+            var roles: [(title: String, key: String, entry: String)] = []
+            for row in try Row.fetchAll(
+                db.cachedStatement(sql: "SELECT p_title, key, p_entry FROM castings WHERE person_key = ?"),
+                arguments: [id.key])
+            {
+                roles.append((row[0], row[1], row[2]))
+            }
+            roles.sort { ($0.title, $0.key) < ($1.title, $1.key) }
+            var entries: [(title: String, part: Int64, release: Int64, key: String, entry: String)] = []
+            for row in try Row.fetchAll(
+                db.cachedStatement(
+                    sql: """
+                        SELECT o.p_title, o.part, o.release_at, o.key, o.p_entry, o.song
+                        FROM ost_artists a JOIN osts o ON o.key = a.ost_key WHERE a.person_key = ?
+                        """), arguments: [id.key])
+            {
+                entries.append((row[0], row[1] ?? Int64.max, row[2] ?? Int64.max, row[3], row[4]))
+                if let song: String = row[5] { songs.append(song) }
+            }
+            entries.sort { ($0.title, $0.part, $0.release, $0.key) < ($1.title, $1.part, $1.release, $1.key) }
+            members.append(("roles", array(roles.map(\.entry))))
+            members.append(("songs", array(entries.map(\.entry))))
+            members.append(("news", array(try newsEntries(id))))
+        default:
+            return (Projection.articleDocument(article: data, seq: seq).serialized(), data, [])
+        }
+        return (Self.object(members), data, songs)
+    }
+
+    /// A JSON object from members whose values are already serialized, written as
+    /// `JSON.serialized()` writes objects: keys in sorted order, no spaces.
+    static func object(_ members: [(String, String)]) -> String {
+        var out = "{"
+        for (i, member) in members.sorted(by: { $0.0 < $1.0 }).enumerated() {
+            if i > 0 { out += "," }
+            JSON.string(member.0).write(to: &out)
+            out += ":"
+            out += member.1
+        }
+        return out + "}"
+    }
+
+    /// The document as ``Projection`` builds it from entity states (the definition the
+    /// assembled document must equal byte for byte).
+    func projectedDocument(_ id: DocumentID, seq: Int64) throws -> JSON? {
+        guard let data = try state(id.kind, id.key) else { return nil }
+        switch id.kind {
+        case "drama":
+            let castings = try fetchData("SELECT data FROM castings WHERE drama_key = ?", id.key)
+            let osts = try fetchData("SELECT data FROM osts WHERE drama_key = ?", id.key)
+            let personKeys =
+                castings.compactMap { $0["person"]["key"].stringValue }
+                + osts.flatMap { ($0["artists"].arrayValue ?? []).compactMap { $0["key"].stringValue } }
+            let news = try definedNewsEntries(id).compactMap { try? JSON.parse($0) }
+            let context = Projection.Context(people: try stateMap("person", personKeys))
+            return Projection.dramaDocument(
+                drama: data, castings: castings, osts: osts, news: news, context: context, seq: seq)
+        case "person":
+            let castings = try fetchData("SELECT data FROM castings WHERE person_key = ?", id.key)
+            let osts = try fetchData(
+                "SELECT o.data FROM ost_artists a JOIN osts o ON o.key = a.ost_key WHERE a.person_key = ?", id.key)
+            let news = try definedNewsEntries(id).compactMap { try? JSON.parse($0) }
+            let context = Projection.Context(
+                dramas: try stateMap("drama", (castings + osts).compactMap { $0["drama"]["key"].stringValue }))
+            return Projection.personDocument(
+                person: data, castings: castings, osts: osts, news: news, context: context, seq: seq)
+        default:
+            return Projection.articleDocument(article: data, seq: seq)
+        }
+    }
+
+    /// Documents whose stored bytes differ from ``projectedDocument(_:seq:)``, or whose item
+    /// fragments differ from a fresh rendering: a consistency check for tests and operators.
+    func documentsDifferingFromProjection() throws -> [String] {
+        var differing: [String] = []
+        for row in try Row.fetchAll(db, sql: "SELECT kind, key, seq, doc FROM documents ORDER BY kind, key") {
+            let id = DocumentID(kind: row[0], key: row[1])
+            let projected = try projectedDocument(id, seq: row[2])?.serialized()
+            if projected != row[3] { differing.append("\(id.kind) \(id.key)") }
+        }
+        let columns = "kind, key, article, refs, published_ms, retracted, article_num"
+        for row in try Row.fetchAll(
+            db,
+            sql: """
+                SELECT 'doc_news row missing', * FROM (\(Self.docNewsDefinition) EXCEPT SELECT \(columns) FROM doc_news)
+                UNION ALL
+                SELECT 'doc_news row extra', * FROM (SELECT \(columns) FROM doc_news EXCEPT \(Self.docNewsDefinition))
+                LIMIT 20
+                """)
+        {
+            differing.append("\(row[0] as String) \(row[1] as String) \(row[2] as String) \(row[3] as String)")
+        }
+        return differing
     }
 
     private func rebuild(_ id: DocumentID, seq: Int64) throws -> DocumentEvent {
-        var document: JSON?
-        var searchText: [String] = []
-        if let data = try state(id.kind, id.key) {
-            switch id.kind {
-            case "drama":
-                let castings = try fetchData("SELECT data FROM castings WHERE drama_key = ?", id.key)
-                let osts = try fetchData("SELECT data FROM osts WHERE drama_key = ?", id.key)
-                let personKeys =
-                    castings.compactMap { $0["person"]["key"].stringValue }
-                    + osts.flatMap { ($0["artists"].arrayValue ?? []).compactMap { $0["key"].stringValue } }
-                let news = try news(
-                    sourcesSQL: """
-                        SELECT article FROM entity_sources WHERE kind = 'drama' AND key = ?1
-                        UNION SELECT s.article FROM osts o CROSS JOIN entity_sources s
-                            ON s.kind = 'ost' AND s.key = o.key WHERE o.drama_key = ?1
-                        UNION SELECT s.article FROM castings c CROSS JOIN entity_sources s
-                            ON s.kind = 'casting' AND s.key = c.key WHERE c.drama_key = ?1
-                        """, id.key)
-                let context = Projection.Context(people: try stateMap("person", personKeys))
-                document = Projection.dramaDocument(
-                    drama: data, castings: castings, osts: osts, news: news, context: context, seq: seq)
-                searchText = osts.compactMap { $0["song"].stringValue }
-            case "person":
-                let castings = try fetchData("SELECT data FROM castings WHERE person_key = ?", id.key)
-                let osts = try fetchData(
-                    "SELECT o.data FROM ost_artists a JOIN osts o ON o.key = a.ost_key WHERE a.person_key = ?", id.key)
-                let news = try news(
-                    sourcesSQL: """
-                        SELECT s.article FROM ost_artists a CROSS JOIN entity_sources s
-                            ON s.kind = 'ost' AND s.key = a.ost_key WHERE a.person_key = ?1
-                        UNION SELECT s.article FROM castings c CROSS JOIN entity_sources s
-                            ON s.kind = 'casting' AND s.key = c.key WHERE c.person_key = ?1
-                        """, id.key)
-                let context = Projection.Context(
-                    dramas: try stateMap("drama", (castings + osts).compactMap { $0["drama"]["key"].stringValue }))
-                document = Projection.personDocument(
-                    person: data, castings: castings, osts: osts, news: news, context: context, seq: seq)
-                searchText = osts.compactMap { $0["song"].stringValue }
-            default:
-                document = Projection.articleDocument(article: data, seq: seq)
-            }
-        }
-        guard let document else {
+        guard let (text, document, searchText) = try assembleDocument(id, seq: seq) else {
             if let rowID = try Int64.fetchOne(
                 db.cachedStatement(sql: "DELETE FROM documents WHERE kind = ? AND key = ? RETURNING id"),
                 arguments: [id.kind, id.key])
             {
                 try db.cachedStatement(sql: "DELETE FROM search WHERE rowid = ?").execute(arguments: [rowID])
             }
-            return event(id, seq: seq, doc: .null, text: nil)
+            return event(id, seq: seq, text: nil)
         }
-        let text = document.serialized()
         var indexed: String?
         if id.kind != "article" {
             let aliases = (document["aliases"].arrayValue ?? []).compactMap(\.stringValue)
@@ -463,13 +724,24 @@ final class BatchApplier {
                     rowID, id.kind, id.key, document[id.kind == "drama" ? "title" : "name"].stringValue ?? "", indexed,
                 ])
         }
-        return event(id, seq: seq, doc: document, text: text)
+        return event(id, seq: seq, text: text)
     }
 
-    private func event(_ id: DocumentID, seq: Int64, doc: JSON, text: String?) -> DocumentEvent {
-        let body: JSON = ["seq": .int(seq), "kind": .string(id.kind), "key": .string(id.key), "doc": doc]
-        return DocumentEvent(
-            seq: seq, kind: id.kind, key: id.key, line: "EVENT " + body.serialized(), document: text)
+    /// The event for a document, its line built around the serialized document (text nil: it
+    /// was deleted) rather than serializing it again: the same bytes as serializing
+    /// `{"doc":…,"key":…,"kind":…,"seq":…}`, whose keys are in sorted order.
+    private func event(_ id: DocumentID, seq: Int64, text: String?) -> DocumentEvent {
+        var line = #"EVENT {"doc":"#
+        line.reserveCapacity(line.utf8.count + (text?.utf8.count ?? 4) + id.key.utf8.count + 48)
+        line += text ?? "null"
+        line += #","key":"#
+        JSON.string(id.key).write(to: &line)
+        line += #","kind":"#
+        JSON.string(id.kind).write(to: &line)
+        line += #","seq":"#
+        line += String(seq)
+        line += "}"
+        return DocumentEvent(seq: seq, kind: id.kind, key: id.key, line: line, document: text)
     }
 }
 

@@ -25,6 +25,12 @@ public final class ReadModel: Sendable {
             // last few commits, and then applied_seq is older too, so the subscriber simply
             // fetches those records again. Exactly-once holds; only a little work is redone.
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            // Pages read through a memory map, not a pread() per page miss: SQLite's own page
+            // cache (2 MiB by default) is far smaller than a read model, and a profile of
+            // applying showed a quarter of its time in the kernel copying pages. A larger
+            // cache keeps the writer's hot interior pages (documents, sources) in memory.
+            try db.execute(sql: "PRAGMA mmap_size = \(1 << 32)")
+            try db.execute(sql: "PRAGMA cache_size = -32768")
         }
         pool = try DatabasePool(path: path, configuration: configuration)
         try Schema.migrator().migrate(pool)
@@ -54,6 +60,13 @@ public final class ReadModel: Sendable {
     }
 
     // MARK: - Reading
+
+    /// Documents (`kind key`) whose stored bytes differ from the document ``Projection`` builds
+    /// from the stored entity states: empty unless an assembled document used a stale fragment.
+    /// Reads the whole read model; for tests and for checking a suspect file.
+    public func documentsDifferingFromProjection() async throws -> [String] {
+        try await pool.read { db in try BatchApplier(db).documentsDifferingFromProjection() }
+    }
 
     /// The last applied seq.
     public func appliedSeq() async throws -> Int64 {

@@ -73,6 +73,36 @@ enum Schema {
                         tokenize = 'unicode61 remove_diacritics 2');
                     """)
         }
+        migrator.registerMigration("v2") { db in
+            // Fragments: each OST's and casting's entry in the documents that embed it, with
+            // what the entries are sorted by, so a document is assembled rather than rebuilt.
+            try db.execute(
+                sql: """
+                    ALTER TABLE osts ADD COLUMN part INTEGER;
+                    ALTER TABLE osts ADD COLUMN song TEXT;
+                    ALTER TABLE osts ADD COLUMN d_entry TEXT NOT NULL DEFAULT 'null';
+                    ALTER TABLE osts ADD COLUMN p_entry TEXT NOT NULL DEFAULT 'null';
+                    ALTER TABLE osts ADD COLUMN p_title TEXT NOT NULL DEFAULT '';
+                    ALTER TABLE castings ADD COLUMN d_entry TEXT NOT NULL DEFAULT 'null';
+                    ALTER TABLE castings ADD COLUMN d_name TEXT NOT NULL DEFAULT '';
+                    ALTER TABLE castings ADD COLUMN p_entry TEXT NOT NULL DEFAULT 'null';
+                    ALTER TABLE castings ADD COLUMN p_title TEXT NOT NULL DEFAULT '';
+                    UPDATE osts SET part = json_extract(data, '$.part') WHERE json_type(data, '$.part') = 'integer';
+                    UPDATE osts SET song = json_extract(data, '$.song') WHERE json_type(data, '$.song') = 'text';
+
+                    -- Per document, each article its entries cite and how many cite it, ordered
+                    -- like news[]: a document's newest news is one index range.
+                    CREATE TABLE doc_news (
+                        kind TEXT NOT NULL, key TEXT NOT NULL, article TEXT NOT NULL, refs INTEGER NOT NULL,
+                        published_ms INTEGER NOT NULL, retracted INTEGER NOT NULL, article_num INTEGER NOT NULL,
+                        PRIMARY KEY (kind, key, article)) WITHOUT ROWID;
+                    CREATE INDEX doc_news_order ON doc_news (kind, key, retracted, published_ms DESC, article_num DESC);
+                    CREATE INDEX doc_news_article ON doc_news (article);
+                    INSERT INTO doc_news (kind, key, article, refs, published_ms, retracted, article_num)
+                    \(BatchApplier.docNewsDefinition);
+                    """)
+            try BatchApplier(db).renderAllItems()
+        }
         return migrator
     }
 }

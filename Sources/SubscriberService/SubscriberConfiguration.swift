@@ -23,7 +23,10 @@ public struct SubscriberConfiguration: Sendable {
     public var ingestToken: String?
     /// The SQLite file of the read model (`DRAMAWIRE_READMODEL`).
     public var readModelPath: String
-    /// The most records applied in one SQLite transaction.
+    /// The most records applied in one SQLite transaction. A follower that keeps up applies
+    /// what arrived during the previous apply (a few records); one catching up or rebuilding
+    /// takes up to this many at once, so each touched document is assembled once per batch
+    /// rather than once per few records.
     public var batchLimit: Int
     /// Bytes a watcher may leave unread before it gets `ERR slow_consumer`.
     public var watcherBufferBytes: Int
@@ -41,7 +44,7 @@ public struct SubscriberConfiguration: Sendable {
         host: String = "127.0.0.1", port: Int = 7401, token: String? = nil,
         maximumLineBytes: Int = defaultMaximumLineBytes, maximumConnections: Int = 1024,
         ingest: ServiceAddress = ServiceAddress(host: "127.0.0.1", port: 7400), ingestToken: String? = nil,
-        readModelPath: String = "./dramawire-readmodel.sqlite", batchLimit: Int = 2000,
+        readModelPath: String = "./dramawire-readmodel.sqlite", batchLimit: Int = 20_000,
         watcherBufferBytes: Int = 4 << 20, heartbeatInterval: Duration = .seconds(5),
         reconnectDelay: (first: Duration, maximum: Duration) = (.milliseconds(100), .seconds(5)),
         metricsListen: (host: String, port: Int)? = nil

@@ -31,6 +31,8 @@ import Testing
         print("seed \(seed): \(counts.ok) ok, \(counts.err) refused, \(head) records, \(liveDocuments.count) documents")
         #expect(liveDocuments.count > 50)
         #expect(liveDocuments == rebuiltDocuments)
+        // Assembled from fragments, each document equals the one built from the states whole.
+        #expect(try await projectionMismatches(ofReadModel: live.path) == [])
     }
 
     /// Applying the same records twice changes nothing the second time; a gap is refused whole.

@@ -154,6 +154,8 @@ func ingestAll(_ lines: [String], to address: ServiceAddress) async throws {
         #expect(moonSignal["cast"][0]["person"]["key"] == "kimsoohyun")
         let castings = try await withSession(address) { try await $0.call(#"CASTING {"person":"Kim So-hyun"}"#) }
         #expect(castings?["items"].arrayValue?.count == 2)
+        // After renames, retractions and a merge, every assembled document equals its projection.
+        #expect(try await projectionMismatches(ofReadModel: subscriber.path) == [])
     }
 
     @Test func queryVerbsFilterPageAndRefuseBadInput() async throws {

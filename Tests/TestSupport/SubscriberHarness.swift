@@ -90,6 +90,14 @@ public func getDocument(_ subscriber: ServiceAddress, _ what: String) async thro
 }
 
 /// Every document of a read model file, opened read-only alongside its writer.
+/// Documents of the read model at `path` that differ from what ``Projection`` builds from its
+/// entity states (the definition of a document): empty when every fragment was fresh.
+public func projectionMismatches(ofReadModel path: String) async throws -> [String] {
+    let model = try ReadModel(path: path, logger: testLogger())
+    defer { try? model.close() }
+    return try await model.documentsDifferingFromProjection()
+}
+
 public func documents(ofReadModel path: String) async throws -> [String: String] {
     let model = try ReadModel(path: path, logger: testLogger())
     defer { try? model.close() }
