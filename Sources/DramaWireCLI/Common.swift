@@ -121,6 +121,33 @@ func withService<T>(
     }
 }
 
+/// Runs a stream (`tail --follow`, `watch`) across reconnects: `attempt` opens a connection
+/// and returns true when the stream is finished. The protocol's liveness rule applies: a
+/// connection that falls silent for three heartbeat intervals, is reset, or is closed by the
+/// server is reported on stderr and opened again after a backoff (up to 5 s). The first
+/// connection's failure, and errors the server states (`ERR`), end the command as before.
+func followAcrossReconnects(_ attempt: (_ connected: inout Bool) async throws -> Bool) async throws {
+    var everConnected = false
+    var failures = 0
+    while true {
+        var connected = false
+        do {
+            if try await attempt(&connected) { return }
+            printError("dramawire: the server closed the stream; reconnecting")
+        } catch let error as WireError {
+            throw error
+        } catch let failure as CLIFailure where !everConnected || failure.exitCode != CLIExitCode.unreachable {
+            throw failure
+        } catch let error where everConnected || connected {
+            printError("dramawire: \(describe(error)); reconnecting")
+        }
+        everConnected = everConnected || connected
+        failures = connected ? 1 : failures + 1
+        let step = min(5000, 100 << min(failures, 6))
+        try await Task.sleep(for: .milliseconds(step / 2 + Int.random(in: 0...(step / 2))))
+    }
+}
+
 extension IngestConnectionOptions {
     /// ``withService(_:_:token:_:)`` for the ingest service.
     func connect<T>(_ body: (inout LineSession) async throws -> T) async throws -> T {

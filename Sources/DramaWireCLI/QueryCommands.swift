@@ -361,28 +361,36 @@ struct WatchCommand: AsyncParsableCommand {
         let request = "WATCH " + ([first.uppercased()] + target.dropFirst()).joined(separator: " ")
         let json = connection.json
         let limit = count
+        var seen = 0
         do {
-            try await connection.connect { session in
-                try await session.call(request)
-                var seen = 0
-                while let line = try await session.readLine() {
-                    if line.hasPrefix("HEARTBEAT ") { continue }
-                    guard line.hasPrefix("EVENT "), let event = try? JSON.parse(String(line.dropFirst(6))) else {
-                        if case .error(let error)? = Reply.parse(line) { throw error }
-                        continue
+            // A reconnect watches again from the current documents: a document that changed
+            // meanwhile shows as one event with its latest state.
+            try await followAcrossReconnects { connected in
+                try await connection.connect { session in
+                    try await session.call(request)
+                    connected = true
+                    session.expectHeartbeats()
+                    while let line = try await session.readLine() {
+                        if line.hasPrefix("HEARTBEAT ") { continue }
+                        guard line.hasPrefix("EVENT "), let event = try? JSON.parse(String(line.dropFirst(6))) else {
+                            if case .error(let error)? = Reply.parse(line) { throw error }
+                            continue
+                        }
+                        if json {
+                            printLine(event.serialized())
+                        } else {
+                            let doc = event["doc"]
+                            let name =
+                                doc["title"].stringValue ?? doc["name"].stringValue ?? doc["headline"].stringValue
+                            let what = doc.isNull ? "removed" : "updated"
+                            printLine(
+                                "seq \(TextTable.cell(event["seq"]))  \(TextTable.cell(event["kind"])) \(TextTable.cell(event["key"])) \(what)"
+                                    + (name.map { ": " + TextTable.sanitized($0) } ?? ""))
+                        }
+                        seen += 1
+                        if let limit, seen >= limit { return true }
                     }
-                    if json {
-                        printLine(event.serialized())
-                    } else {
-                        let doc = event["doc"]
-                        let name = doc["title"].stringValue ?? doc["name"].stringValue ?? doc["headline"].stringValue
-                        let what = doc.isNull ? "removed" : "updated"
-                        printLine(
-                            "seq \(TextTable.cell(event["seq"]))  \(TextTable.cell(event["kind"])) \(TextTable.cell(event["key"])) \(what)"
-                                + (name.map { ": " + TextTable.sanitized($0) } ?? ""))
-                    }
-                    seen += 1
-                    if let limit, seen >= limit { return }
+                    return false
                 }
             }
         } catch let failure as CLIFailure {

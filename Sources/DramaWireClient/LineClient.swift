@@ -50,14 +50,37 @@ public struct LineSession {
     public let sender: LineSender
     /// The server's greeting (`HELLO {...}`) as JSON.
     public private(set) var greeting: JSON = .null
+    private let watchdog: NIOLoopBound<SilenceWatchdog>
 
     init(
         iterator: NIOAsyncChannelInboundStream<LineFrame>.AsyncIterator,
-        outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>, channel: Channel
+        outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>, channel: Channel,
+        watchdog: NIOLoopBound<SilenceWatchdog>
     ) {
         self.iterator = iterator
         self.outbound = outbound
         self.sender = LineSender(outbound: outbound, channel: channel)
+        self.watchdog = watchdog
+    }
+
+    /// From now on, a silence of `limit` (no byte from the server) closes the connection and
+    /// the read in progress throws ``SilentPeerError``. For stream mode, where the server
+    /// sends heartbeats when idle; see ``expectHeartbeats()``.
+    public func closeAfterSilence(of limit: Duration) {
+        let watchdog = self.watchdog
+        watchdog.eventLoop.execute { watchdog.value.arm(TimeAmount(limit)) }
+    }
+
+    /// Waits for lines without a limit again (the default after the greeting).
+    public func stopExpectingLines() {
+        let watchdog = self.watchdog
+        watchdog.eventLoop.execute { watchdog.value.disarm() }
+    }
+
+    /// Applies the protocol's liveness rule to a stream: silent for three heartbeat intervals
+    /// (as the greeting states them) means dead.
+    public func expectHeartbeats() {
+        closeAfterSilence(of: silenceLimit(greeting: greeting))
     }
 
     mutating func readGreeting() async throws {
@@ -178,20 +201,30 @@ public struct ConnectionFailure: Error, Sendable, CustomStringConvertible {
 /// Opens connections to DramaWire services.
 public enum LineClient {
     /// Connects, reads the greeting, runs `body`, and closes.
+    ///
+    /// A greeting that does not come within `greetingTimeout` (a peer that accepts but never
+    /// speaks: a frozen process, a black-holing middlebox) throws ``SilentPeerError``.
     public static func withConnection<T>(
-        to address: ServiceAddress, maximumLineBytes: Int = 64 << 20,
+        to address: ServiceAddress, maximumLineBytes: Int = 64 << 20, greetingTimeout: Duration = .seconds(10),
         _ body: (inout LineSession) async throws -> T
     ) async throws -> T {
         let channel: NIOAsyncChannel<LineFrame, ByteBuffer>
+        let watchdog: NIOLoopBound<SilenceWatchdog>
         do {
-            channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            (channel, watchdog) = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
                 .channelOption(.tcpOption(.tcp_nodelay), value: 1)
                 .connectTimeout(.seconds(5))
                 .connect(host: address.host, port: address.port) { channel in
                     channel.eventLoop.makeCompletedFuture {
+                        let watchdog = SilenceWatchdog()
+                        try channel.pipeline.syncOperations.addHandler(watchdog)
+                        watchdog.arm(TimeAmount(greetingTimeout))
                         try channel.pipeline.syncOperations.addHandler(
                             ByteToMessageHandler(LineFrameDecoder(maximumLineBytes: maximumLineBytes)))
-                        return try NIOAsyncChannel<LineFrame, ByteBuffer>(wrappingChannelSynchronously: channel)
+                        return (
+                            try NIOAsyncChannel<LineFrame, ByteBuffer>(wrappingChannelSynchronously: channel),
+                            NIOLoopBound(watchdog, eventLoop: channel.eventLoop)
+                        )
                     }
                 }
         } catch {
@@ -199,8 +232,10 @@ public enum LineClient {
         }
         return try await channel.executeThenClose { inbound, outbound in
             var session = LineSession(
-                iterator: inbound.makeAsyncIterator(), outbound: outbound, channel: channel.channel)
+                iterator: inbound.makeAsyncIterator(), outbound: outbound, channel: channel.channel,
+                watchdog: watchdog)
             try await session.readGreeting()
+            session.stopExpectingLines()
             return try await body(&session)
         }
     }

@@ -36,14 +36,17 @@ public struct LineServerConfiguration: Sendable {
     /// Answers some requests on the event loop, before they reach the handler (see
     /// ``InlineResponder``); nil: every request goes to the handler.
     public var inlineResponder: (any InlineResponder)?
+    /// The interval of heartbeats on idle streams, announced in the greeting.
+    public var heartbeat: Duration
 
     /// Creates a configuration.
     public init(
         host: String, port: Int, service: String, authRequired: Bool,
         maximumLineBytes: Int = defaultMaximumLineBytes, maximumConnections: Int = 1024,
         idleTimeout: Duration = .seconds(300), lineTimeout: Duration = .seconds(30),
-        inlineResponder: (any InlineResponder)? = nil
+        inlineResponder: (any InlineResponder)? = nil, heartbeat: Duration = .seconds(5)
     ) {
+        self.heartbeat = heartbeat
         self.inlineResponder = inlineResponder
         self.idleTimeout = idleTimeout
         self.lineTimeout = lineTimeout
@@ -165,7 +168,8 @@ public final class LineServer: Service, Sendable {
         resolveBound(.success(port))
 
         let greeting = greetingLine(
-            service: configuration.service, authRequired: configuration.authRequired, maxLine: maxLine)
+            service: configuration.service, authRequired: configuration.authRequired, maxLine: maxLine,
+            heartbeat: configuration.heartbeat)
         try await withGracefulShutdownHandler {
             try await withThrowingDiscardingTaskGroup { group in
                 try await server.executeThenClose { inbound in

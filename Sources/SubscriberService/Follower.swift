@@ -13,6 +13,11 @@ final class FollowerStatus: Sendable {
         var connected = false
         var lastError: String?
         var reconnects = 0
+        /// When the last line (record or heartbeat) came from the ingest service.
+        var lastLine: ContinuousClock.Instant?
+        /// Connections closed because the ingest service fell silent.
+        var silentClosures = 0
+        var silenceLimit: Duration?
     }
 
     private let state = Mutex(State())
@@ -24,6 +29,30 @@ final class FollowerStatus: Sendable {
     }
 
     func countReconnect() { state.withLock { $0.reconnects += 1 } }
+
+    func countSilentClosure() { state.withLock { $0.silentClosures += 1 } }
+
+    /// The liveness limit the ingest service's last greeting implied.
+    var silenceLimit: Duration? {
+        get { state.withLock { $0.silenceLimit } }
+        set { state.withLock { $0.silenceLimit = newValue } }
+    }
+
+    /// A line arrived from the ingest service.
+    func heard(head: Int64? = nil) {
+        let now = ContinuousClock.now
+        state.withLock { state in
+            state.lastLine = now
+            if let head { state.head = max(state.head, head) }
+        }
+    }
+
+    /// How long since the last line from the ingest service (nil: none yet), and how many
+    /// connections were closed as silent.
+    func liveness() -> (silence: Duration?, silentClosures: Int) {
+        let now = ContinuousClock.now
+        return state.withLock { state in (state.lastLine.map { now - $0 }, state.silentClosures) }
+    }
 
     func update(applied: Int64? = nil, head: Int64? = nil, connected: Bool? = nil, error: String?? = nil) {
         state.withLock { state in
@@ -80,6 +109,15 @@ final class Follower: Sendable {
                 logger.info("ingest stream ended; reconnecting")
             } catch is CancellationError {
                 break
+            } catch let error as SilentPeerError {
+                // A frozen ingest process, a partition or a half-open connection: without this
+                // the replica would look connected and current while it went stale.
+                status.update(error: .some("\(error)"))
+                status.countSilentClosure()
+                metrics.silentClosures.increment()
+                logger.warning(
+                    "the ingest stream fell silent; reconnecting",
+                    metadata: ["silence": "\(error.silence)", "ingest": "\(configuration.ingest)"])
             } catch {
                 status.update(error: .some("\(error)"))
                 logger.warning("following the ingest service failed", metadata: ["error": "\(error)"])
@@ -103,11 +141,18 @@ final class Follower: Sendable {
     }
 
     private func followOnce() async throws {
-        try await LineClient.withConnection(to: configuration.ingest) { session in
+        // A peer that accepts but never greets is as dead as a silent stream: the limit is the
+        // stream's, from the previous greeting (10 s before there was one).
+        let greetingTimeout = status.silenceLimit ?? .seconds(10)
+        try await LineClient.withConnection(to: configuration.ingest, greetingTimeout: greetingTimeout) { session in
             try await session.authenticate(configuration.ingestToken)
             let applied = try await readModel.appliedSeq()
             status.update(applied: applied)
             let reply = try await session.call("SUBSCRIBE \(applied)")
+            // Stream mode: the ingest service sends a line at least every heartbeat interval.
+            session.expectHeartbeats()
+            status.silenceLimit = silenceLimit(greeting: session.greeting)
+            status.heard()
             let head = reply?["head"].intValue ?? 0
             // An error stays visible until progress proves it cleared: a full disk fails again
             // on the first apply after every reconnect, and STATS must keep saying so.
@@ -151,12 +196,10 @@ final class Follower: Sendable {
                 guard let record = try? JSON.parse(String(decoding: rest[rest.index(after: space)...], as: UTF8.self))
                 else { throw StreamError(description: "change \(seq) is not valid JSON") }
                 try await buffer.push(ReceivedRecord(seq: seq, record: record))
-                status.update(head: seq)
+                status.heard(head: seq)
                 expected += 1
             } else if line.hasPrefix("HEARTBEAT ") {
-                if let head = (try? JSON.parse(String(line.dropFirst(10))))?["head"].intValue {
-                    status.update(head: head)
-                }
+                status.heard(head: (try? JSON.parse(String(line.dropFirst(10))))?["head"].intValue)
             } else if case .error(let error)? = Reply.parse(line) {
                 throw error
             } else {

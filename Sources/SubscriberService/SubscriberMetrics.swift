@@ -11,6 +11,10 @@ struct SubscriberMetrics: Sendable {
     /// Duration of one batch's SQLite transaction.
     let apply: Timer
     let watchers: Gauge
+    /// 1 while the follower holds a live stream from the ingest service, else 0.
+    let connected: Gauge
+    /// Ingest connections closed because nothing arrived for three heartbeat intervals.
+    let silentClosures: Counter
     /// GETs answered from the document cache on the event loop (not in `queries`).
     let cachedQueries: Counter
     /// Per verb: answered queries (ok, error) and their latency.
@@ -36,6 +40,8 @@ struct SubscriberMetrics: Sendable {
         appliedRecords = Counter(label: "dramawire_subscriber_applied_records_total", factory: factory)
         apply = Timer(label: "dramawire_subscriber_apply_seconds", factory: factory)
         watchers = Gauge(label: "dramawire_subscriber_watchers", factory: factory)
+        connected = Gauge(label: "dramawire_subscriber_ingest_connected", factory: factory)
+        silentClosures = Counter(label: "dramawire_subscriber_ingest_silent_closures_total", factory: factory)
         cachedQueries = Counter(label: "dramawire_subscriber_cached_gets_total", factory: factory)
     }
 

@@ -1,3 +1,5 @@
+import DramaDomain
+import Foundation
 import LineProtocol
 import LineServer
 import Logging
@@ -45,7 +47,7 @@ public final class SubscriberServer: Service, Sendable {
                 authRequired: tokens.required, maximumLineBytes: configuration.maximumLineBytes,
                 maximumConnections: configuration.maximumConnections, idleTimeout: configuration.idleTimeout,
                 lineTimeout: configuration.lineTimeout,
-                inlineResponder: CachedGets(cache: cache, metrics: metrics)),
+                inlineResponder: CachedGets(cache: cache, metrics: metrics), heartbeat: configuration.heartbeatInterval),
             logger: logger,
             handler: { connection in await box.server?.handle(connection, tokens: tokens) })
         box.set(self)
@@ -77,6 +79,7 @@ public final class SubscriberServer: Service, Sendable {
                 metrics.headSeq.record(status.head)
                 metrics.lag.record(max(0, status.head - status.applied))
                 metrics.watchers.record(hub.count)
+                metrics.connected.record(status.connected ? 1 : 0)
                 try? await Task.sleep(for: .seconds(1))
             }
         }
@@ -263,6 +266,16 @@ public final class SubscriberServer: Service, Sendable {
             "misses": .int(Int64(cached.misses)),
         ]
         if let lastError = status.lastError { fields["last_error"] = .string(lastError) }
+        // How stale the replica may be: when the ingest service was last heard from.
+        let (silence, silentClosures) = follower.status.liveness()
+        if let silence {
+            let silentMillis =
+                silence.components.seconds * 1000 + silence.components.attoseconds / 1_000_000_000_000_000
+            let millis = Int64(Date().timeIntervalSince1970 * 1000) - silentMillis
+            fields["last_line_at"] = .string(Timestamp.formatUTC(millis: millis))
+            fields["silent_ms"] = .int(silentMillis)
+        }
+        fields["silent_closures"] = .int(Int64(silentClosures))
         return Reply.ok(.object(fields)).line
     }
 

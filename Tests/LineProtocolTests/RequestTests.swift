@@ -68,14 +68,21 @@ import Testing
     }
 
     @Test func greetingMatchesTheContract() throws {
-        let line = greetingLine(service: "ingest", authRequired: false, maxLine: 1_048_576)
+        let line = greetingLine(service: "ingest", authRequired: false, maxLine: 1_048_576, heartbeat: .seconds(5))
         #expect(line.hasPrefix("HELLO "))
         let json = try JSON.parse(String(line.dropFirst(6)))
         #expect(
             json == [
                 "service": "ingest", "version": .string(dramaWireVersion), "protocol": 1, "auth": false,
-                "max_line": 1_048_576,
+                "max_line": 1_048_576, "heartbeat": 5,
             ])
+        // Three intervals of silence: the liveness limit a stream client applies.
+        #expect(silenceLimit(greeting: json) == .seconds(15))
+        let fastLine = greetingLine(service: "ingest", authRequired: false, maxLine: 1, heartbeat: .milliseconds(250))
+        let fast = try JSON.parse(String(fastLine.dropFirst(6)))
+        #expect(fast["heartbeat"] == 0.25)
+        #expect(silenceLimit(greeting: fast) == .milliseconds(750))
+        #expect(silenceLimit(greeting: ["service": "ingest"]) == .seconds(15))
     }
 }
 

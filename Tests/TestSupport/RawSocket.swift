@@ -37,6 +37,26 @@ public final class RawSocket: @unchecked Sendable {
 
     deinit { close(fd) }
 
+    /// A blocking descriptor connected to `address` (for ``FaultProxy``'s upstream side).
+    static func connectedDescriptor(_ address: ServiceAddress) throws -> Int32 {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw HarnessError("socket() failed") }
+        var sin = sockaddr_in()
+        sin.sin_family = sa_family_t(AF_INET)
+        sin.sin_port = UInt16(address.port).bigEndian
+        sin.sin_addr.s_addr = inet_addr(address.host)
+        let rc = withUnsafePointer(to: &sin) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        guard rc == 0 else {
+            close(fd)
+            throw HarnessError("connect to \(address) failed")
+        }
+        return fd
+    }
+
     public func send(_ bytes: [UInt8]) {
         var offset = 0
         while offset < bytes.count {
