@@ -5,6 +5,10 @@ import NIOPosix
 import ServiceLifecycle
 import Synchronization
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// One accepted connection, as seen by a service.
 public struct LineConnection: Sendable {
     /// Frames from the peer, in order.
@@ -133,12 +137,27 @@ public final class LineServer: Service, Sendable {
         let lineTimeout = TimeAmount.nanoseconds(configuration.lineTimeout.nanoseconds)
         let responder = configuration.inlineResponder
         let authRequired = configuration.authRequired
+        // Keepalive after three quiet heartbeat intervals, probes one interval apart; six
+        // intervals of unacknowledged data (30 s by default) end a stream to a vanished peer.
+        let heartbeatSeconds = max(1, Int(configuration.heartbeat.components.seconds))
+        let keepaliveIdle = 3 * heartbeatSeconds
+        let keepaliveInterval = heartbeatSeconds
+        let userTimeoutMillis = 6 * 1000 * heartbeatSeconds
         let server: NIOAsyncChannel<NIOAsyncChannel<LineFrame, ByteBuffer>, Never>
         do {
             server = try await ServerBootstrap(group: eventLoopGroup)
                 .serverChannelOption(.backlog, value: 256)
                 .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
                 .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
+                // A peer that vanished (host down, partition) never sends FIN or RST. Streams
+                // always have bytes in flight (heartbeats), so the kernel gives up on them once
+                // sent data stays unacknowledged for the user timeout; idle connections are
+                // probed by keepalive. Both bounds follow the heartbeat interval.
+                .childChannelOption(.socketOption(.so_keepalive), value: 1)
+                .childChannelOption(.tcpOption(.init(rawValue: TCP_KEEPIDLE)), value: keepaliveIdle)
+                .childChannelOption(.tcpOption(.init(rawValue: TCP_KEEPINTVL)), value: keepaliveInterval)
+                .childChannelOption(.tcpOption(.init(rawValue: TCP_KEEPCNT)), value: 3)
+                .childChannelOption(.tcpOption(.init(rawValue: TCP_USER_TIMEOUT)), value: userTimeoutMillis)
                 // `printf 'HEAD\nQUIT\n' | nc host port` sends its lines and then half-closes;
                 // the replies must still go out, so a read EOF must not close the channel.
                 .childChannelOption(.allowRemoteHalfClosure, value: true)

@@ -177,6 +177,43 @@ import Testing
         _ = try await blocking { waitForExit(pid) }
     }
 
+    /// The server side of a connection (the ingest runs in this process, so its accepted
+    /// socket is one of this process's descriptors) has keepalive and a TCP user timeout set
+    /// from the heartbeat: a vanished subscriber's stream ends within six intervals even though
+    /// no FIN or RST ever comes.
+    @Test func acceptedConnectionsGiveUpOnVanishedPeers() async throws {
+        let ingest = try await startIngest { $0.heartbeatInterval = .seconds(2) }
+        defer { Task { await ingest.stop() } }
+        let client = try RawSocket(ingest.address)
+        _ = try await blocking { client.readLine() }  // the greeting: the connection is accepted
+        func port(_ fd: Int32, peer: Bool) -> Int {
+            var address = sockaddr_in()
+            var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+            let rc = withUnsafeMutablePointer(to: &address) { pointer in
+                pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    peer ? getpeername(fd, $0, &length) : getsockname(fd, $0, &length)
+                }
+            }
+            return rc == 0 && address.sin_family == sa_family_t(AF_INET) ? Int(UInt16(bigEndian: address.sin_port)) : -1
+        }
+        func option(_ fd: Int32, _ level: Int32, _ name: Int32) -> Int32 {
+            var value: Int32 = -1
+            var length = socklen_t(MemoryLayout<Int32>.size)
+            getsockopt(fd, level, name, &value, &length)
+            return value
+        }
+        let clientPort = port(client.fd, peer: false)
+        let descriptors = try FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").compactMap { Int32($0) }
+        let server = try #require(
+            descriptors.first { $0 != client.fd && port($0, peer: true) == clientPort },
+            "no accepted socket with peer port \(clientPort)")
+        #expect(option(server, SOL_SOCKET, SO_KEEPALIVE) == 1)
+        #expect(option(server, Int32(IPPROTO_TCP), TCP_KEEPIDLE) == 6)
+        #expect(option(server, Int32(IPPROTO_TCP), TCP_KEEPINTVL) == 2)
+        #expect(option(server, Int32(IPPROTO_TCP), TCP_KEEPCNT) == 3)
+        #expect(option(server, Int32(IPPROTO_TCP), TCP_USER_TIMEOUT) == 12_000)
+    }
+
     private func stats(_ address: ServiceAddress) async throws -> JSON {
         guard case .ok(let json?) = try await request(address, "STATS") else { throw ClientError("no STATS") }
         return json
