@@ -32,6 +32,12 @@ public final class ReadModel: Sendable {
             // for readers, which each had their own small cache.)
             try db.execute(sql: "PRAGMA mmap_size = \(1 << 32)")
             try db.execute(sql: "PRAGMA cache_size = -32768")
+            // Checkpoint every 64 MiB of WAL instead of 4 MiB: a large document rewritten by
+            // several batches in between is copied into the database once, not once per
+            // batch (subscriber CPU per ingested item fell from about 6.4 to 5.4 ms on a 25k
+            // article database). The WAL file is truncated back to that size afterwards.
+            try db.execute(sql: "PRAGMA wal_autocheckpoint = 16384")
+            try db.execute(sql: "PRAGMA journal_size_limit = \(64 << 20)")
         }
         pool = try DatabasePool(path: path, configuration: configuration)
         try Schema.migrator().migrate(pool)

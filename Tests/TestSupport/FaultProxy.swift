@@ -18,8 +18,9 @@ public final class FaultProxy: @unchecked Sendable {
     public enum Mode: UInt8, Sendable {
         /// Forwards both ways.
         case forward = 0
-        /// Reads and drops everything, both ways: a partition in which the connection stays
-        /// open and nothing (no FIN, no RST) ever arrives.
+        /// Reads and holds everything, both ways, and delivers it in order once forwarding
+        /// again: a partition (TCP loses nothing on a connection that survives one, it only
+        /// stalls) in which no FIN or RST ever arrives.
         case blackHole = 1
         /// Stops reading, both ways: the peers' send buffers fill, as with a frozen process.
         case freeze = 2
@@ -120,20 +121,27 @@ public final class FaultProxy: @unchecked Sendable {
 
     private func pump(from: Int32, to: Int32) {
         var buffer = [UInt8](repeating: 0, count: 64 << 10)
+        var held: [UInt8] = []
         defer { shutdown(to, Int32(SHUT_WR)) }
+        func write(_ bytes: [UInt8]) -> Bool {
+            var offset = 0
+            while offset < bytes.count {
+                let written = bytes.withUnsafeBytes {
+                    send(to, $0.baseAddress! + offset, bytes.count - offset, Int32(MSG_NOSIGNAL))
+                }
+                guard written > 0 else { return false }
+                offset += written
+            }
+            return true
+        }
         while true {
             while mode.load(ordering: .relaxed) == Mode.freeze.rawValue { usleep(10_000) }
             let n = buffer.withUnsafeMutableBytes { recv(from, $0.baseAddress, $0.count, 0) }
             guard n > 0 else { return }
+            held += buffer[0..<n]
             if mode.load(ordering: .relaxed) == Mode.blackHole.rawValue { continue }
-            var offset = 0
-            while offset < n {
-                let written = buffer.withUnsafeBytes {
-                    send(to, $0.baseAddress! + offset, n - offset, Int32(MSG_NOSIGNAL))
-                }
-                guard written > 0 else { return }
-                offset += written
-            }
+            guard write(held) else { return }
+            held.removeAll(keepingCapacity: true)
         }
     }
 }
