@@ -48,7 +48,7 @@ import Testing
         let during = Task { try await ingestBatch("during") }
         var detected: Duration?
         var silentStats: JSON = .null
-        while ContinuousClock.now - cut < .seconds(10) {
+        while ContinuousClock.now - cut < .seconds(20) {
             silentStats = try await stats(subscriber.address)
             if silentStats["connected"] == false {
                 detected = ContinuousClock.now - cut
@@ -57,9 +57,11 @@ import Testing
             try await Task.sleep(for: .milliseconds(20))
         }
         acknowledged += try await during.value
-        let detection = try #require(detected, "still connected after 10 s: \(silentStats)")
-        // Three intervals of silence, plus the check's own delay and a loaded test machine.
-        #expect(detection < Self.heartbeat * 3 + .seconds(2))
+        let detection = try #require(detected, "still connected after 20 s: \(silentStats)")
+        // Three intervals of silence while the follower waits for data. Idle, that is 1.5 s
+        // here (1.0–1.7 s measured); on CI, sharing two cores with the whole suite, applying
+        // the batch before the partition (when silence does not count) took up to 6 s.
+        #expect(detection < Self.heartbeat * 3 + .seconds(10))
         #expect(silentStats["silent_closures"].intValue ?? 0 >= 1)
         #expect(silentStats["last_line_at"].stringValue != nil)
         #expect(silentStats["last_error"].stringValue?.contains("presumed dead") == true)
