@@ -53,12 +53,25 @@ struct ArticleContext: Sendable {
         #"\s*(?:;|,\s*and\s+(?=the\s|⟨|its\s|his\s|her\s|their\s|[A-Z])|,\s*while\s+|\s+while\s+|,\s*whereas\s+|,\s*but\s+)"#
     )
 
+    /// Text ending in a list of two or more names ("⟨P1⟩, ⟨P2⟩ (Role)").
+    private static let endsInNameList = Pattern(
+        #"⟨[PN]\d+⟩(?:\s*\([^)]*\))?,\s*(?:⟨[PN]\d+⟩(?:\s*\([^)]*\))?,\s*)*⟨[PN]\d+⟩(?:\s*\([^)]*\))?\s*$"#)
+    /// Text starting with a name (the last item of a list).
+    private static let namesFollow = Pattern(#"^⟨[PN]\d+⟩"#)
+
     /// Splits a template into clauses so that "the first OST … is sung by A, and the second OST …
     /// is sung by B" yields two credits.
     static func clauses(_ template: String) -> [String] {
         var out: [String] = []
         var cursor = template.startIndex
         for m in clauseBreak.matches(in: template) {
+            // "A, B, C, and D portray …" is one list, not two clauses: splitting at the last
+            // ", and" left only D with the verb.
+            if endsInNameList.contains(String(template[cursor..<m.range.lowerBound])),
+                namesFollow.contains(String(template[m.range.upperBound...]))
+            {
+                continue
+            }
             let piece = String(template[cursor..<m.range.lowerBound])
             if !piece.trimmed.isEmpty { out.append(piece) }
             cursor = m.range.upperBound

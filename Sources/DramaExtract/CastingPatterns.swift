@@ -80,11 +80,11 @@ enum CastingPatterns {
             + #"[^.]{0,80}?\b(?:confirmed|finalized|announced|officially)\b|\b(?:confirmed|finalized|announced)\s+(?:the\s+)?(?:casting|participation|appearance)\s+of\s+"#
             + al)
     private static let starring = Pattern(
-        #"(?:⟨D\d+⟩|\bthe\s+(?:new\s+|upcoming\s+)?(?:drama|series))\s*(?:\([^)]*\))?,?\s+(?:(?:an?|the)\s+(?:[\w-]+\s+){0,4}?(?:drama|series|romance|rom-com|thriller|comedy|melodrama|sageuk|show)\s+)?(?:(?:is|was|will be)\s+)?(?:starring|which stars|that stars|led by|headlined by|fronted by)\s+"#
+        #"(?:⟨D\d+⟩|\bthe\s+(?:new\s+|upcoming\s+)?(?:drama|series))\s*(?:\([^)]*\))?,?\s+(?:(?:an?|the)\s+(?:[\w-]+\s+){0,4}?(?:drama|series|romance|rom-com|thriller|comedy|melodrama|sageuk|show)\s+)?(?:(?:is|was|will be)\s+)?(?:(?:also\s+)?(?:starring|which stars|that stars|(?:which|that)\s+also\s+stars|stars|will\s+(?:also\s+)?star)|led by|headlined by|fronted by)\s+"#
             + al)
     /// "The cast includes X, Y and Z": a present-tense cast rundown ("included" is background).
     private static let castIncludes = Pattern(
-        #"\b(?:the\s+|its\s+)?(?:(?:main|supporting|star-studded|ensemble|lead|leading)\s+)?cast\s+(?:also\s+)?(?:includes|features|consists\s+of|comprises|is\s+made\s+up\s+of|is\s+rounded\s+out\s+by)\s+"#
+        #"\b(?:the\s+|its\s+)?(?:(?:main|supporting|star-studded|ensemble|lead|leading)\s+)?cast(?:\s+members)?(?:\s+of\s+(?:the\s+)?(?:drama|series|⟨D\d+⟩))?\s+(?:also\s+|will\s+(?:also\s+)?)?(?:includes?|features?|consists?\s+of|comprises|is\s+made\s+up\s+of|is\s+rounded\s+out\s+by)\s+"#
             + al)
     /// "W has been cast to replace X", "in place of X": X has left the production.
     private static let replacedPerson = Pattern(

@@ -18,6 +18,16 @@ struct CastingExtractionTests {
         #expect(c.first?.status == "confirmed")
     }
 
+    @Test("every name of an Oxford-comma cast list gets the verb")
+    func oxfordCommaList() {
+        let facts = extract(
+            "Cast set for 'Winter Harbor'",
+            "Yoon Ha-rin, Baek Do-hyun, Moon Se-ah, and Kang Tae-oh will star in 'Winter Harbor'.")
+        #expect(
+            Set(facts.castings.map(\.person)) == ["Yoon Ha-rin", "Baek Do-hyun", "Moon Se-ah", "Kang Tae-oh"])
+        #expect(facts.castings.allSatisfy { $0.drama == "Winter Harbor" && $0.status == "confirmed" })
+    }
+
     @Test("machine-translated positive review is in talks")
     func positivelyReviewing() {
         let facts = extract(
