@@ -16,14 +16,8 @@ import Testing
     /// buffers fill) and a reset, each while items keep being acknowledged by ingest.
     @Test(arguments: [FaultProxy.Mode.blackHole, .freeze])
     func aSilentIngestIsDetectedAndCaughtUpAfterHealing(mode: FaultProxy.Mode) async throws {
-        let ingest = try await startIngest { $0.heartbeatInterval = Self.heartbeat }
-        defer { Task { await ingest.stop() } }
-        let proxy = try FaultProxy(to: ingest.address)
-        defer { proxy.stop() }
-        let subscriber = try await startSubscriber(ingest: proxy.address) {
-            $0.reconnectDelay = (.milliseconds(50), .milliseconds(200))
-        }
-        defer { Task { await subscriber.stop() } }
+        let (ingest, proxy, subscriber) = try await Self.startBehindProxy()
+        defer { Task { await Self.stop(ingest, proxy, subscriber) } }
 
         let greeting = try await withSession(ingest.address) { $0.greeting }
         #expect(greeting["heartbeat"].doubleValue == 0.5)
@@ -94,14 +88,8 @@ import Testing
 
     /// A reset connection (RST, as from a middlebox that lost its state) is noticed at once.
     @Test func aResetConnectionReconnectsAndLosesNothing() async throws {
-        let ingest = try await startIngest { $0.heartbeatInterval = Self.heartbeat }
-        defer { Task { await ingest.stop() } }
-        let proxy = try FaultProxy(to: ingest.address)
-        defer { proxy.stop() }
-        let subscriber = try await startSubscriber(ingest: proxy.address) {
-            $0.reconnectDelay = (.milliseconds(50), .milliseconds(200))
-        }
-        defer { Task { await subscriber.stop() } }
+        let (ingest, proxy, subscriber) = try await Self.startBehindProxy()
+        defer { Task { await Self.stop(ingest, proxy, subscriber) } }
         for round in 0..<3 {
             try await ingestAll(
                 (0..<10).map {
@@ -218,6 +206,23 @@ import Testing
         #expect(option(server, Int32(IPPROTO_TCP), TCP_KEEPINTVL) == 2)
         #expect(option(server, Int32(IPPROTO_TCP), TCP_KEEPCNT) == 3)
         #expect(option(server, Int32(IPPROTO_TCP), TCP_USER_TIMEOUT) == 12_000)
+    }
+
+    /// Ingest with a fast heartbeat, and a subscriber that follows it through a ``FaultProxy``
+    /// and reconnects quickly.
+    private static func startBehindProxy() async throws -> (RunningIngest, FaultProxy, RunningSubscriber) {
+        let ingest = try await startIngest { $0.heartbeatInterval = heartbeat }
+        let proxy = try FaultProxy(to: ingest.address)
+        let subscriber = try await startSubscriber(ingest: proxy.address) {
+            $0.reconnectDelay = (.milliseconds(50), .milliseconds(200))
+        }
+        return (ingest, proxy, subscriber)
+    }
+
+    private static func stop(_ ingest: RunningIngest, _ proxy: FaultProxy, _ subscriber: RunningSubscriber) async {
+        await subscriber.stop()
+        proxy.stop()
+        await ingest.stop()
     }
 
     private func stats(_ address: ServiceAddress) async throws -> JSON {

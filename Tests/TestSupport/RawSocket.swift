@@ -13,34 +13,25 @@ public final class RawSocket: @unchecked Sendable {
 
     /// Connects; `receiveBuffer` shrinks SO_RCVBUF (set before connect, so the window is small).
     public init(_ address: ServiceAddress, receiveBuffer: Int32? = nil, timeoutSeconds: Int = 10) throws {
-        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw HarnessError("socket() failed") }
-        if var size = receiveBuffer {
-            setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
-        }
-        var timeout = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        var sin = sockaddr_in()
-        sin.sin_family = sa_family_t(AF_INET)
-        sin.sin_port = UInt16(address.port).bigEndian
-        sin.sin_addr.s_addr = inet_addr(address.host)
-        let rc = withUnsafePointer(to: &sin) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+        fd = try Self.connectedDescriptor(address) { fd in
+            if var size = receiveBuffer {
+                setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
             }
-        }
-        guard rc == 0 else {
-            close(fd)
-            throw HarnessError("connect to \(address) failed")
+            var timeout = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
+            setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         }
     }
 
     deinit { close(fd) }
 
-    /// A blocking descriptor connected to `address` (for ``FaultProxy``'s upstream side).
-    static func connectedDescriptor(_ address: ServiceAddress) throws -> Int32 {
+    /// A blocking descriptor connected to `address`, `configure`d before it connects (also
+    /// ``FaultProxy``'s upstream side).
+    static func connectedDescriptor(
+        _ address: ServiceAddress, configure: (Int32) -> Void = { _ in }
+    ) throws -> Int32 {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw HarnessError("socket() failed") }
+        configure(fd)
         var sin = sockaddr_in()
         sin.sin_family = sa_family_t(AF_INET)
         sin.sin_port = UInt16(address.port).bigEndian
