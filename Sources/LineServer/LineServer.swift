@@ -75,7 +75,7 @@ public final class LineServer: Service, Sendable {
     private let logger: Logger
     private let eventLoopGroup: MultiThreadedEventLoopGroup
     private let bound: Mutex<BoundState> = Mutex(.waiting([]))
-    private let active = Atomic<Int>(0)
+    private let active = ConnectionCounter()
     private let channels = Mutex<[ObjectIdentifier: Channel]>([:])
     private let shutdownGrace: Duration
 
@@ -116,7 +116,7 @@ public final class LineServer: Service, Sendable {
     }
 
     /// The number of open connections.
-    public var connectionCount: Int { active.load(ordering: .relaxed) }
+    public var connectionCount: Int { active.count }
 
     private func resolveBound(_ result: Result<Int, Error>) {
         let waiters: [CheckedContinuation<Int, Error>] = bound.withLock { state in
@@ -137,6 +137,11 @@ public final class LineServer: Service, Sendable {
         let lineTimeout = TimeAmount.nanoseconds(configuration.lineTimeout.nanoseconds)
         let responder = configuration.inlineResponder
         let authRequired = configuration.authRequired
+        let greeting = greetingLine(
+            service: configuration.service, authRequired: authRequired, maxLine: maxLine,
+            heartbeat: configuration.heartbeat)
+        let maximumConnections = configuration.maximumConnections
+        let counter = active
         // Keepalive after three quiet heartbeat intervals, probes one interval apart; six
         // intervals of unacknowledged data (30 s by default) end a stream to a vanished peer.
         let heartbeatSeconds = max(1, Int(configuration.heartbeat.components.seconds))
@@ -166,6 +171,9 @@ public final class LineServer: Service, Sendable {
                         try channel.pipeline.syncOperations.addHandler(
                             IdleGuard(idleTimeout: idleTimeout, lineTimeout: lineTimeout))
                         try channel.pipeline.syncOperations.addHandler(
+                            Greeter(
+                                greeting: greeting, maximumConnections: maximumConnections, counter: counter))
+                        try channel.pipeline.syncOperations.addHandler(
                             ByteToMessageHandler(LineFrameDecoder(maximumLineBytes: maxLine)))
                         if let responder {
                             try channel.pipeline.syncOperations.addHandler(
@@ -186,14 +194,11 @@ public final class LineServer: Service, Sendable {
             metadata: ["service": "\(configuration.service)", "address": "\(configuration.host):\(port)"])
         resolveBound(.success(port))
 
-        let greeting = greetingLine(
-            service: configuration.service, authRequired: configuration.authRequired, maxLine: maxLine,
-            heartbeat: configuration.heartbeat)
         try await withGracefulShutdownHandler {
             try await withThrowingDiscardingTaskGroup { group in
                 try await server.executeThenClose { inbound in
                     for try await child in inbound {
-                        group.addTask { await self.serve(child, greeting: greeting) }
+                        group.addTask { await self.serve(child) }
                     }
                 }
             }
@@ -209,23 +214,15 @@ public final class LineServer: Service, Sendable {
         }
     }
 
-    private func serve(_ child: NIOAsyncChannel<LineFrame, ByteBuffer>, greeting: String) async {
-        let count = active.add(1, ordering: .relaxed).newValue
-        defer { active.subtract(1, ordering: .relaxed) }
+    private func serve(_ child: NIOAsyncChannel<LineFrame, ByteBuffer>) async {
         let writer = LineWriter(channel: child.channel)
         let peer = child.channel.remoteAddress?.description ?? "unknown"
         let id = ObjectIdentifier(child.channel)
         channels.withLock { $0[id] = child.channel }
         defer { _ = channels.withLock { $0.removeValue(forKey: id) } }
         do {
+            // The greeting (or the refusal) went out on the event loop at accept (`Greeter`).
             try await child.executeThenClose { inbound, _ in
-                if count > configuration.maximumConnections {
-                    try? await writer.write(
-                        WireError(.tooManyConnections, "the server has \(configuration.maximumConnections) connections")
-                            .line)
-                    return
-                }
-                try await writer.write(greeting)
                 await handler(LineConnection(inbound: inbound, writer: writer, peer: peer))
             }
         } catch {
