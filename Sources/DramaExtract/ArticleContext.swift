@@ -169,7 +169,7 @@ struct ArticleContext: Sendable {
     // MARK: Drama fallback
 
     private static let dramaReference = Pattern(
-        #"\b(?:the|this|its|that)\s+(?:(?:new|upcoming|hit|popular|ongoing|chart-topping|widely lauded|romance|romantic|fantasy|historical|mystery|thriller|comedy|music|weekend|mini|[\w-]+)\s+){0,3}(?:drama|k-drama|series|show|project|production|work|remake)(?:'s)?\b|\bthe\s+(?:cast|(?:first|second|final|last|premiere)\s+episode)\b|^\s*(?:new\s+)?episodes\s+(?:are\s+released|are\s+available|air|drop|stream|premiere|are\s+streamed|will\s+be\s+released)\b|\bits\s+(?:ost|soundtrack)|^\s*it\s+(?:will|is|was|has|had|airs|premieres|stars)\b"#
+        #"\b(?:the|this|its|that)\s+(?:(?:new|upcoming|hit|popular|ongoing|chart-topping|widely lauded|romance|romantic|fantasy|historical|mystery|thriller|comedy|music|weekend|mini|[\w-]+)\s+){0,3}(?:drama|k-drama|series|show|project|production|work|remake|(?:melodrama|thriller|rom-com|sageuk)(?!\s+(?:film|movie)))(?:'s)?\b|\bthe\s+(?:cast|(?:first|second|final|last|premiere)\s+episode)\b|\bits\s+(?:[\w-]+\s+){0,2}cast\b|^\s*(?:new\s+)?episodes\s+(?:are\s+released|are\s+available|air|drop|stream|premiere|are\s+streamed|will\s+be\s+released)\b|\bits\s+(?:ost|soundtrack)|^\s*it\s+(?:will|is|was|has|had|airs|premieres|stars)\b"#
     )
 
     /// How many distinct dramas the article names outside background asides.
@@ -179,6 +179,24 @@ struct ArticleContext: Sendable {
     func fallbackDrama(for clause: String, requireReference: Bool) -> String? {
         guard let main = mainDrama else { return nil }
         if requireReference && !ArticleContext.dramaReference.contains(clause) { return nil }
+        return main
+    }
+
+    /// "X has been cast in an upcoming historical drama": casting news names the article's drama this
+    /// way. Casting only: "an upcoming tvN drama" must not give the article's drama a network.
+    private static let upcomingReference = Pattern(
+        #"\b(?:a\s+new|an\s+upcoming|(?:in|for|of|to|from|with|joins?|joined|joining)\s+upcoming)\s+(?:⟨[WL]\d+⟩(?:'s)?\s+)?(?:[\w-]+\s+){0,3}?(?:drama|k-drama|series|melodrama|thriller)\b(?!\s+(?:film|movie))"#
+    )
+    /// "… another upcoming drama", "her next series": a work other than the article's.
+    private static let otherWork = Pattern(#"\b(?:another|other|next|separate|different)\b"#)
+
+    /// The article's main drama for a casting clause that refers to it without naming it: as
+    /// `fallbackDrama`, and also "a new …drama" or "an upcoming …series".
+    func castingFallbackDrama(for clause: String) -> String? {
+        if let main = fallbackDrama(for: clause, requireReference: true) { return main }
+        guard let main = mainDrama, ArticleContext.upcomingReference.contains(clause),
+            !ArticleContext.otherWork.contains(clause)
+        else { return nil }
         return main
     }
 

@@ -29,6 +29,11 @@ enum StatusOverride: Sendable {
 /// "X dropped out of Y", "Y has been scrapped".
 enum CastingPatterns {
     static let al = ArticleContext.artList
+    /// A cast list whose names may each carry a parenthesis ("A (⟨D1⟩), B and C (Role)"); read it with
+    /// `castList(_:_:)`, which drops what the parentheses hold.
+    static let alParens =
+        "(" + ArticleContext.art + #"(?:\s*\([^()]{1,60}\))?(?:\s*(?:,\s*and|,|and|&)\s*"# + ArticleContext.art
+        + #"(?:\s*\([^()]{1,60}\))?){0,8})"#
     static let aux =
         #"(?:(?:has|have|had|is|are|was|were|will|would|also|officially|finally|recently|already|reportedly|currently|now|all|both|been|be|set to|slated to|expected to|likely to|going to|decided to|to|also|eventually|ultimately|reportedly|in the end|just|said|reported|rumou?red|understood|known|believed|to be|on\s+\w+day|meanwhile,|however,)\s+){0,7}"#
 
@@ -38,10 +43,11 @@ enum CastingPatterns {
         let confidence: Double
     }
 
+    /// "X (…), who …, has been cast", "X, 33, has scored the lead": the subject, its asides, then the verb.
     private static func subjectCue(_ body: String) -> Pattern {
         Pattern(
             #"(?:^|[,:"(]\s*|--\s*|\s-\s+|\bthat\s+|\bwhen\s+|\bafter\s+|\bas\s+)\s*"# + al
-                + #"(?:\s*\([^)]*\))?(?:,\s*who\s+[^,;⟨]{0,60}(?:⟨[DQ]\d+⟩[^,;⟨]{0,20})?,)?,?\s+(?:who\s+)?"# + aux
+                + #"(?:\s*\([^)]*\))?(?:,\s*\d{1,2}(?=\s*,))?(?:,\s*who\s+[^,;⟨]{0,60}(?:⟨[DQ]\d+⟩[^,;⟨]{0,20})?,)?,?\s+(?:who\s+)?"# + aux
                 + "(?:" + body + ")")
     }
 
@@ -50,28 +56,29 @@ enum CastingPatterns {
         Cue(
             status: "withdrawn",
             pattern: subjectCue(
-                #"stepp(?:ed|ing)\s+down|steps?\s+down|dropp(?:ed|ing)\s+out|drops?\s+out|withdr[ae]w|withdrawn|withdrawing|withdraws?|left\s+the\s+(?:project|drama|series|production|cast|show)|leaves?\s+(?:the\s+)?(?:project|drama|series|production|cast|⟨D)|leaving\s+(?:the\s+)?(?:project|drama|series|⟨D)|exit(?:s|ed|ing)?\s+(?:from\s+)?(?:the\s+)?(?:project|drama|series|⟨D)|bow(?:s|ed)?\s+out|pull(?:s|ed)?\s+out|quit(?:s)?\s+(?:the\s+)?(?:project|drama|series|⟨D)|(?:been\s+)?replaced|no\s+longer\s+(?:appear|star|play|participate|be\s+(?:a\s+)?part\s+of)"#
+                #"stepp(?:ed|ing)\s+down|steps?\s+down|dropp(?:ed|ing)\s+out|drops?\s+out|withdr[ae]w|withdrawn|withdrawing|withdraws?|left\s+the\s+(?:project|drama|series|production|cast|show)|leaves?\s+(?:the\s+)?(?:project|drama|series|production|cast|⟨D)|leaving\s+(?:the\s+)?(?:project|drama|series|⟨D)|exit(?:s|ed|ing)?\s+(?:from\s+)?(?:the\s+)?(?:project|drama|series|⟨D)|bow(?:s|ed)?\s+out|pull(?:s|ed)?\s+out|quit(?:s)?\s+(?:the\s+)?(?:project|drama|series|⟨D)|(?:been\s+)?replaced|no\s+longer\s+(?:appear|star|play|participate|be\s+(?:a\s+)?part\s+of)|(?:been\s+|was\s+|were\s+)?removed\s+from\b"#
             ), confidence: 0.9),
         Cue(
             status: "declined",
             pattern: subjectCue(
-                #"declined|declines|turned\s+down|turns\s+down|passed\s+on|passes\s+on|rejected\s+the\s+(?:offer|role)|refused|decided\s+not\s+to|will\s+not\s+(?:appear|star|join)|won't\s+(?:appear|star|join)"#
+                #"declined|declines|turned\s+down|turns\s+down|passed\s+on|passes\s+on|rejected\s+the\s+(?:offer|role)|refused|decided\s+not\s+to|will\s+not\s+(?:appear|star|join)|won't\s+(?:appear|star|join)|(?:confirmed\s+to\s+)?opt(?:s|ed|ing)?\s+out\b|had\s+to\s+turn\s+down|will\s+not\s+be\s+able\s+to\s+(?:star|appear|join|participate|take\s+part)|(?:will\s+not|won't)\s+be\s+(?:participating|appearing|starring|joining)"#
             ),
             confidence: 0.88),
         Cue(
             status: "in_talks",
             pattern: subjectCue(
-                #"(?:in\s+(?:early\s+|final\s+|positive\s+)?(?:talks|discussions?|negotiations?))|positively\s+(?:reviewing|considering)|(?:reviewing|considering|mulling|weighing)\s+(?:the\s+|an\s+|a\s+|his\s+|her\s+)?(?:offer|appearance|role|casting|proposal|project|drama|script|lead|it)|negotiating|discussing"#
+                #"(?:in\s+(?:early\s+|final\s+|positive\s+)?(?:talks|discussions?|negotiations?))|positively\s+(?:reviewing|considering)|(?:reviewing|considering|mulling|weighing)\s+(?:the\s+|an\s+|a\s+|his\s+|her\s+)?(?:offer|appearance|role|casting|proposal|project|drama|script|lead|it)|negotiating|discussing|(?:supposedly\s+)?being\s+(?:considered|courted)\s+(?:for|to|as)\b(?![^.]{0,40}\b(?:awards?|prizes?|nominations?|daesang|trophy|endorsements?|commercials?|ads?)\b)|being\s+discussed\s+(?:as|for)\b|one\s+of\s+(?:the\s+)?(?:[\w-]+\s+)?candidates\s+for\s+(?:the\s+|a\s+)?(?:[\w-]+\s+){0,2}?(?:role|lead|part|character|heroine|hero|protagonist)\b"#
             ), confidence: 0.85),
         Cue(
             status: "confirmed",
             pattern: subjectCue(
-                #"confirmed\s+(?:to|as|for|(?:his|her|their)\s+(?:appearance|casting|participation))|(?:been\s+)?cast\s+(?:in|as|for)|(?:star|stars|starring|appear|appears|appearing|play|plays|playing|portray|portrays|portraying|lead|leads|headline|headlines|return|returns|join|joins|joined|joining|take\s+on|takes\s+on|taking\s+on|make\s+a\s+(?:special\s+)?(?:cameo|(?:special|guest)\s+appearance)|makes\s+a\s+(?:special\s+)?(?:cameo|(?:special|guest)\s+appearance)|board|boards|boarded)\b|signed\s+on|(?:been\s+)?tapped|transform(?:s|ed)?\s+into|lends?\s+support|lending\s+support|(?:take|takes|took|taking)\s+over\s+(?:the|his|her|their)\s+(?:role|part|character)|(?:been\s+)?cast\s+to\s+(?:replace|fill)|(?<=been\s)cast\b|lands?\s+(?:the\s+|a\s+)?(?:lead|main|title|leading|supporting)?\s*role|finalized|confirmed\b|casting\s+(?:has\s+been|was|is)\s+(?:confirmed|finalized)"#
+                #"confirmed\s+(?:to|as|for|(?:his|her|their)\s+(?:appearance|casting|participation))|(?:been\s+)?cast\s+(?:in|as|for)|(?:star|stars|starring|appear|appears|appearing|play|plays|playing|portray|portrays|portraying|lead|leads|headline|headlines|return|returns|join|joins|joined|joining|take\s+on|takes\s+on|taking\s+on|make\s+a\s+(?:special\s+)?(?:cameo|(?:special|guest)\s+appearance)|makes\s+a\s+(?:special\s+)?(?:cameo|(?:special|guest)\s+appearance)|board|boards|boarded)\b|signed\s+on|(?:been\s+)?tapped|transform(?:s|ed)?\s+into|lends?\s+support|lending\s+support|(?:take|takes|took|taking)\s+over\s+(?:the|his|her|their)\s+(?:role|part|character)|(?:been\s+)?cast\s+to\s+(?:replace|fill)|(?<=been\s)cast\b|(?:land|lands|landed|landing|score|scores|scored|scoring|bag|bags|bagged|bagging)\s+(?:the\s+|a\s+|an\s+|his\s+|her\s+)?(?:(?:lead|main|title|leading|supporting|big|major|starring|key|titular)\s+)*role|(?:assume|assumes|assumed|assuming)\s+the\s+(?:major|main|lead|leading|title|starring)\s+roles?\b|finalized|confirmed\b|casting\s+(?:has\s+been|was|is)\s+(?:confirmed|finalized)"#
             ), confidence: 0.9),
         Cue(
             status: "offered",
             pattern: subjectCue(
-                #"(?:received|receives|got|gets)\s+(?:an?\s+|the\s+)?(?:casting\s+)?offer|(?:been\s+)?offered"#),
+                #"(?:received|receives|got|gets)\s+(?:an?\s+|the\s+)?(?:casting\s+)?offer|(?:been\s+)?offered|(?:been|was|were)\s+approached\s+(?:for|to)\b"#
+            ),
             confidence: 0.85),
     ]
 
@@ -83,9 +90,53 @@ enum CastingPatterns {
         #"(?:⟨D\d+⟩|\bthe\s+(?:new\s+|upcoming\s+)?(?:drama|series))\s*(?:\([^)]*\))?,?\s+(?:(?:an?|the)\s+(?:[\w-]+\s+){0,4}?(?:drama|series|romance|rom-com|thriller|comedy|melodrama|sageuk|show)\s+)?(?:(?:is|was|will be)\s+)?(?:(?:also\s+)?(?:starring|which stars|that stars|(?:which|that)\s+also\s+stars|stars|will\s+(?:also\s+)?star)|led by|headlined by|fronted by)\s+"#
             + al)
     /// "The cast includes X, Y and Z": a present-tense cast rundown ("included" is background).
+    /// Also "the other cast of the drama includes", "the cast lineup features", "the ensemble includes".
     private static let castIncludes = Pattern(
-        #"\b(?:the\s+|its\s+)?(?:(?:main|supporting|star-studded|ensemble|lead|leading)\s+)?cast(?:\s+members)?(?:\s+of\s+(?:the\s+)?(?:drama|series|⟨D\d+⟩))?\s+(?:also\s+|will\s+(?:also\s+)?)?(?:includes?|features?|consists?\s+of|comprises|is\s+made\s+up\s+of|is\s+rounded\s+out\s+by)\s+"#
-            + al)
+        #"\b(?:the\s+|its\s+)?(?:(?:other|main|official|supporting|star-studded|ensemble|lead|leading|dream|full)\s+){0,2}(?:cast(?:\s+members|\s+line-?up)?|ensemble(?:\s+cast)?)(?:\s+of\s+(?:the\s+)?(?:drama|series|⟨D\d+⟩))?\s+(?:also\s+|will\s+(?:also\s+)?)?(?:includes?|features?|consists?\s+of|comprises|is\s+made\s+up\s+of|is\s+rounded\s+out\s+by)\s+"#
+            + alParens)
+    /// "The drama has the dream cast: X, Y and Z" (present tense: "had a stellar cast" is the original's).
+    private static let hasCast = Pattern(
+        #"\b(?:has|have|boasts|boast)\s+(?:a|an|the|its)\s+(?:[\w-]+\s+){0,2}?cast(?:\s+line-?up)?\s*:\s*"# + alParens)
+    /// "X (…) is another late addition to the cast".
+    private static let additionToCast = Pattern(
+        #"(?:^|[,:"(]\s*|\bthat\s+)"# + al
+            + #"(?:\s*\([^()]*\))?,?\s+(?:is|was|will\s+be|has\s+been)\s+(?:also\s+)?(?:another|a|an|the\s+(?:latest|newest|last|final))\s+(?:(?:late|new|surprise|latest|exciting|notable|last-minute)\s+)?addition\s+to\s+(?:the\s+(?:[\w-]+\s+)?cast|⟨D\d+⟩'s\s+cast)\b"#
+    )
+    /// "The official lineup includes X, Y and Z": read as a cast list only outside soundtrack talk
+    /// (the caller checks this sentence and the one before it), since an OST lineup is a singer list.
+    private static let lineupIncludes = Pattern(
+        #"(?:\b(?:the|its)\s+|⟨D\d+⟩'s\s+)(?:(?:official|main|full|final|star-studded)\s+)?line-?up(?:\s+of\s+(?:the\s+)?(?:drama|series|⟨D\d+⟩))?\s+(?:also\s+|will\s+(?:also\s+)?)?(?:includes?|features?|consists?\s+of|comprises)\s+"#
+            + alParens)
+    /// Verbs that make the drama the subject of a cast list: "also stars", "will feature", "is starring".
+    /// Bare "stars" after a title is left out: "⟨D⟩ stars A and B reunite" uses it as a noun.
+    private static let castVerb =
+        #"(?:also\s+(?:stars|features)|will\s+(?:also\s+)?(?:star|feature)|is\s+set\s+to\s+(?:also\s+)?(?:star|feature)|is\s+(?:also\s+)?(?:starring|featuring),?)"#
+    /// "The drama is directed by X and stars …": the creator's credit before the cast.
+    private static let creatorAside =
+        #"\s+(?:is|was)\s+(?:directed|written|helmed|penned|produced|created)\s+by\s+[^,;]{0,80}?\s+and"#
+    /// "The melodrama (…), set to air next year, also stars …".
+    private static let subjectAside = #"(?:\s*\([^)]*\))?(?:,[^,]{0,60},)?"#
+    /// "⟨D⟩ (…), set to air next year, will also star", "⟨D⟩ is directed by X and stars": group 1 is the token.
+    private static let titleSubject: String =
+        #"⟨D(\d+)⟩"# + subjectAside + #"(?:\s+"# + castVerb + "|" + creatorAside
+        + #"\s+(?:also\s+)?(?:stars|features)|\s+features|,\s*featuring)"#
+    /// "The melodrama …", "This time-slip series …", "It …" (group 2), then the verb.
+    private static let nounSubject: String =
+        #"(?:\b(?:the|this)\s+(?:⟨[WL]\d+⟩(?:'s)?\s+)?(?:(?!(?:variety|talk|reality|music|survival|audition|cooking|film|movie|web|documentary)\b)[\w-]+\s+){0,3}?(?:drama|k-drama|series|melodrama|thriller|rom-com|sageuk)|^\s*(?:(?:meanwhile|additionally|also|besides|moreover|plus|now),?\s+)?(it))"#
+        + subjectAside + "(?:" + creatorAside + #")?(?:\s+(?:"# + castVerb + #"|stars|features)|,\s*featuring)"#
+    /// "The melodrama, set to air next year, also stars A and B", "It will feature A, B and C", "⟨D⟩ will
+    /// also star A": the drama is the subject. Group 1 is the title's token, group 2 "it", group 3 the list.
+    private static let dramaSubject = Pattern(
+        "(?:" + titleSubject + "|" + nounSubject
+            + #")\s+(?:real-life\s+couple\s+|(?:a\s+)?special\s+appearances?\s+(?:by|from)\s+(?:singer\s+and\s+actor\s+|singer-actor\s+)?|(?:an?\s+)?(?:special\s+)?cameos?\s+(?:by|from)\s+)?"#
+            + alParens)
+    /// "The characters will be played by A, B and C", "a diverse set of characters, played by A and B":
+    /// a cast list with no character token before the verb (that case is `playedBy`).
+    private static let genericPlayedBy = Pattern(
+        #"(?:\bthe\s+(?:[\w-]+\s+){0,2}?(?:characters?|roles?|leads?|protagonists?)|\bcharacters)(?:\s+of\s+(?:the\s+)?(?:drama|series|⟨D\d+⟩))?(?:,\s*|\s+(?:will\s+be|is|are)\s+)(?:played|portrayed)\s+by\s+(?:the\s+)?(?:[\w-]+\s+){0,2}?"#
+            + alParens)
+    /// "A (⟨D⟩)": a parenthesis of nothing but titles after a name holds that person's past work.
+    private static let creditParens = Pattern(#"(⟨[PN]\d+⟩)\s*\((?:\s*(?:⟨D\d+⟩|,|and|&|(?:19|20)\d{2}))+\s*\)"#)
     /// "W has been cast to replace X", "in place of X": X has left the production.
     private static let replacedPerson = Pattern(
         #"\b(?:replace|replaces|replacing|in\s+place\s+of|fill(?:s|ing)?\s+in\s+for|step(?:s|ping)?\s+in\s+for|stepped\s+in\s+for)\s+"#
@@ -94,7 +145,7 @@ enum CastingPatterns {
     private static let replacedBy = Pattern(#"\breplaced\s+by\s+"# + al)
     /// Words that make a report explicitly second-hand, even for "in talks".
     private static let explicitReport = Pattern(
-        #"\breportedly\b|\b(?:is|are|was|were)\s+reported\s+to\b|\brumou?red\b|\ballegedly\b|\breports?\s+(?:claimed|claim|claims|suggested|suggest)\b"#
+        #"\breportedly\b|\b(?:is|are|was|were)\s+reported\s+to\b|\brumou?red\b|\ballegedly\b|\bsupposedly\b|\breports?\s+(?:claimed|claim|claims|suggested|suggest)\b"#
     )
     /// "The agency said it is not true": a denial that names nobody answers the sentence before it.
     private static let bareDenial = Pattern(
@@ -126,7 +177,7 @@ enum CastingPatterns {
     private static let respectiveCue = Pattern(
         #"(?:^|[,:"(]\s*)"# + al + #"[^⟨.;]{0,80}?\b(?:as|playing|play|plays|portraying|portray)\s+"#)
     private static let playedBy = Pattern(
-        #"⟨([PNQ])(\d+)⟩,?\s+(?:who\s+(?:is|will be)\s+)?(?:(?:the|a)\s+(?:role|character|part)\s+)?(?:played|portrayed|taken)\s+by\s+(?:the\s+)?(?:[\w-]+\s+){0,3}?"#
+        #"⟨([PNQ])(\d+)⟩,?\s+(?:(?:who\s+)?(?:is|are|will\s+be)\s+)?(?:(?:the|a)\s+(?:role|character|part)\s+)?(?:played|portrayed|taken)\s+by\s+(?:the\s+)?(?:[\w-]+\s+){0,3}?"#
             + al)
     private static let ownDrama = Pattern(
         al + #"'s\s+(?:new|upcoming|next|latest)\s+(?:[\w-]+\s+){0,3}?(?:drama|series)\s*,?\s*⟨D(\d+)⟩"#)
@@ -155,7 +206,7 @@ enum CastingPatterns {
         ),
     ]
     private static let lead = Pattern(
-        #"\b(?:(?:male|female|main|the|a|as)\s+(?:lead|leading)(?:\s+(?:role|character|actor|actress))?|main\s+(?:role|character)|protagonist|title\s+role|leading\s+(?:role|man|lady)|starring\s+role|headline|headlines|lead\s+role|lead\s+roles|(?:the|as|two|both)\s+leads)\b|\b(?:lead|leads|leading|headline|headlines|headlining|front|fronts|fronting)\s+(?:the\s+)?(?:show|series|drama|cast|project|⟨[DLW]\d+⟩)"#
+        #"\b(?:(?:male|female|main|the|a|as)\s+(?:lead|leading)(?:\s+(?:role|character|actor|actress))?|main\s+(?:role|character)|protagonist|title\s+role|leading\s+(?:role|man|lady)|starring\s+role|headline|headlines|lead\s+role|lead\s+roles|(?:the|as|two|both)\s+leads|assum(?:e|es|ed|ing)\s+the\s+(?:major|main|lead|leading)\s+roles?)\b|\b(?:lead|leads|leading|headline|headlines|headlining|front|fronts|fronting)\s+(?:the\s+)?(?:show|series|drama|cast|project|⟨[DLW]\d+⟩)"#
     )
     private static let secondLead = Pattern(#"\bsecond(?:\s+male|\s+female)?\s+lead"#)
     private static let supporting = Pattern(#"\bsupporting\b"#)
@@ -165,7 +216,7 @@ enum CastingPatterns {
     private static let lendsSupport = Pattern(#"\b(?:lends?|lending|lent)\s+support\b"#)
 
     private static let hedge = Pattern(
-        #"^\s*\[?(?:report|reports|exclusive|rumou?r)s?\]?\s*[:|\]]|\breportedly\b|\bis reported to\b|\bare reported to\b|\bit (?:was|has been|is) reported\b|\baccording to (?:the\s+)?(?:broadcasting|entertainment|film|drama|music|tv)\s+industry|\baccording to (?:industry\s+)?(?:insiders?|sources?|reports?|media reports?|multiple reports|an?\s+(?:insider|source|industry))|\brumou?r|\bspeculat|\ballegedly\b|\bis said to\b|\bare said to\b|\b(?:was|were|has been|have been|is|are)\s+reported\s+(?:on\s+\w+\s+)?to\b|\bsources say\b|\breports?\s+(?:claimed|claims|suggested|suggests)\b|\bindustry insiders?\b|\bexclusive(?:ly)?\s+report|\baccording to ⟨O\d+⟩(?!\s*(?:entertainment|agency))"#
+        #"^\s*\[?(?:report|reports|exclusive|rumou?r)s?\]?\s*[:|\]]|\breportedly\b|\bis reported to\b|\bare reported to\b|\bit (?:was|has been|is) reported\b|\baccording to (?:the\s+)?(?:broadcasting|entertainment|film|drama|music|tv)\s+industry|\baccording to (?:industry\s+)?(?:insiders?|sources?|reports?|media reports?|multiple reports|an?\s+(?:insider|source|industry))|\brumou?r|\bspeculat|\ballegedly\b|\bsupposedly\b|\bis said to\b|\bare said to\b|\b(?:was|were|has been|have been|is|are)\s+reported\s+(?:on\s+\w+\s+)?to\b|\bsources say\b|\breports?\s+(?:claimed|claims|suggested|suggests)\b|\bindustry insiders?\b|\bexclusive(?:ly)?\s+report|\baccording to ⟨O\d+⟩(?!\s*(?:entertainment|agency))"#
     )
     private static let agencyOrg = Pattern(#"\baccording to (?:(?:his|her|their)\s+agency|⟨O\d+⟩)"#)
 
@@ -189,12 +240,22 @@ enum CastingPatterns {
     /// "X joins the OST lineup" is not casting.
     private static let musicContext = Pattern(
         #"\b(?:osts?|sound ?tracks?|sing|sings|sang|singing|song|vocals?|voice|lyrics)\b"#)
+    /// Song words `musicContext` leaves out; the cast-list rules without a person subject ("it features
+    /// A and B") also stay away from them.
+    private static let trackContext = Pattern(
+        #"\b(?:tracks?|albums?|melod(?:y|ies)|ballads?|duets?|mv|music\s+video|playlist)\b"#)
 
     static func extract(_ ctx: ArticleContext) -> (records: [CastingRecord], overrides: [StatusOverride]) {
         var records: [CastingRecord] = []
         var overrides: [StatusOverride] = []
-        for sentence in ctx.sentences {
+        for (sentenceIndex, sentence) in ctx.sentences.enumerated() {
             let template = ArticleContext.stripAsides(sentence.template)
+            // "The second OST is out. It features A and B": the sentence before decides what "it" is.
+            let previousMusic =
+                sentenceIndex > 0
+                && (musicContext.contains(ctx.sentences[sentenceIndex - 1].template)
+                    || trackContext.contains(ctx.sentences[sentenceIndex - 1].template))
+            let sentenceMusic = musicContext.contains(template) || trackContext.contains(template)
             let sentenceHedged = hedge.contains(template) && !agencyOrg.contains(template)
 
             // Agency answers ("nothing has been decided", "positively reviewing").
@@ -262,8 +323,9 @@ enum CastingPatterns {
             for clause in ArticleContext.clauses(template) {
                 if ArticleContext.isBackground(clause) { continue }
                 let music = musicContext.contains(clause)
-                let local = ctx.dramaTokens(in: clause, sentence: sentence)
-                let sentenceDramas = ctx.dramaTokens(in: template, sentence: sentence)
+                // "A (⟨D1⟩) will star in ⟨D2⟩": the title after the name is past work, not the clause's drama.
+                let local = ctx.dramaTokens(in: withoutCreditParens(clause), sentence: sentence)
+                let sentenceDramas = ctx.dramaTokens(in: withoutCreditParens(template), sentence: sentence)
                 var drama: String?
                 var dramaConfidence = 1.0
                 if Set(local.map(\.key)).count == 1 {
@@ -272,7 +334,7 @@ enum CastingPatterns {
                     drama = sentenceDramas[0].surface
                     dramaConfidence = 0.9
                 } else if local.isEmpty, sentenceDramas.isEmpty,
-                    let main = ctx.fallbackDrama(for: clause, requireReference: true)
+                    let main = ctx.castingFallbackDrama(for: clause)
                 {
                     drama = ctx.dramaSurface[main]
                     dramaConfidence = 0.85
@@ -281,6 +343,41 @@ enum CastingPatterns {
                 {
                     drama = ctx.dramaSurface[only]
                     dramaConfidence = 0.75
+                }
+                // "The melodrama, set to air next year, also stars A and B", "It will feature A, B and C":
+                // the subject is the drama, so a title elsewhere in the clause is not the credit's drama.
+                var subjectCast: [String] = []
+                if !music, !trackContext.contains(clause), let m = dramaSubject.firstMatch(in: clause),
+                    m.group(2) == nil || !previousMusic
+                {
+                    var subject: String?
+                    if let token = m.group(1), let i = Int(token) {
+                        subject = sentence.mentions[i].text
+                    } else if let main = ctx.mainDrama, let surface = ctx.dramaSurface[main] {
+                        subject = surface
+                    } else {
+                        subject = drama
+                    }
+                    if let subject {
+                        if subject != drama {
+                            drama = subject
+                            dramaConfidence = m.group(1) == nil ? 0.85 : 1.0
+                        }
+                        subjectCast = castList(m.group(3)!, sentence)
+                    }
+                }
+                // "The official lineup includes A, B and C": the cast of the article's drama, unless this
+                // sentence or the one before it is about the soundtrack.
+                var lineupCast: [String] = []
+                if !music, !sentenceMusic, !previousMusic, let m = lineupIncludes.firstMatch(in: clause) {
+                    let listed = castList(m.group(1)!, sentence)
+                    if listed.count >= 2 {
+                        if drama == nil, let main = ctx.mainDrama {
+                            drama = ctx.dramaSurface[main]
+                            dramaConfidence = 0.8
+                        }
+                        lineupCast = listed
+                    }
                 }
                 guard let drama else { continue }
                 let hedged = sentenceHedged
@@ -316,8 +413,20 @@ enum CastingPatterns {
                 if found.isEmpty, !music, let m = starring.firstMatch(in: clause) {
                     found.append((ArticleContext.people(inList: m.group(1)!, sentence: sentence), "confirmed", 0.7))
                 }
+                if found.isEmpty, !subjectCast.isEmpty {
+                    found.append((subjectCast, "confirmed", 0.7))
+                }
                 if found.isEmpty, !music, let m = castIncludes.firstMatch(in: clause) {
+                    found.append((castList(m.group(1)!, sentence), "confirmed", 0.75))
+                }
+                if found.isEmpty, !music, let m = hasCast.firstMatch(in: clause) {
+                    found.append((castList(m.group(1)!, sentence), "confirmed", 0.75))
+                }
+                if found.isEmpty, !music, let m = additionToCast.firstMatch(in: clause) {
                     found.append((ArticleContext.people(inList: m.group(1)!, sentence: sentence), "confirmed", 0.75))
+                }
+                if found.isEmpty, !lineupCast.isEmpty {
+                    found.append((lineupCast, "confirmed", 0.65))
                 }
                 // "…, starring actors X and Y": a cast list for the drama the article is about.
                 if found.isEmpty, !music, titleKey(drama) == ctx.mainDrama, let m = looseStarring.firstMatch(in: clause)
@@ -326,6 +435,11 @@ enum CastingPatterns {
                 }
                 if found.isEmpty, let m = ownDrama.firstMatch(in: clause) {
                     found.append((ArticleContext.people(inList: m.group(1)!, sentence: sentence), "confirmed", 0.55))
+                }
+                if found.isEmpty, !music, !trackContext.contains(clause),
+                    let m = genericPlayedBy.firstMatch(in: clause)
+                {
+                    found.append((castList(m.group(1)!, sentence), "confirmed", 0.6))
                 }
                 var roleFor: [String: String] = [:]
                 if let m = playedBy.firstMatch(in: clause), let i = Int(m.group(2)!) {
@@ -396,6 +510,21 @@ enum CastingPatterns {
             }
         }
         return (records, overrides)
+    }
+
+    private static let parenthesis = Pattern(#"\s*\([^()]*\)"#)
+
+    /// The people of a list read with `alParens`, leaving out what its parentheses hold ("A (⟨D1⟩, Role)").
+    static func castList(_ list: String, _ sentence: AnalyzedSentence) -> [String] {
+        let bare = parenthesis.re.stringByReplacingMatches(
+            in: list, options: [], range: NSRange(list.startIndex..., in: list), withTemplate: "")
+        return ArticleContext.people(inList: bare, sentence: sentence)
+    }
+
+    /// The text without "(⟨D⟩)" after names, for choosing the drama a clause is about.
+    static func withoutCreditParens(_ text: String) -> String {
+        creditParens.re.stringByReplacingMatches(
+            in: text, options: [], range: NSRange(text.startIndex..., in: text), withTemplate: "$1")
     }
 
     /// The template with quoted phrases ("⟨Q⟩") spelled out, for answers quoted word for word.

@@ -106,7 +106,7 @@ enum Gazetteer {
         "nobody", "everyone", "someone", "report", "exclusive", "single", "singles", "lineup", "line-up", "ost lineup",
         "details", "detail", "via", "inside", "behind", "congratulations", "thank", "thanks", "please", "happy",
         "r&b", "hip-hop", "edm", "especially", "particularly", "hitmaker", "composer", "lyricist", "reporter",
-        "singer-songwriter", "singer-actress", "singer-actor", "co-star", "co-stars", "leads",
+        "singer-songwriter", "singer-actress", "singer-actor", "co-star", "co-stars", "leads", "starring",
     ]
 
     /// Words that end an organisation name; runs ending with them are agencies, outlets or labels.

@@ -131,10 +131,13 @@ enum MentionFinder {
         let surnameTitle = surname.prefix(1) + surname.dropFirst().lowercased()
         guard Gazetteer.surnames.contains(String(surnameTitle)) else { return nil }
         let given1 = ns.substring(with: m.range(at: 2))
-        guard !Gazetteer.notNames.contains(given1.lowercased()) || shortGiven.contains(given1) else { return nil }
+        let given1Listed = Gazetteer.notNames.contains(given1.lowercased()) && !shortGiven.contains(given1)
+        // "Lee Jun Ho", "Lee Sung Kyung": a listed syllable may open a three-part name (checked below).
+        guard !given1Listed || (nameSyllables.contains(given1) && given1 != "An") else { return nil }
         let parts = given1.lowercased().split(separator: "-").map(String.init)
         guard parts.allSatisfy({ syllable.contains($0) }) else { return nil }
-        var end = m.range(at: 2).location + m.range(at: 2).length
+        let given1End = m.range(at: 2).location + m.range(at: 2).length
+        var end = given1End
         if m.range(at: 3).location != NSNotFound, !given1.contains("-") {
             let given2 = ns.substring(with: m.range(at: 3))
             let g2End = m.range(at: 3).location + m.range(at: 3).length
@@ -142,12 +145,18 @@ enum MentionFinder {
             // "Hong Hae In," is a name; "Kim Soo Hyun In Talks" is a headline.
             let shortSyllableOK =
                 shortGiven.contains(given2) && after.range(of: #"^\s+[A-Z]"#, options: .regularExpression) == nil
-            if !Gazetteer.notNames.contains(given2.lowercased()) || shortSyllableOK,
+            // "Jung Woo Sung", "Won Ji An"; never "Jun" before a day ("Jun 5") or "An" before a capitalized word.
+            let nameSyllableOK =
+                nameSyllables.contains(given2) && after.range(of: #"^\s*\d"#, options: .regularExpression) == nil
+                && (given2 != "An" || after.range(of: #"^\s+[A-Z]"#, options: .regularExpression) == nil)
+            if !Gazetteer.notNames.contains(given2.lowercased()) || shortSyllableOK || nameSyllableOK,
                 syllable.contains(given2.lowercased()), given1.count <= 5
             {
                 end = g2End
             }
         }
+        // "Lee Jun" or "Park Sung" alone: a listed syllable is a name only inside a three-part name.
+        if given1Listed && end == given1End { return nil }
         if Gazetteer.ambiguousSurnames.contains(String(surnameTitle)) {
             // "Song", "Moon", "Han" open sentences as ordinary words too; demand a Korean-looking given name.
             let g = given1.lowercased()
@@ -163,6 +172,10 @@ enum MentionFinder {
 
     /// One-syllable given names that are also English function words.
     private static let shortGiven: Set<String> = ["In", "So", "Do", "Ha", "Na", "No", "Min", "Ji", "Eun", "Bo", "Da"]
+
+    /// Given-name syllables that are also English words or month abbreviations ("Jun", "Sung", "An"),
+    /// accepted inside a three-part name: "Lee Jun Ho", "Jung Sung Il", "Won Ji An".
+    private static let nameSyllables: Set<String> = ["Jun", "Sung", "An", "Il", "Jin", "Min"]
 
     private static let englishLike: Set<String> = [
         "title", "lyrics", "hits", "the", "and", "day", "days", "love", "time", "night", "star", "park", "hall",

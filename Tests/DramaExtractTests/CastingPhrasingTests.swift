@@ -317,6 +317,226 @@ struct CastingPhrasingTests {
         #expect(facts.dramas.first?.premiere == nil)
     }
 
+    // MARK: More status verbs
+
+    @Test("opted out, had to turn down, will not be able to, approached, being considered, removed, scored")
+    func moreStatusVerbs() {
+        let cases = [
+            ("Seo Ye-rin", "declined", "Seo Ye-rin has opted out of 'Paper Lantern' to focus on a film."),
+            ("Kang Mi-rae", "declined", "Kang Mi-rae had to turn down the offer for 'Paper Lantern' this spring."),
+            ("Yoon Ha-jin", "declined", "Yoon Ha-jin will not be able to star in 'Paper Lantern' after all."),
+            (
+                "Baek Seo-jun", "declined",
+                "The production company confirmed that Baek Seo-jun will not be participating in 'Paper Lantern'."
+            ),
+            ("Lim Ha-eun", "offered", "Lim Ha-eun has been approached for the female lead of 'Paper Lantern'."),
+            ("Jo Min-seo", "in_talks", "Jo Min-seo is now being considered for the lead role in 'Paper Lantern'."),
+            ("Choi Yu-na", "in_talks", "Choi Yu-na is being courted to play the heroine of 'Paper Lantern'."),
+            ("Hwang Ga-in", "in_talks", "Hwang Ga-in is one of the candidates for the heroine of 'Paper Lantern'."),
+            ("Jang Tae-woo", "withdrawn", "Jang Tae-woo has been removed from 'Paper Lantern' after the controversy."),
+            ("Kwon Do-hyun", "confirmed", "Kwon Do-hyun has scored the leading role in 'Paper Lantern'."),
+            ("Ahn Ji-su", "confirmed", "Ahn Ji-su bagged a main role in 'Paper Lantern'."),
+        ]
+        for (person, status, body) in cases {
+            let facts = extract("Cast news from the drama 'Paper Lantern'", body)
+            #expect(facts.castings.count == 1, "\(body)")
+            #expect(credit(facts, person)?.drama == "Paper Lantern", "\(body)")
+            #expect(credit(facts, person)?.status == status, "\(body)")
+        }
+
+        let assume = extract(
+            "Cast news from the drama 'Paper Lantern'",
+            "Actors Lee Han-gyeol and Park So-yi will assume the main roles in 'Paper Lantern'.")
+        #expect(assume.castings.count == 2)
+        #expect(assume.castings.allSatisfy { $0.status == "confirmed" && $0.roleType == "lead" })
+    }
+
+    @Test("an award candidate, an award under consideration and removed scenes are no casting")
+    func moreStatusVerbsNegatives() {
+        let facts = extract(
+            "Cast news from the drama 'Paper Lantern'",
+            """
+            'Paper Lantern' wrapped filming last week. Kang Mi-rae is one of the candidates for the Best Actress \
+            award this year. Jo Min-seo is being considered for the top acting award as well. Baek Seo-ah's scenes \
+            were removed from the trailer.
+            """)
+        #expect(facts.castings.isEmpty)
+    }
+
+    // MARK: The drama as the subject of a cast list
+
+    @Test("the melodrama also stars, it will feature, a title with an aside will also star")
+    func dramaSubject() {
+        let melodrama = extract(
+            "Cast news from the drama 'Paper Lantern'",
+            """
+            Kwon Do-hyun will star in the drama 'Paper Lantern'. The melodrama, set to premiere next spring, \
+            also stars Baek Seo-ah and Jeon Min-jae.
+            """)
+        #expect(Set(melodrama.castings.map(\.person)) == ["Kwon Do-hyun", "Baek Seo-ah", "Jeon Min-jae"])
+        #expect(melodrama.castings.allSatisfy { $0.drama == "Paper Lantern" && $0.status == "confirmed" })
+
+        let feature = extract(
+            "Cast news from the drama 'Paper Lantern'",
+            """
+            'Paper Lantern' is a mystery drama set in a lighthouse town. It will feature Baek Seo-ah, \
+            Jeon Min-jae, and Shin Yu-ri.
+            """)
+        #expect(Set(feature.castings.map(\.person)) == ["Baek Seo-ah", "Jeon Min-jae", "Shin Yu-ri"])
+        #expect(feature.castings.allSatisfy { $0.drama == "Paper Lantern" && $0.status == "confirmed" })
+
+        // The subject decides the drama: the other title in the aside gets no credit.
+        let aside = extract(
+            "Cast news from the drama 'Paper Lantern'",
+            """
+            'Paper Lantern', from the team behind the drama 'Glass Bell', will also star Baek Seo-ah and \
+            Jeon Min-jae.
+            """)
+        #expect(aside.castings.count == 2)
+        #expect(aside.castings.allSatisfy { $0.drama == "Paper Lantern" && $0.status == "confirmed" })
+    }
+
+    @Test("starred in the original, 'it features' after an OST sentence, a title track give no credit")
+    func dramaSubjectNegatives() {
+        let original = extract(
+            "Cast news from the drama 'Paper Lantern'",
+            """
+            'Paper Lantern' is a remake of the 2009 drama 'Glass Bell'. The original drama starred Baek Seo-ah \
+            and Jeon Min-jae.
+            """)
+        #expect(original.castings.isEmpty)
+
+        let soundtrack = extract(
+            "'Paper Lantern' drops its second OST",
+            """
+            The second OST of 'Paper Lantern' was released on Friday. It features Baek Seo-ah and Jeon Min-jae. \
+            The title track of the drama features Shin Yu-ri.
+            """)
+        #expect(soundtrack.castings.isEmpty)
+    }
+
+    // MARK: Played by, without a character before the verb
+
+    @Test("the main characters will be played by, characters played by, a role portrayed by an actress")
+    func genericPlayedBy() {
+        let characters = extract(
+            "Cast news from the drama 'Paper Lantern'",
+            """
+            The drama 'Paper Lantern' follows six neighbors in a seaside village. The main characters will be \
+            played by Baek Seo-ah, Jeon Min-jae and Shin Yu-ri.
+            """)
+        #expect(Set(characters.castings.map(\.person)) == ["Baek Seo-ah", "Jeon Min-jae", "Shin Yu-ri"])
+        #expect(characters.castings.allSatisfy { $0.drama == "Paper Lantern" && $0.status == "confirmed" })
+
+        let participle = extract(
+            "Cast news from the drama 'Paper Lantern'",
+            """
+            The series follows a diverse set of characters, played by Baek Seo-ah, Jeon Min-jae, and \
+            Shin Yu-ri.
+            """)
+        #expect(participle.castings.count == 3)
+        #expect(participle.castings.allSatisfy { $0.drama == "Paper Lantern" && $0.status == "confirmed" })
+
+        let rival = extract(
+            "Cast news from the drama 'Paper Lantern'",
+            "In the drama, her rival Yoon Seol-hee will be portrayed by actress Kang Mi-rae.")
+        #expect(rival.castings.count == 1)
+        #expect(credit(rival, "Kang Mi-rae")?.role == "Yoon Seol-hee")
+        #expect(credit(rival, "Kang Mi-rae")?.status == "confirmed")
+    }
+
+    @Test("played by in an earlier film or in a filmography gives no credit")
+    func genericPlayedByNegatives() {
+        let facts = extract(
+            "Cast news from the drama 'Paper Lantern'",
+            """
+            'Paper Lantern' is based on a novel. In the 2012 film version, the lead role is played by \
+            Baek Seo-ah. Of all the roles played by Jeon Min-jae, his turn as a detective stands out.
+            """)
+        #expect(facts.castings.isEmpty)
+    }
+
+    // MARK: Cast-list nouns
+
+    @Test("the other cast, a stellar cast:, the ensemble, the latest addition to the cast, the official lineup")
+    func castNouns() {
+        let facts = extract(
+            "Cast news from the drama 'Paper Lantern'",
+            """
+            The other cast of the drama includes Baek Seo-ah and Jeon Min-jae. The drama has a stellar cast: \
+            Shin Yu-ri, Cho Yeon-woo and Lim Ha-eun. The ensemble includes Ahn Ji-su and Jang Tae-woo. \
+            Kwon Do-hyun is the latest addition to the cast.
+            """)
+        #expect(
+            Set(facts.castings.map(\.person)) == [
+                "Baek Seo-ah", "Jeon Min-jae", "Shin Yu-ri", "Cho Yeon-woo", "Lim Ha-eun", "Ahn Ji-su", "Jang Tae-woo",
+                "Kwon Do-hyun",
+            ])
+        #expect(facts.castings.allSatisfy { $0.drama == "Paper Lantern" && $0.status == "confirmed" })
+
+        let lineup = extract(
+            "Cast news from the drama 'Paper Lantern'",
+            """
+            'Paper Lantern' is a mystery drama set in a lighthouse town. The official lineup includes \
+            Baek Seo-ah, Jeon Min-jae and Shin Yu-ri.
+            """)
+        #expect(Set(lineup.castings.map(\.person)) == ["Baek Seo-ah", "Jeon Min-jae", "Shin Yu-ri"])
+        #expect(lineup.castings.allSatisfy { $0.status == "confirmed" })
+    }
+
+    @Test("a lineup after a soundtrack sentence and an addition to the OST lineup are singers, not cast")
+    func castNounsNegatives() {
+        let facts = extract(
+            "'Paper Lantern' unveils its OST lineup",
+            """
+            'Paper Lantern' will release its soundtrack in eight parts. The lineup includes Baek Seo-ah and \
+            Jeon Min-jae. Cho Yeon-woo is the latest addition to the OST lineup.
+            """)
+        #expect(facts.castings.isEmpty)
+    }
+
+    // MARK: The drama referred to, not named
+
+    @Test("its star-studded cast and an upcoming drama refer to the article's drama; another drama does not")
+    func referredDrama() {
+        let cast = extract(
+            "Cast news from the drama 'Paper Lantern'",
+            """
+            'Paper Lantern' comes from the writer of the drama 'Glass Bell'. Its star-studded cast includes \
+            Baek Seo-ah and Jeon Min-jae.
+            """)
+        #expect(cast.castings.count == 2)
+        #expect(cast.castings.allSatisfy { $0.drama == "Paper Lantern" && $0.status == "confirmed" })
+
+        let upcoming = extract(
+            "Cast news from the drama 'Paper Lantern'",
+            """
+            'Paper Lantern' comes from the writer of the drama 'Glass Bell'. Shin Yu-ri has been cast in an \
+            upcoming legal drama as a prosecutor. Jeon Min-jae will also appear in another upcoming drama next \
+            year. Baek Seo-ah is set to star in a new thriller film.
+            """)
+        #expect(credit(upcoming, "Shin Yu-ri")?.drama == "Paper Lantern")
+        #expect(credit(upcoming, "Shin Yu-ri")?.status == "confirmed")
+        #expect(credit(upcoming, "Jeon Min-jae") == nil)
+        #expect(credit(upcoming, "Baek Seo-ah") == nil)
+    }
+
+    // MARK: Names
+
+    @Test("Jun, Sung and An inside three-part names; 'Starring' is no name")
+    func nameSyllables() {
+        let names = extract(
+            "Cast news from the drama 'Paper Lantern'",
+            "Lee Jun Ho, Jung Woo Sung and Won Ji An will star in 'Paper Lantern'.")
+        #expect(Set(names.castings.map(\.person)) == ["Lee Jun Ho", "Jung Woo Sung", "Won Ji An"])
+
+        let starring = extract(
+            "Cast news from the drama 'Paper Lantern'",
+            "Starring actors Baek Seo-ah and Jeon Min-jae, the drama 'Paper Lantern' premieres in May.")
+        #expect(credit(starring, "Starring") == nil)
+        #expect(Set(starring.castings.map(\.person)) == ["Baek Seo-ah", "Jeon Min-jae"])
+    }
+
     // MARK: Nothing to report
 
     @Test("filmography, fan comments and denied reports give no credit")
