@@ -47,7 +47,8 @@ enum CastingPatterns {
     private static func subjectCue(_ body: String) -> Pattern {
         Pattern(
             #"(?:^|[,:"(]\s*|--\s*|\s-\s+|\bthat\s+|\bwhen\s+|\bafter\s+|\bas\s+)\s*"# + al
-                + #"(?:\s*\([^)]*\))?(?:,\s*\d{1,2}(?=\s*,))?(?:,\s*who\s+[^,;⟨]{0,60}(?:⟨[DQ]\d+⟩[^,;⟨]{0,20})?,)?,?\s+(?:who\s+)?"# + aux
+                + #"(?:\s*\([^)]*\))?(?:,\s*\d{1,2}(?=\s*,))?(?:,\s*who\s+[^,;⟨]{0,60}(?:⟨[DQ]\d+⟩[^,;⟨]{0,20})?,)?,?\s+(?:who\s+)?"#
+                + aux
                 + "(?:" + body + ")")
     }
 
