@@ -59,19 +59,46 @@ public enum NameKey {
 
     /// Drops surrounding quotes, a trailing "(working title)" and a leading "the".
     private static func strippingDramaDecorations(_ lowered: String) -> String {
-        var text = lowered.trimmingCharacters(in: .whitespacesAndNewlines)
-        let quotes = CharacterSet(charactersIn: "\"'“”‘’「」『』《》<>")
-        text = text.trimmingCharacters(in: quotes.union(.whitespaces))
+        // Scalar trimming, not Foundation's `trimmingCharacters(in:)`: this runs for every drama
+        // name of every item, and the CharacterSet path was a tenth of the writer's CPU.
+        var text = trimmed(Substring(lowered), isWhitespaceOrNewline)
+        text = trimmed(text) { isQuote($0) || isWhitespace($0) }
         for suffix in ["(working title)", "(tentative title)", "(wt)"] where text.hasSuffix(suffix) {
-            text = String(text.dropLast(suffix.count)).trimmingCharacters(in: quotes.union(.whitespaces))
+            text = trimmed(text.dropLast(suffix.count)) { isQuote($0) || isWhitespace($0) }
         }
         if text.hasPrefix("the ") {
             let rest = text.dropFirst(4)
             // A title that is only "The" (or "The" and digits) keeps it, so the key never
             // collapses to nothing or to a bare number.
-            if rest.contains(where: { $0.isLetter }) { text = String(rest) }
+            if rest.contains(where: { $0.isLetter }) { text = rest }
         }
-        return text
+        return String(text)
+    }
+
+    /// `text` without leading and trailing scalars that satisfy `drop`.
+    private static func trimmed(_ text: Substring, _ drop: (Unicode.Scalar) -> Bool) -> Substring {
+        let scalars = text.unicodeScalars
+        guard let first = scalars.firstIndex(where: { !drop($0) }) else { return "" }
+        let last = scalars.lastIndex(where: { !drop($0) })!
+        return Substring(scalars[first...last])
+    }
+
+    /// Foundation's `.whitespaces`: space separators and tab.
+    private static func isWhitespace(_ scalar: Unicode.Scalar) -> Bool {
+        scalar == "\t" || scalar.properties.generalCategory == .spaceSeparator
+    }
+
+    /// Foundation's `.whitespacesAndNewlines`: the above, U+000A to U+000D, U+0085 and the
+    /// line and paragraph separators.
+    private static func isWhitespaceOrNewline(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.value {
+        case 0x09...0x0D, 0x85, 0x2028, 0x2029: return true
+        default: return scalar.properties.generalCategory == .spaceSeparator
+        }
+    }
+
+    private static func isQuote(_ scalar: Unicode.Scalar) -> Bool {
+        "\"'“”‘’「」『』《》<>".unicodeScalars.contains(scalar)
     }
 
     /// Picks the display spelling among `candidates`: the one used by the latest article

@@ -29,11 +29,11 @@ extension JSON {
             out += "]"
         case .object(let members):
             out += "{"
-            for (i, key) in members.keys.sorted().enumerated() {
+            for (i, member) in members.sorted(by: { $0.key < $1.key }).enumerated() {
                 if i > 0 { out += "," }
-                Self.writeString(key, to: &out)
+                Self.writeString(member.key, to: &out)
                 out += ":"
-                members[key]!.write(to: &out)
+                member.value.write(to: &out)
             }
             out += "}"
         }
@@ -43,6 +43,17 @@ extension JSON {
     /// the output never contains a raw LF or CR and stays one protocol line.
     static func writeString(_ s: String, to out: inout String) {
         out += "\""
+        // Most strings need no escape at all: one scan of the contiguous bytes, one append.
+        let plain = s.utf8.withContiguousStorageIfAvailable { bytes in
+            !bytes.contains {
+                $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") || $0 == 0x7F || $0 == 0xE2
+            }
+        }
+        if plain == true {
+            out += s
+            out += "\""
+            return
+        }
         // Copy runs of bytes that need no escaping in one append; escape the rest.
         let utf8 = s.utf8
         var runStart = utf8.startIndex

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import DramaDomain
@@ -22,6 +23,42 @@ import Testing
     ])
     func dramaDecorationsDoNotMakeANewDrama(_ title: String) {
         #expect(NameKey.normalize(title, kind: .drama) == "queenoftears")
+    }
+
+    /// Stored keys must never change: the scalar trimming gives exactly the keys Foundation's
+    /// `trimmingCharacters(in:)` gave, on random titles made of decorations, spaces and words.
+    @Test func dramaKeysMatchTheFoundationTrimmingTheyReplaced() {
+        func reference(_ name: String) -> String {
+            var text = name.precomposedStringWithCompatibilityMapping.lowercased()
+                .trimmingCharacters(in: .whitespacesAndNewlines)
+            let quotes = CharacterSet(charactersIn: "\"'“”‘’「」『』《》<>")
+            text = text.trimmingCharacters(in: quotes.union(.whitespaces))
+            for suffix in ["(working title)", "(tentative title)", "(wt)"] where text.hasSuffix(suffix) {
+                text = String(text.dropLast(suffix.count)).trimmingCharacters(in: quotes.union(.whitespaces))
+            }
+            if text.hasPrefix("the "), text.dropFirst(4).contains(where: { $0.isLetter }) {
+                text = String(text.dropFirst(4))
+            }
+            return String(
+                String.UnicodeScalarView(
+                    text.unicodeScalars.filter {
+                        $0.properties.isAlphabetic
+                            || [.decimalNumber, .letterNumber, .otherNumber, .nonspacingMark, .spacingMark].contains(
+                                $0.properties.generalCategory)
+                    }))
+        }
+        let pieces = [
+            " ", "\t", "\n", "\u{3000}", "\u{2028}", "\u{85}", "'", "“", "”", "「", "<", "The ", "the", "THE ",
+            "Queen", " of ", "Tears", "2", "(working title)", "(WT)", "(tentative title)", "김", "é", "e\u{301}", "-",
+        ]
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<5_000 {
+            let title = (0..<Int.random(in: 1...7, using: &generator)).map { _ in
+                pieces.randomElement(using: &generator)!
+            }
+            .joined()
+            #expect(NameKey.normalize(title, kind: .drama) == reference(title), "\(title.debugDescription)")
+        }
     }
 
     @Test func numbersAreIdentity() {
