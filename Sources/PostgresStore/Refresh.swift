@@ -23,12 +23,18 @@ extension WritePath {
         var derived: [Int: [Change]] = [:]
         var dramas = touched.dramas
         var scopes = touched.scopes
-        try lock("dramas", Set(dramas.keys), db: db)
-        try lock("people", Set(touched.people.keys), db: db)
+        // Locks, spellings and artist rows are independent statements: one pipeline, one round
+        // trip, in this order (the locks first).
+        var statements: [(sql: String, parameters: [String?])] = []
+        statements += [lockStatement("dramas", Set(dramas.keys)), lockStatement("people", Set(touched.people.keys))]
+            .compactMap { $0 }
+        var spellingsAt: Int?
         if !touched.namesFromAliases {
-            // A drama with a new spelling has a new alias list in its own state.
-            for id in try updateSpellings(articles: touched.spellingArticles.union(touched.removedUses), db: db) {
-                scopes[id]?.drama = true
+            if let statement = updateSpellingsStatement(
+                articles: touched.spellingArticles.union(touched.removedUses))
+            {
+                spellingsAt = statements.count
+                statements.append(statement)
             }
             var triples = touched.ostArtists
             if touched.merged {
@@ -41,7 +47,14 @@ extension WritePath {
                             song: $0.song)
                     })
             }
-            try recordOSTArtists(triples, db: db)
+            if let statement = recordOSTArtistsStatement(triples) { statements.append(statement) }
+        }
+        let results = try run(statements, pipelined: !touched.namesFromAliases, db: db)
+        if let spellingsAt {
+            // A drama with a new spelling has a new alias list in its own state.
+            for row in results[spellingsAt].rows where row[0] == "drama" && row.bool(2) {
+                scopes[Int64(row[1]!)!]?.drama = true
+            }
         }
         if !touched.people.isEmpty {
             // A renamed person's name is in every record that refers to them.
@@ -63,22 +76,39 @@ extension WritePath {
         return derived
     }
 
+    /// Runs `statements` in order: as one pipeline (one round trip) when `pipelined`, else one by
+    /// one. The full check (``pendingRepairs(db:)``) runs them one by one: its statements carry
+    /// every id and return every row, and a blocking pipeline that sends large parameters while
+    /// large results come back could fill both socket buffers and stall.
+    static func run(
+        _ statements: [(sql: String, parameters: [String?])], pipelined: Bool, db: isolated PQConnection
+    ) throws -> [PQResult] {
+        if pipelined { return try db.pipeline(statements) }
+        return try statements.map { try db.query($0.sql, $0.parameters) }
+    }
+
     /// Row locks on `ids` of `table`, taken in id order (every writer does, so two cannot
     /// deadlock on them). `FOR NO KEY UPDATE` does not conflict with the key-share locks that
     /// foreign keys from new facts take, only with another writer's recomputation.
     static func lock(_ table: String, _ ids: Set<Int64>, db: isolated PQConnection) throws {
-        guard !ids.isEmpty else { return }
-        try db.execute(
+        if let statement = lockStatement(table, ids) { try db.execute(statement.sql, statement.parameters) }
+    }
+
+    /// The statement of ``lock(_:_:db:)``; nil when there is nothing to lock.
+    static func lockStatement(_ table: String, _ ids: Set<Int64>) -> (sql: String, parameters: [String?])? {
+        guard !ids.isEmpty else { return nil }
+        return (
             "SELECT id FROM \(table) WHERE id = ANY($1::bigint[]) ORDER BY id FOR NO KEY UPDATE",
-            [SQLValue.intArray(ids.sorted())])
+            [SQLValue.intArray(ids.sorted())]
+        )
     }
 
     /// Sets the latest use of every spelling the given articles use (or used), from the alias
-    /// rows: one index probe per spelling. Returns the dramas that gained a spelling.
-    static func updateSpellings(articles: Set<Int64>, db: isolated PQConnection) throws -> Set<Int64> {
-        guard !articles.isEmpty else { return [] }
-        var dramas = Set<Int64>()
-        for row in try db.query(
+    /// rows: one index probe per spelling. Its rows are (kind, entity id, whether the spelling is
+    /// new); nil when no article is given.
+    static func updateSpellingsStatement(articles: Set<Int64>) -> (sql: String, parameters: [String?])? {
+        guard !articles.isEmpty else { return nil }
+        return (
             """
             INSERT INTO name_spellings AS ns (kind, entity_id, spelling, norm, latest_millis, latest_url)
             SELECT p.kind, p.entity_id, p.spelling, p.norm, l.m, l.u
@@ -95,10 +125,7 @@ extension WritePath {
                 WHERE (ns.latest_millis, ns.latest_url) IS DISTINCT FROM (excluded.latest_millis, excluded.latest_url)
             RETURNING kind, entity_id, xmax = 0
             """, [SQLValue.intArray(articles.sorted())]
-        ).rows where row[0] == "drama" && row.bool(2) {
-            dramas.insert(Int64(row[1]!)!)
-        }
-        return dramas
+        )
     }
 
     /// The entity `id` was merged into, following merges (itself if it was not).
@@ -115,11 +142,12 @@ extension WritePath {
         return id
     }
 
-    /// Remembers which artists sang which titled songs, for untitled announcements to find.
-    static func recordOSTArtists(_ triples: Set<OSTArtistKey>, db: isolated PQConnection) throws {
-        guard !triples.isEmpty else { return }
+    /// Remembers which artists sang which titled songs, for untitled announcements to find; nil
+    /// when there is nothing to remember.
+    static func recordOSTArtistsStatement(_ triples: Set<OSTArtistKey>) -> (sql: String, parameters: [String?])? {
+        guard !triples.isEmpty else { return nil }
         let sorted = triples.sorted { ($0.drama, $0.person, $0.song) < ($1.drama, $1.person, $1.song) }
-        try db.execute(
+        return (
             """
             INSERT INTO ost_song_artists (drama_id, person_id, song_norm)
             SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[]) ON CONFLICT DO NOTHING
@@ -127,29 +155,35 @@ extension WritePath {
             [
                 SQLValue.intArray(sorted.map(\.drama)), SQLValue.intArray(sorted.map(\.person)),
                 SQLValue.textArray(sorted.map(\.song)),
-            ])
+            ]
+        )
     }
 
     /// Per entity: every spelling seen, and the latest non-retracted use of each, from the
     /// aggregate (`fromAliases`: recomputed from every alias and article, the full check).
-    static func spellingUses(
-        _ kind: EntityKind, ids: [Int64], fromAliases: Bool, db: isolated PQConnection
-    ) throws -> [Int64: (aliases: Set<String>, uses: [SpellingUse])] {
-        let rows =
-            fromAliases
-            ? try db.query(
+    static func spellingUsesStatement(
+        _ kind: EntityKind, ids: [Int64], fromAliases: Bool
+    ) -> (sql: String, parameters: [String?]) {
+        fromAliases
+            ? (
                 """
                 SELECT DISTINCT ON (al.entity_id, al.spelling) al.entity_id, al.spelling,
                        (extract(epoch FROM a.published_utc) * 1000)::bigint, a.url
                 FROM aliases al LEFT JOIN articles a ON a.id = al.article_id AND NOT a.retracted
                 WHERE al.kind = $1 AND al.entity_id = ANY($2::bigint[]) AND al.origin = 'article'
                 ORDER BY al.entity_id, al.spelling, a.published_utc DESC NULLS LAST, a.url DESC
-                """, [kind.rawValue, SQLValue.intArray(ids)])
-            : try db.query(
+                """, [kind.rawValue, SQLValue.intArray(ids)]
+            )
+            : (
                 """
                 SELECT entity_id, spelling, latest_millis, latest_url FROM name_spellings
                 WHERE kind = $1 AND entity_id = ANY($2::bigint[])
-                """, [kind.rawValue, SQLValue.intArray(ids)])
+                """, [kind.rawValue, SQLValue.intArray(ids)]
+            )
+    }
+
+    /// Parses the rows of ``spellingUsesStatement(_:ids:fromAliases:)``.
+    static func spellingUses(rows: PQResult) -> [Int64: (aliases: Set<String>, uses: [SpellingUse])] {
         var result: [Int64: (aliases: Set<String>, uses: [SpellingUse])] = [:]
         for row in rows.rows {
             let id = Int64(row[0]!)!
@@ -169,10 +203,16 @@ extension WritePath {
         _ touched: [Int64: Int], fromAliases: Bool, db: isolated PQConnection, derived: inout [Int: [Change]]
     ) throws -> [Int64: Int] {
         let ids = touched.keys.sorted()
-        let rows = try db.query(
-            "SELECT id, key, name, state FROM people WHERE id = ANY($1::bigint[]) AND merged_into IS NULL ORDER BY id",
-            [SQLValue.intArray(ids)])
-        let uses = try spellingUses(.person, ids: ids, fromAliases: fromAliases, db: db)
+        let results = try run(
+            [
+                (
+                    "SELECT id, key, name, state FROM people WHERE id = ANY($1::bigint[]) AND merged_into IS NULL ORDER BY id",
+                    [SQLValue.intArray(ids)]
+                ),
+                spellingUsesStatement(.person, ids: ids, fromAliases: fromAliases),
+            ], pipelined: !fromAliases, db: db)
+        let rows = results[0]
+        let uses = spellingUses(rows: results[1])
         var updates: (ids: [String?], names: [String?], states: [String?]) = ([], [], [])
         var renamed: [Int64: Int] = [:]
         for row in rows.rows {
@@ -348,12 +388,15 @@ extension WritePath {
         let ids = touched.keys.sorted()
         let idArray = SQLValue.intArray(ids)
         var dramaRows: [Int64: [String?]] = [:]
-        for row in try db.query(
-            "SELECT id, key, title, state, merged_into FROM dramas WHERE id = ANY($1::bigint[])", [idArray]
-        ).rows {
+        let results = try run(
+            [
+                ("SELECT id, key, title, state, merged_into FROM dramas WHERE id = ANY($1::bigint[])", [idArray]),
+                spellingUsesStatement(.drama, ids: ids, fromAliases: fromAliases),
+            ], pipelined: !fromAliases, db: db)
+        for row in results[0].rows {
             dramaRows[Int64(row[0]!)!] = row
         }
-        let names = try spellingUses(.drama, ids: ids, fromAliases: fromAliases, db: db)
+        let names = spellingUses(rows: results[1])
 
         // Each drama's title first: a changed title is in every record of the drama.
         var scope: [Int64: DramaScope] = [:]
@@ -555,21 +598,23 @@ extension WritePath {
         func columns(_ rows: [[String?]], _ count: Int) -> [String?] {
             (0..<count).map { c in SQLValue.textArray(rows.map { $0[c] }) }
         }
+        // Gathered, then sent as one pipeline: one round trip for all of them, in this order.
+        var statements: [(sql: String, parameters: [String?])] = []
         if !w.dramas.isEmpty {
-            try db.execute(
+            statements.append((
                 """
                 UPDATE dramas d SET title = u.title, state = u.state
                 FROM unnest($1::bigint[], $2::text[], $3::text[]) AS u(id, title, state) WHERE d.id = u.id
-                """, columns(w.dramas, 3))
+                """, columns(w.dramas, 3)))
         }
         if !w.deleteOSTs.isEmpty {
-            try db.execute("DELETE FROM osts WHERE key = ANY($1::text[])", [SQLValue.textArray(w.deleteOSTs)])
+            statements.append(("DELETE FROM osts WHERE key = ANY($1::text[])", [SQLValue.textArray(w.deleteOSTs)]))
         }
         if !w.deleteCastings.isEmpty {
-            try db.execute("DELETE FROM castings WHERE key = ANY($1::text[])", [SQLValue.textArray(w.deleteCastings)])
+            statements.append(("DELETE FROM castings WHERE key = ANY($1::text[])", [SQLValue.textArray(w.deleteCastings)]))
         }
         if !w.osts.isEmpty {
-            try db.execute(
+            statements.append((
                 """
                 INSERT INTO osts AS o (key, drama_id, song, part, release, status, state, article_ids)
                 SELECT k, d, s, p, r, st, sta, a::bigint[]
@@ -578,21 +623,21 @@ extension WritePath {
                 ON CONFLICT (key) DO UPDATE SET drama_id = excluded.drama_id, song = excluded.song,
                     part = excluded.part, release = excluded.release, status = excluded.status,
                     state = excluded.state, article_ids = excluded.article_ids
-                """, columns(w.osts, 8))
+                """, columns(w.osts, 8)))
         }
         if !w.replacedArtists.isEmpty {
-            try db.execute(
-                "DELETE FROM ost_artists WHERE ost_key = ANY($1::text[])", [SQLValue.textArray(w.replacedArtists)])
+            statements.append((
+                "DELETE FROM ost_artists WHERE ost_key = ANY($1::text[])", [SQLValue.textArray(w.replacedArtists)]))
         }
         if !w.ostArtists.isEmpty {
-            try db.execute(
+            statements.append((
                 """
                 INSERT INTO ost_artists (ost_key, position, person_id, credited_as)
                 SELECT * FROM unnest($1::text[], $2::int[], $3::bigint[], $4::text[])
-                """, columns(w.ostArtists, 4))
+                """, columns(w.ostArtists, 4)))
         }
         if !w.castings.isEmpty {
-            try db.execute(
+            statements.append((
                 """
                 INSERT INTO castings AS c (key, drama_id, person_id, role, role_type, status, state, article_ids)
                 SELECT k, d, p, r, rt, st, sta, a::bigint[]
@@ -601,10 +646,10 @@ extension WritePath {
                 ON CONFLICT (key) DO UPDATE SET drama_id = excluded.drama_id, person_id = excluded.person_id,
                     role = excluded.role, role_type = excluded.role_type, status = excluded.status,
                     state = excluded.state, article_ids = excluded.article_ids
-                """, columns(w.castings, 8))
+                """, columns(w.castings, 8)))
         }
         if !w.keptHistory.isEmpty {
-            try db.execute(
+            statements.append((
                 """
                 DELETE FROM casting_status_history h USING unnest($1::text[], $2::int[]) AS t(k, n)
                 WHERE h.casting_key = t.k AND h.position > t.n
@@ -612,15 +657,16 @@ extension WritePath {
                 [
                     SQLValue.textArray(w.keptHistory.map(\.key)),
                     SQLValue.textArray(w.keptHistory.map { String($0.count) }),
-                ])
+                ]))
         }
         if !w.history.isEmpty {
-            try db.execute(
+            statements.append((
                 """
                 INSERT INTO casting_status_history (casting_key, position, status, as_of, article_id)
                 SELECT * FROM unnest($1::text[], $2::int[], $3::text[], $4::text[], $5::bigint[])
-                """, columns(w.history, 5))
+                """, columns(w.history, 5)))
         }
+        _ = try db.pipeline(statements)
     }
 }
 
