@@ -13,10 +13,10 @@ struct ArticleContext: Sendable {
     // MARK: Template fragments
 
     static let descriptor =
-        #"(?:(?:the\s+)?(?:(?:[a-z]+-member|[a-z]+-piece|producing)\s+)?(?:(?:ballad|girl|boy|co-ed|project|vocal|indie|rock|trot|veteran|rookie|popular|famous|talented|beloved|k-pop|hip-hop|r&b|musical|top)\s+)?(?:singer|singers|actor|actress|actors|actresses|group|girl group|boy group|band|duo|trio|vocalist|rapper|member|idol|artist|artists|soloist|trot singer|singer-songwriter|singer-actor|singer-actress|musician|rookie|veteran|ballad singer|balladeer|star|model|comedian|entertainer|k-pop|hitmaker|trio|quartet)\s+)?"#
+        #"(?:(?:the\s+)?(?:(?:two|three|four|five|six|seven|both)\s+)?(?:[\w-]+\s+(?=members\s))?(?:(?:[a-z]+-member|[a-z]+-piece|producing)\s+)?(?:(?:ballad|girl|boy|co-ed|project|vocal|indie|rock|trot|veteran|rookie|popular|famous|talented|beloved|k-pop|hip-hop|r&b|musical|top)\s+)?(?:singer|singers|actor|actress|actors|actresses|group|girl group|boy group|band|duo|trio|vocalist|rapper|member|idol|artist|artists|soloist|trot singer|singer-songwriter|singer-actor|singer-actress|musician|rookie|veteran|ballad singer|balladeer|star|model|comedian|entertainer|k-pop|hitmaker|trio|quartet|members)\s+)?"#
     static let art =
         descriptor
-        + #"(?:⟨[PNO]\d+⟩'s\s+(?:member\s+|unit\s+|vocalist\s+|leader\s+|main vocalist\s+)?)?⟨[PN]\d+⟩(?:\s+of\s+(?:(?:girl|boy|idol|co-ed|k-pop)\s+)?(?:group|band|unit)\s+⟨[NO]\d+⟩)?"#
+        + #"(?:(?:the\s+)?(?:(?:two|three|four|five|six|seven|both)\s+)?⟨[PNO]\d+⟩(?:'s?\s+(?:members?\s+|unit\s+|vocalist\s+|leader\s+|main vocalist\s+)?|\s+members?\s+))?⟨[PN]\d+⟩(?:\s+of\s+(?:(?:girl|boy|idol|co-ed|k-pop)\s+)?(?:(?:group|band|unit)\s+)?⟨[NOP]\d+⟩)?"#
     static let artList = "(" + art + #"(?:\s*(?:,\s*and|,|and|&|featuring|feat\.?|ft\.?|×|x|X|·)\s*"# + art + "){0,8})"
 
     // MARK: Background
@@ -58,6 +58,11 @@ struct ArticleContext: Sendable {
         #"⟨[PN]\d+⟩(?:\s*\([^)]*\))?,\s*(?:⟨[PN]\d+⟩(?:\s*\([^)]*\))?,\s*)*⟨[PN]\d+⟩(?:\s*\([^)]*\))?\s*$"#)
     /// Text starting with a name (the last item of a list).
     private static let namesFollow = Pattern(#"^⟨[PN]\d+⟩"#)
+    /// Text ending in a song credit ("⟨S1⟩ by ⟨P2⟩", "⟨Q3⟩ (⟨N4⟩)"), and text starting with a song:
+    /// "'A' by X, 'B' by Y, and 'C' by Z" is one list of credits.
+    private static let endsInSongItem = Pattern(
+        #"⟨[SQ]\d+⟩\s*(?:\(\s*⟨[PN]\d+⟩\s*\)|,?\s+by\s+(?:⟨[PNO]\d+⟩'s?\s+)?⟨[PN]\d+⟩)\s*$"#)
+    private static let songFollows = Pattern(#"^⟨[SQ]\d+⟩"#)
 
     /// Splits a template into clauses so that "the first OST … is sung by A, and the second OST …
     /// is sung by B" yields two credits.
@@ -69,6 +74,11 @@ struct ArticleContext: Sendable {
             // ", and" left only D with the verb.
             if endsInNameList.contains(String(template[cursor..<m.range.lowerBound])),
                 namesFollow.contains(String(template[m.range.upperBound...]))
+            {
+                continue
+            }
+            if endsInSongItem.contains(String(template[cursor..<m.range.lowerBound])),
+                songFollows.contains(String(template[m.range.upperBound...]))
             {
                 continue
             }
@@ -99,7 +109,7 @@ struct ArticleContext: Sendable {
             if n + 1 < toks.count {
                 let between = s[t.range.upperBound..<toks[n + 1].range.lowerBound]
                 if between.range(
-                    of: #"^'s\s+(?:member\s+|unit\s+|vocalist\s+|leader\s+|main vocalist\s+)?$"#,
+                    of: #"^(?:'s?\s+(?:members?\s+|unit\s+|vocalist\s+|leader\s+|main vocalist\s+)?|\s+members?\s+)$"#,
                     options: .regularExpression) != nil
                 {
                     continue
@@ -109,7 +119,7 @@ struct ArticleContext: Sendable {
             if n > 0 {
                 let between = s[toks[n - 1].range.upperBound..<t.range.lowerBound]
                 if between.range(
-                    of: #"^\s+of\s+(?:(?:girl|boy|idol|co-ed|k-pop)\s+)?(?:group|band|unit)\s+$"#,
+                    of: #"^\s+of\s+(?:(?:girl|boy|idol|co-ed|k-pop)\s+)?(?:(?:group|band|unit)\s+)?$"#,
                     options: [.regularExpression, .caseInsensitive]) != nil
                 {
                     continue

@@ -89,6 +89,17 @@ enum LexiconBuilder {
         #"((?:[A-Z][\w'’!?:#&-]*)(?:\s+(?:of|the|a|an|in|on|from|to|with|and|for|at|my|your|is|[A-Z0-9][\w'’!?:#&-]*)){0,8})\s*\((?:working|tentative)\s+title\)"#,
         caseSensitive: true)
 
+    /// Roundup lines, often in title case: "Jisung's “Manchurian Violet”, Kill Me Heal Me OST",
+    /// "Min Yeon Gi – Forever (Misty OST)".
+    private static let roundupTitles = [
+        Pattern(
+            #"[”"’'],?\s+((?:[A-Z][\w'’!?:#&-]*)(?:\s+(?:of|the|a|an|in|on|from|to|with|and|for|at|my|your|is|[A-Z0-9][\w'’!?:#&-]*)){0,8})\s+(?:OST|Original Soundtrack)\s*$"#,
+            caseSensitive: true),
+        Pattern(
+            #"^[^()]{1,60}?\s[–—-]\s[^()]{1,80}?\s\(((?:[A-Z][\w'’!?:#&-]*)(?:\s+(?:of|the|a|an|in|on|from|to|with|and|for|at|my|your|is|[A-Z0-9][\w'’!?:#&-]*)){0,8})\s+OST\)\s*$"#,
+            caseSensitive: true),
+    ]
+
     static func build(_ sentences: [Sentence], known: KnownNames) -> ArticleLexicon {
         var votes: [String: Int] = [:]
         var surfaces: [String: [String]] = [:]
@@ -103,38 +114,51 @@ enum LexiconBuilder {
             }
         }
         let knownKeys = Set(known.dramas.map(titleKey))
+        // "Alchemy of Souls 2": a known title with a season number after it names a drama too.
+        func knownSequel(_ k: String) -> Bool {
+            let base = String(k.reversed().drop(while: { $0.isNumber }).reversed())
+            return base != k && base.count >= 6 && knownKeys.contains(base)
+        }
         var lexicon = ArticleLexicon()
         var bare: [String] = known.dramas
         for k in keys {
             let v = votes[k]!
-            let kind: MentionKind = v > 0 || (v == 0 && knownKeys.contains(k)) ? .drama : (v < 0 ? .song : .quote)
+            let kind: MentionKind =
+                v > 0 || (v == 0 && (knownKeys.contains(k) || knownSequel(k))) ? .drama : (v < 0 ? .song : .quote)
             lexicon.quoteKinds[k] = kind
             if kind == .drama {
                 for s in surfaces[k]! where s.count >= 5 || s.contains(" ") { bare.append(s) }
             }
         }
+        func register(_ found: String, minimumWords: Int) {
+            var t = found
+            while let last = t.split(separator: " ").last,
+                [
+                    "of", "the", "a", "an", "in", "on", "from", "to", "with", "and", "for", "at", "my", "your",
+                    "is",
+                ]
+                .contains(String(last))
+            {
+                t = t.split(separator: " ").dropLast().joined(separator: " ")
+            }
+            let words = t.split(separator: " ")
+            guard words.count >= minimumWords, lexicon.quoteKinds[titleKey(t)] == nil else { return }
+            if words.count == 1 && (t.count < 4 || Gazetteer.notNames.contains(t.lowercased())) { return }
+            // A bare run that starts with a Korean surname is more likely a person than a title.
+            if Gazetteer.surnames.contains(String(words[0])) && words.count <= 3 { return }
+            if words.contains(where: { Gazetteer.networks[$0.lowercased()] != nil }) { return }
+            bare.append(t)
+            lexicon.quoteKinds[titleKey(t)] = .drama
+        }
         for s in sentences where !s.isHeadline && !isTitleCase(s.text) {
             for (n, p) in [bareTitle, bareBeforeOST, bareWorkingTitle].enumerated() {
-                for m in p.matches(in: s.text) {
-                    var t = m.group(1)!
-                    while let last = t.split(separator: " ").last,
-                        [
-                            "of", "the", "a", "an", "in", "on", "from", "to", "with", "and", "for", "at", "my", "your",
-                            "is",
-                        ]
-                        .contains(String(last))
-                    {
-                        t = t.split(separator: " ").dropLast().joined(separator: " ")
-                    }
-                    let words = t.split(separator: " ")
-                    guard words.count >= (n == 2 ? 1 : 2), lexicon.quoteKinds[titleKey(t)] == nil else { continue }
-                    if words.count == 1 && (t.count < 4 || Gazetteer.notNames.contains(t.lowercased())) { continue }
-                    // A bare run that starts with a Korean surname is more likely a person than a title.
-                    if Gazetteer.surnames.contains(String(words[0])) && words.count <= 3 { continue }
-                    if words.contains(where: { Gazetteer.networks[$0.lowercased()] != nil }) { continue }
-                    bare.append(t)
-                    lexicon.quoteKinds[titleKey(t)] = .drama
-                }
+                for m in p.matches(in: s.text) { register(m.group(1)!, minimumWords: n == 2 ? 1 : 2) }
+            }
+        }
+        // Roundup lines are often in title case; their shape marks the title.
+        for s in sentences where !s.isHeadline {
+            for p in roundupTitles {
+                for m in p.matches(in: s.text) { register(m.group(1)!, minimumWords: 1) }
             }
         }
         var seen = Set<String>()

@@ -107,6 +107,7 @@ enum Gazetteer {
         "details", "detail", "via", "inside", "behind", "congratulations", "thank", "thanks", "please", "happy",
         "r&b", "hip-hop", "edm", "especially", "particularly", "hitmaker", "composer", "lyricist", "reporter",
         "singer-songwriter", "singer-actress", "singer-actor", "co-star", "co-stars", "leads", "starring",
+        "pre-orders", "pre-order", "familiar",
     ]
 
     /// Words that end an organisation name; runs ending with them are agencies, outlets or labels.

@@ -57,9 +57,10 @@ enum MentionFinder {
     }
 
     static func knownPersonPattern(_ person: String) -> Pattern {
+        // "Girls' Generation" is also printed "Girls’ Generation".
         let escaped = NSRegularExpression.escapedPattern(for: person).replacingOccurrences(
             of: "\\-", with: "[-\\s]?"
-        ).replacingOccurrences(of: "\\ ", with: "[-\\s]?")
+        ).replacingOccurrences(of: "\\ ", with: "[-\\s]?").replacingOccurrences(of: "\\'", with: "'").replacingOccurrences(of: "'", with: "['’]")
         return Pattern(#"(?<![\p{L}\p{N}])"# + escaped + #"(?![\p{L}\p{N}])"#)
     }
 

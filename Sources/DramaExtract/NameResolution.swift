@@ -34,10 +34,15 @@ struct NameResolver: Sendable {
             return s.contains(" ") && Gazetteer.surnames.contains(first)
         }
         for k in keyOrder where !fullNames.contains(k) {
+            let lone = representative[k]!
+            // A known one-word stage name ("Jimin") is not the given name of a full name that splits it
+            // ("Han Ji-min", "Han Ji Min").
+            let stageName = knownByKey[k] != nil && !lone.contains(" ") && !lone.contains("-")
             // A given name alone ("Soo-Hyun") joins the one full name that ends with it.
             let matches = fullNames.filter { f in
                 let s = representative[f]!
                 let given = s.split(separator: " ").dropFirst().joined(separator: " ")
+                if stageName && (given.contains("-") || given.contains(" ")) { return false }
                 return nameKey(given) == k
             }
             if matches.count == 1 {
@@ -46,7 +51,6 @@ struct NameResolver: Sendable {
             }
             // Wire and newspaper style names a person in full once, then by surname alone ("Kwon will
             // open the soundtrack"): a lone surname joins the one full name in the article that has it.
-            let lone = representative[k]!
             if !lone.contains(" "), !lone.contains("-"), Gazetteer.surnames.contains(lone) {
                 let bySurname = fullNames.filter { f in
                     representative[f]!.split(separator: " ").first.map(String.init) == lone

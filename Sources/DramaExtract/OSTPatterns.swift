@@ -25,7 +25,7 @@ enum OSTPatterns {
     static let al = ArticleContext.artList
 
     private static let cue = Pattern(
-        #"\b(?:osts?|original sound ?tracks?|sound ?tracks?)\b|\bpart\s*\.?\s*\d{1,2}\s*,?\s*⟨[SQ]\d+⟩|\b(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|\d{1,2}(?:st|nd|rd|th))\s+part\s*,?\s+(?:sung|performed)\s+by\b"#
+        #"\b(?:osts?|original sound ?tracks?|sound ?tracks?)\b|\bpart\s*\.?\s*\d{1,2}\s*,?\s*⟨[SQ]\d+⟩|\b(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|\d{1,2}(?:st|nd|rd|th))\s+part\s*,?\s+(?:sung|performed)\s+by\b|\ban?\s+(?:new\s+)?original\s+(?:song|track)\s+for\s+(?:⟨[WL]\d+⟩'s\s+)?(?:[\w-]+\s+){0,3}?⟨D\d+⟩"#
     )
     private static let singFor = Pattern(
         #"\b(?:sing|sings|singing|sang|lend(?:s|ing)?\s+(?:his|her|their)\s+voices?|voices?)\s+(?:for|to|in)\s+(?:the\s+)?(?:[\w-]+\s+){0,3}?⟨D\d+⟩"#
@@ -55,8 +55,19 @@ enum OSTPatterns {
             + #"\s+(?:(?:has|have|had|is|are|was|were|will|would|also|once again|again|officially|reportedly|be|been|set|slated|confirmed|chosen|selected|tapped|expected|scheduled|going|to|now|all|both|finally|recently|newly|make|makes|making|made|a|an|the|his|her|their|musical|comeback|with|ready|decided|agreed|in charge of|lead|leads|led)\s+){0,6}(?:sing|sings|sang|singing|sung|lend|lends|lending|lent|participate|participates|participating|participated|join|joins|joined|joining|take part|takes part|took part|taking part|record|records|recorded|recording|croon|croons|crooned|release|releases|released|releasing|drop|drops|dropped|dropping|unveil|unveils|unveiled|unveiling|voice|voices|voiced|contribute|contributes|contributed|contributing|present|presents|presented|perform|performs|performed|team up|teams up|teamed up|handle|handles|handled|comeback|return|returns|returning|open|opens|opened|opening|kick off|kicks off|kicked off)\b"#
     )
     private static let lineup = Pattern(
-        #"\b(?:line-?up|participating artists?|participating singers?|artists|singers)\b(?:\s+[\w-]+){0,5}?\s*(?::|-|includes?|including|features?|featuring|consists? of|such as|are|is|with)\s+"#
+        #"\b(?:line-?up|participating artists?|participating singers?|artists|singers)\b(?:\s+[\w-]+){0,5}?\s*(?::|-|includes?|including|features?|featuring|starring|consists? of|such as|are|is|with)\s+(?:the\s+)?"#
             + al)
+    /// "The final lineup for the soundtrack, announced by …, also includes A, B and C".
+    private static let lineupIncludes = Pattern(
+        #"\bline-?up\b[^.;:]{0,100}?\b(?:also\s+)?(?:includes?|including|features?|consists?\s+of)\s+(?:the\s+)?"# + al)
+    /// "A and B are some of the singers who will be featured", "A, B among singers for ⟨D⟩ soundtrack".
+    private static let amongSingers = Pattern(
+        al
+            + #"\s+(?:(?:are|is|were|was)\s+(?:some\s+of|among|one\s+of)|among)\s+(?:the\s+)?(?:[\w-]+\s+){0,3}?(?:singers|artists|vocalists|voices)\b"#
+    )
+    /// Roundup lines "Min Yeon Gi - Forever (⟨D⟩ OST)": artist, song, drama.
+    private static let dashCredit = Pattern(
+        #"^\s*"# + al + #"\s+-\s+⟨([NSQ])(\d+)⟩\s*\(\s*⟨D\d+⟩\s+(?:ost|original soundtrack)\s*\)\s*$"#)
     private static let soundtrackFeatures = Pattern(
         #"\b(?:osts?|soundtracks?|original soundtracks?)\b(?:\s+(?:of|for)\s+[^.;]{0,80}?)?\s+(?:will\s+|also\s+|is set to\s+)*(?:feature|features|featured|include|includes|included|boast|boasts)\s+"#
             + al)
@@ -72,6 +83,33 @@ enum OSTPatterns {
     )
     private static let hedgedNext = Pattern(
         al + #"\s+(?:appear|appears|seem|seems|are expected|is expected)\s+to\s+be\s+(?:the\s+)?next"#)
+    /// "A and B lend their voice", "recorded an OST of their own", "a duet": several singers, one song.
+    private static let oneSong = Pattern(
+        #"\b(?:duet|together|their\s+voice\b(?!s)|(?:an?|one)\s+(?:new\s+|brand-new\s+)?(?:ost|song|track|single|duet)\b)"#)
+    private static let eachSings = Pattern(#"\beach\b|\brespective(?:ly)?\b|\bseparate\b"#)
+    /// "the three ⟨N⟩ members A, B and C", "aespa members A and B": members of one group sing together.
+    private static let membersList = Pattern(#"\bmembers\s+⟨[PN]\d+⟩"#)
+    /// "X contributed to the OST as a song composer": a credit, not a performance.
+    private static let creditAs = Pattern(
+        #"\bas\s+(?:an?\s+|the\s+)?(?:song\s+)?(?:composer|lyricist|songwriter|producer|writer|arranger)s?\b"#)
+    /// "the soundtrack of the BTS-based webtoon …": another medium's soundtrack.
+    private static let otherMedium = Pattern(
+        #"\b(?:osts?|soundtracks?)\s+(?:of|for)\s+(?:the\s+|a\s+|an\s+)?(?:(?:[\w-]+|⟨[A-Z]\d+⟩[\w-]*)\s+){0,3}?(?:webtoon|film|movie|game|musical|variety\s+show)\b"#
+    )
+    /// "… since the OST 'X' of ⟨D⟩": an earlier song.
+    private static let pastSince = Pattern(
+        #"\bsince\s+(?:the\s+|his\s+|her\s+|their\s+)?(?:osts?|songs?|tracks?|soundtracks?)\b"#)
+    /// "'A' by X", "'A' (X)", "X's hit 'A'": the items of a list of earlier songs.
+    private static let listedSongBy = Pattern(#"⟨([SQ])(\d+)⟩\s*,?\s+by\s+"# + al)
+    private static let listedSongParens = Pattern(#"⟨([SQ])(\d+)⟩\s*\(\s*"# + al + #"\s*\)"#)
+    private static let listedOwner = Pattern(
+        "(" + ArticleContext.art + #")'s\s+(?:(?!(?:version|cover|remake|rendition|of)\b)[\w-]+\s+){0,2}?⟨([SQ])(\d+)⟩"#)
+    /// Words before a song list that place it in the past: "previously released", "after A (X)".
+    private static let listedEarlier = Pattern(
+        #"\b(?:after|following|previous|previously|earlier|past|already)\b"#)
+    private static let previously = Pattern(#"\bprevious(?:ly)?\b"#)
+    private static let selfCredit = Pattern(
+        #"\bwho\s+(?:also\s+)?(?:wrote|penned|co-wrote|composed|produced)\b[^.]{0,80}\b(?:herself|himself|themselves)\b"#)
 
     private static let partNumber = Pattern(#"\bpart\s*\.?\s*(\d{1,3})\b"#)
     private static let partDigits = Pattern(
@@ -196,7 +234,19 @@ enum OSTPatterns {
                     detail.song = l.song
                 }
 
-                if ArticleContext.isBackground(clause) { continue }
+                // "'A' by X, 'B' by Y and 'C' by Z", "after 'A' (X), 'B' (Y)": one credit per listed song,
+                // also when the list recalls the drama's earlier songs ("previously released … include").
+                if hasCue || sentenceHasCue, let listed = songList(ctx, clause, sentence, sentenceDramas) {
+                    for one in listed {
+                        if let s = one.song { songKeys.insert(titleKey(s)) }
+                        records.append(one)
+                    }
+                    continue
+                }
+
+                if ArticleContext.isBackground(clause) || pastSince.contains(clause) { continue }
+                // "Jungkook lent his voice to the soundtrack of the BTS-based webtoon …".
+                if otherMedium.contains(clause), ctx.dramaTokens(in: clause, sentence: sentence).isEmpty { continue }
 
                 if !hasCue && !(sentenceHasCue && !songTokens.isEmpty) {
                     if detail.song != nil {
@@ -265,7 +315,11 @@ enum OSTPatterns {
                 var subjectFound = false
                 var together = false
                 var sungByFound = false
-                if let m = sungBy.firstMatch(in: clause) {
+                if let m = dashCredit.firstMatch(in: clause) {
+                    rec.artists = ArticleContext.people(inList: m.group(1)!, sentence: sentence)
+                    if let i = Int(m.group(3)!) { rec.song = sentence.mentions[i].text }
+                    artistConfidence = 0.8
+                } else if let m = sungBy.firstMatch(in: clause) {
                     rec.artists = ArticleContext.people(inList: m.group(1)!, sentence: sentence)
                     artistConfidence = 0.95
                     sungByFound = true
@@ -291,7 +345,9 @@ enum OSTPatterns {
                     rec.artists = ArticleContext.people(inList: m.group(1)!, sentence: sentence)
                     artistConfidence = 0.45
                     hedged = true
-                } else if let m = lineup.firstMatch(in: clause) {
+                } else if let m = lineup.firstMatch(in: clause) ?? lineupIncludes.firstMatch(in: clause)
+                    ?? amongSingers.firstMatch(in: clause)
+                {
                     rec.artists = ArticleContext.people(inList: m.group(1)!, sentence: sentence)
                     artistConfidence = 0.8
                     lineupOnly = true
@@ -310,12 +366,23 @@ enum OSTPatterns {
                             rec.artists.append(a)
                         }
                     }
+                    // "A and B lend their voice", "the three ⟨N⟩ members A, B and C will sing": one song.
+                    if rec.artists.count > 1, !eachSings.contains(clause),
+                        oneSong.contains(clause) || membersList.contains(clause)
+                    {
+                        together = true
+                    }
+                    // "X contributed to the OST as a song composer": a credit, not a performance.
+                    if creditAs.contains(clause) { rec.artists = [] }
                 }
                 // A credit line ("lyrics by X") is not a performance credit.
                 let credited = Set(detail.composers + detail.lyricists + detail.producers)
                 if artistConfidence < 0.95 {
+                    // "'Wish' by X, who wrote the lyrics and produced the track herself" still credits X.
+                    let selfCredited = selfCredit.contains(clause)
                     rec.artists.removeAll {
-                        credited.contains($0) && !(detail.lyricists.contains($0) && lyricistIsSinger(clause))
+                        credited.contains($0) && !selfCredited
+                            && !(detail.lyricists.contains($0) && lyricistIsSinger(clause))
                     }
                 }
                 rec.artists.removeAll { a in
@@ -409,6 +476,49 @@ enum OSTPatterns {
             return ctx.dramaSurface[main]
         }
         return nil
+    }
+
+    /// The credits of a clause listing two or more songs with their singers ("'A' by X, 'B' by Y",
+    /// "'A' (X), 'B' (Y)", "X's hit 'A', Y's 'B'"), or nil. Part lists are `partSongBy`'s.
+    private static func songList(
+        _ ctx: ArticleContext, _ clause: String, _ sentence: AnalyzedSentence,
+        _ sentenceDramas: [(key: String, surface: String, range: Range<String.Index>)]
+    ) -> [OSTRecord]? {
+        guard partSongBy.matches(in: clause).count < 2 else { return nil }
+        var items: [(range: Range<String.Index>, song: Int, artists: String)] = []
+        for m in listedSongBy.matches(in: clause) {
+            if let i = Int(m.group(2)!) { items.append((m.range, i, m.group(3)!)) }
+        }
+        for m in listedSongParens.matches(in: clause) where !items.contains(where: { $0.range.overlaps(m.range) }) {
+            if let i = Int(m.group(2)!) { items.append((m.range, i, m.group(3)!)) }
+        }
+        for m in listedOwner.matches(in: clause) where !items.contains(where: { $0.range.overlaps(m.range) }) {
+            if let i = Int(m.group(3)!) { items.append((m.range, i, m.group(1)!)) }
+        }
+        guard items.count >= 2 else { return nil }
+        if ArticleContext.isBackground(clause) {
+            // Only "previously" makes it background, and no title is named: the drama's own earlier songs.
+            let rest = previously.re.stringByReplacingMatches(
+                in: clause, options: [], range: NSRange(clause.startIndex..., in: clause), withTemplate: "")
+            guard !ArticleContext.isBackground(rest), ctx.dramaTokens(in: clause, sentence: sentence).isEmpty else {
+                return nil
+            }
+        }
+        guard let drama = listDrama(ctx, clause, sentence, sentenceDramas) else { return nil }
+        items.sort { $0.range.lowerBound < $1.range.lowerBound }
+        let before = String(clause[..<items[0].range.lowerBound])
+        let st = listedEarlier.contains(before) ? "released" : status(in: clause)
+        var out: [OSTRecord] = []
+        for item in items {
+            var one = OSTRecord(evidence: sentence.sentence, confidence: 0.75)
+            one.drama = drama
+            one.song = sentence.mentions[item.song].text
+            one.artists = ArticleContext.people(inList: item.artists, sentence: sentence)
+            one.status = st
+            guard !one.artists.isEmpty, titleKey(sentence.mentions[item.song].text) != titleKey(drama) else { continue }
+            out.append(one)
+        }
+        return out.count >= 2 ? out : nil
     }
 
     private static func lyricistIsSinger(_ clause: String) -> Bool {

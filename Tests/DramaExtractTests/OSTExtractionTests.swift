@@ -89,4 +89,129 @@ struct OSTExtractionTests {
         #expect(facts.osts.isEmpty)
         #expect(facts.castings.isEmpty)
     }
+
+    @Test("a list of songs with their singers gives one credit per song")
+    func songList() {
+        let facts = extract(
+            "New OST for 'Harbor Lights'",
+            "Earlier OST releases for the drama 'Harbor Lights' include 'Blue Gate' by Lee Hana, 'Paper Swan' by Park Min-seo, and 'Low Tide' by Velvet Lamp."
+        )
+        let ost = facts.osts
+        #expect(ost.count == 3)
+        #expect(Set(ost.compactMap(\.song)) == ["Blue Gate", "Paper Swan", "Low Tide"])
+        #expect(ost.first(where: { $0.song == "Paper Swan" })?.artists == ["Park Min-seo"])
+        #expect(ost.allSatisfy({ $0.drama == "Harbor Lights" && $0.status == "released" }))
+    }
+
+    @Test("a list of another drama's earlier songs stays background")
+    func songListOtherDrama() {
+        let facts = extract(
+            "Choi Ryan joins 'Salt Garden' soundtrack",
+            "Choi Ryan will sing the OST for 'Salt Garden'. Previously released songs for 'Old Harbor' include 'Blue Gate' by Lee Hana and 'Paper Swan' by Park Min-seo."
+        )
+        #expect(facts.osts.count == 1)
+        #expect(facts.osts.first?.artists == ["Choi Ryan"])
+    }
+
+    @Test("a lineup sentence with an aside before 'also includes'")
+    func lineupWithAside() {
+        let facts = extract(
+            "Singers for 'Salt Garden' soundtrack",
+            "The final lineup for the soundtrack of 'Salt Garden', announced by the production company Moonlab, also includes Yoon Ara, Kim Dae-ho of Skyline and Velvet Lamp."
+        )
+        let ost = facts.osts
+        #expect(ost.count == 3)
+        #expect(Set(ost.flatMap(\.artists)) == ["Yoon Ara", "Kim Dae-ho", "Velvet Lamp"])
+        #expect(ost.allSatisfy({ $0.drama == "Salt Garden" && $0.status == "announced" }))
+    }
+
+    @Test("'lend their voice' and group members sing one song together")
+    func singersTogether() {
+        let duo = extract(
+            "Kim Se-ah and Park Jun-seo lend their voice for 'River Crown' OST",
+            "Kim Se-ah and Park Jun-seo lend their voice for the OST of 'River Crown'.")
+        #expect(duo.osts.count == 1)
+        #expect(duo.osts.first?.artists == ["Kim Se-ah", "Park Jun-seo"])
+        let members = extract(
+            "Three voices for 'Salt Garden'",
+            "The agency announced that the three Secret Lamp members Zuu, Dita, and Soodam will sing the OST of the drama 'Salt Garden'."
+        )
+        #expect(members.osts.count == 1)
+        #expect(members.osts.first?.artists == ["Zuu", "Dita", "Soodam"])
+    }
+
+    @Test("singers listed without a shared song stay separate credits")
+    func singersSeparate() {
+        let facts = extract(
+            "Kim Se-ah, Park Jun-seo and Lee Hana sing for 'River Crown'",
+            "Kim Se-ah, Park Jun-seo and Lee Hana will sing for the OST of 'River Crown'.")
+        #expect(facts.osts.count == 3)
+        #expect(facts.osts.allSatisfy({ $0.artists.count == 1 }))
+    }
+
+    @Test("a known stage name is not the given name of a full name")
+    func stageName() {
+        let e = Extractor(known: KnownNames(people: ["Jimin", "Han Ji-min"], dramas: ["Our Blues"]))
+        let facts = e.extract(
+            Article(
+                headline: "BTS Jimin to sing for 'Our Blues'",
+                body: "Jimin will sing for the OST of 'Our Blues'. The drama stars Han Ji-min and Lee Byung-hun.",
+                publishedAt: "2022-03-16T09:00:00+09:00"))
+        #expect(facts.osts.first?.artists == ["Jimin"])
+        // A hyphenated given name alone still joins the full name.
+        let actress = Extractor(known: KnownNames(people: ["Han Ji-min"], dramas: ["Our Blues"])).extract(
+            Article(
+                headline: "Han Ji-min to sing for 'Our Blues'",
+                body: "Ji-min will sing for the OST of 'Our Blues', the drama starring Han Ji-min.",
+                publishedAt: "2022-03-16T09:00:00+09:00"))
+        #expect(actress.osts.first?.artists == ["Han Ji-min"])
+    }
+
+    @Test("roundup lines: 'Artist – Song (Drama OST)' and 'Artist's “Song”, Drama OST'")
+    func roundupLines() {
+        let facts = extract(
+            "March OST picks",
+            """
+            Lee Hana – Blue Gate (Harbor Lights OST)
+
+            Velvet Lamp’s “Paper Swan”, Salt Garden OST
+            """)
+        let ost = facts.osts
+        #expect(ost.count == 2)
+        #expect(ost.first(where: { $0.drama == "Harbor Lights" })?.song == "Blue Gate")
+        #expect(ost.first(where: { $0.drama == "Harbor Lights" })?.artists == ["Lee Hana"])
+        #expect(ost.first(where: { $0.drama == "Salt Garden" })?.artists == ["Velvet Lamp"])
+        let plain = extract("March OST picks", "Lee Hana – Blue Gate (Live Version)\n\nThe song was a hit.")
+        #expect(plain.osts.isEmpty)
+    }
+
+    @Test("a composer credit is not a performance; another medium's soundtrack is not the drama's")
+    func creditsAndOtherMedia() {
+        let composer = extract(
+            "New OST for 'Harbor Lights'",
+            "Young K of DAY6 contributed to the OST 'For You' for the drama 'Harbor Lights' as a composer.")
+        #expect(composer.osts.isEmpty)
+        let singer = extract(
+            "New OST for 'Harbor Lights'",
+            "Young K of DAY6 contributed to the OST 'For You' for the drama 'Harbor Lights'.")
+        #expect(singer.osts.first?.artists == ["Young K"])
+        let webtoon = extract(
+            "Yoon Ara sings for 'Salt Garden'",
+            "Yoon Ara will sing the OST for 'Salt Garden'. More recently, Kim Dae-ho lent his voice to the soundtrack of the BTS-based webtoon Seven Fates."
+        )
+        #expect(webtoon.osts.count == 1)
+        #expect(webtoon.osts.first?.artists == ["Yoon Ara"])
+    }
+
+    @Test("'are some of the singers' lists a lineup; a possessive without 's' keeps the member")
+    func amongSingers() {
+        let e = Extractor(known: KnownNames(people: ["Girls' Generation"], dramas: []))
+        let facts = e.extract(
+            Article(
+                headline: "Singers for 'Harbor Lights'",
+                body:
+                    "Skyline’ Jin and Taeyeon of Girls’ Generation are some of the well-known singers who will be featured in the soundtrack of 'Harbor Lights'.",
+                publishedAt: "2022-03-16T09:00:00+09:00"))
+        #expect(Set(facts.osts.flatMap(\.artists)) == ["Jin", "Taeyeon"])
+    }
 }
