@@ -60,7 +60,8 @@ enum MentionFinder {
         // "Girls' Generation" is also printed "Girls’ Generation".
         let escaped = NSRegularExpression.escapedPattern(for: person).replacingOccurrences(
             of: "\\-", with: "[-\\s]?"
-        ).replacingOccurrences(of: "\\ ", with: "[-\\s]?").replacingOccurrences(of: "\\'", with: "'").replacingOccurrences(of: "'", with: "['’]")
+        ).replacingOccurrences(of: "\\ ", with: "[-\\s]?").replacingOccurrences(of: "\\'", with: "'")
+            .replacingOccurrences(of: "'", with: "['’]")
         return Pattern(#"(?<![\p{L}\p{N}])"# + escaped + #"(?![\p{L}\p{N}])"#)
     }
 

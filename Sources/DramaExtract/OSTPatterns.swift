@@ -85,7 +85,8 @@ enum OSTPatterns {
         al + #"\s+(?:appear|appears|seem|seems|are expected|is expected)\s+to\s+be\s+(?:the\s+)?next"#)
     /// "A and B lend their voice", "recorded an OST of their own", "a duet": several singers, one song.
     private static let oneSong = Pattern(
-        #"\b(?:duet|together|their\s+voice\b(?!s)|(?:an?|one)\s+(?:new\s+|brand-new\s+)?(?:ost|song|track|single|duet)\b)"#)
+        #"\b(?:duet|together|their\s+voice\b(?!s)|(?:an?|one)\s+(?:new\s+|brand-new\s+)?(?:ost|song|track|single|duet)\b)"#
+    )
     private static let eachSings = Pattern(#"\beach\b|\brespective(?:ly)?\b|\bseparate\b"#)
     /// "the three ⟨N⟩ members A, B and C", "aespa members A and B": members of one group sing together.
     private static let membersList = Pattern(#"\bmembers\s+⟨[PN]\d+⟩"#)
@@ -103,13 +104,15 @@ enum OSTPatterns {
     private static let listedSongBy = Pattern(#"⟨([SQ])(\d+)⟩\s*,?\s+by\s+"# + al)
     private static let listedSongParens = Pattern(#"⟨([SQ])(\d+)⟩\s*\(\s*"# + al + #"\s*\)"#)
     private static let listedOwner = Pattern(
-        "(" + ArticleContext.art + #")'s\s+(?:(?!(?:version|cover|remake|rendition|of)\b)[\w-]+\s+){0,2}?⟨([SQ])(\d+)⟩"#)
+        "(" + ArticleContext.art + #")'s\s+(?:(?!(?:version|cover|remake|rendition|of)\b)[\w-]+\s+){0,2}?⟨([SQ])(\d+)⟩"#
+    )
     /// Words before a song list that place it in the past: "previously released", "after A (X)".
     private static let listedEarlier = Pattern(
         #"\b(?:after|following|previous|previously|earlier|past|already)\b"#)
     private static let previously = Pattern(#"\bprevious(?:ly)?\b"#)
     private static let selfCredit = Pattern(
-        #"\bwho\s+(?:also\s+)?(?:wrote|penned|co-wrote|composed|produced)\b[^.]{0,80}\b(?:herself|himself|themselves)\b"#)
+        #"\bwho\s+(?:also\s+)?(?:wrote|penned|co-wrote|composed|produced)\b[^.]{0,80}\b(?:herself|himself|themselves)\b"#
+    )
 
     private static let partNumber = Pattern(#"\bpart\s*\.?\s*(\d{1,3})\b"#)
     private static let partDigits = Pattern(
