@@ -601,70 +601,85 @@ extension WritePath {
         // Gathered, then sent as one pipeline: one round trip for all of them, in this order.
         var statements: [(sql: String, parameters: [String?])] = []
         if !w.dramas.isEmpty {
-            statements.append((
-                """
-                UPDATE dramas d SET title = u.title, state = u.state
-                FROM unnest($1::bigint[], $2::text[], $3::text[]) AS u(id, title, state) WHERE d.id = u.id
-                """, columns(w.dramas, 3)))
+            statements.append(
+                (
+                    """
+                    UPDATE dramas d SET title = u.title, state = u.state
+                    FROM unnest($1::bigint[], $2::text[], $3::text[]) AS u(id, title, state) WHERE d.id = u.id
+                    """, columns(w.dramas, 3)
+                ))
         }
         if !w.deleteOSTs.isEmpty {
             statements.append(("DELETE FROM osts WHERE key = ANY($1::text[])", [SQLValue.textArray(w.deleteOSTs)]))
         }
         if !w.deleteCastings.isEmpty {
-            statements.append(("DELETE FROM castings WHERE key = ANY($1::text[])", [SQLValue.textArray(w.deleteCastings)]))
+            statements.append(
+                ("DELETE FROM castings WHERE key = ANY($1::text[])", [SQLValue.textArray(w.deleteCastings)]))
         }
         if !w.osts.isEmpty {
-            statements.append((
-                """
-                INSERT INTO osts AS o (key, drama_id, song, part, release, status, state, article_ids)
-                SELECT k, d, s, p, r, st, sta, a::bigint[]
-                FROM unnest($1::text[], $2::bigint[], $3::text[], $4::int[], $5::text[], $6::text[], $7::text[], $8::text[])
-                    AS t(k, d, s, p, r, st, sta, a)
-                ON CONFLICT (key) DO UPDATE SET drama_id = excluded.drama_id, song = excluded.song,
-                    part = excluded.part, release = excluded.release, status = excluded.status,
-                    state = excluded.state, article_ids = excluded.article_ids
-                """, columns(w.osts, 8)))
+            statements.append(
+                (
+                    """
+                    INSERT INTO osts AS o (key, drama_id, song, part, release, status, state, article_ids)
+                    SELECT k, d, s, p, r, st, sta, a::bigint[]
+                    FROM unnest($1::text[], $2::bigint[], $3::text[], $4::int[], $5::text[], $6::text[], $7::text[], $8::text[])
+                        AS t(k, d, s, p, r, st, sta, a)
+                    ON CONFLICT (key) DO UPDATE SET drama_id = excluded.drama_id, song = excluded.song,
+                        part = excluded.part, release = excluded.release, status = excluded.status,
+                        state = excluded.state, article_ids = excluded.article_ids
+                    """, columns(w.osts, 8)
+                ))
         }
         if !w.replacedArtists.isEmpty {
-            statements.append((
-                "DELETE FROM ost_artists WHERE ost_key = ANY($1::text[])", [SQLValue.textArray(w.replacedArtists)]))
+            statements.append(
+                (
+                    "DELETE FROM ost_artists WHERE ost_key = ANY($1::text[])", [SQLValue.textArray(w.replacedArtists)]
+                ))
         }
         if !w.ostArtists.isEmpty {
-            statements.append((
-                """
-                INSERT INTO ost_artists (ost_key, position, person_id, credited_as)
-                SELECT * FROM unnest($1::text[], $2::int[], $3::bigint[], $4::text[])
-                """, columns(w.ostArtists, 4)))
+            statements.append(
+                (
+                    """
+                    INSERT INTO ost_artists (ost_key, position, person_id, credited_as)
+                    SELECT * FROM unnest($1::text[], $2::int[], $3::bigint[], $4::text[])
+                    """, columns(w.ostArtists, 4)
+                ))
         }
         if !w.castings.isEmpty {
-            statements.append((
-                """
-                INSERT INTO castings AS c (key, drama_id, person_id, role, role_type, status, state, article_ids)
-                SELECT k, d, p, r, rt, st, sta, a::bigint[]
-                FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[])
-                    AS t(k, d, p, r, rt, st, sta, a)
-                ON CONFLICT (key) DO UPDATE SET drama_id = excluded.drama_id, person_id = excluded.person_id,
-                    role = excluded.role, role_type = excluded.role_type, status = excluded.status,
-                    state = excluded.state, article_ids = excluded.article_ids
-                """, columns(w.castings, 8)))
+            statements.append(
+                (
+                    """
+                    INSERT INTO castings AS c (key, drama_id, person_id, role, role_type, status, state, article_ids)
+                    SELECT k, d, p, r, rt, st, sta, a::bigint[]
+                    FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[])
+                        AS t(k, d, p, r, rt, st, sta, a)
+                    ON CONFLICT (key) DO UPDATE SET drama_id = excluded.drama_id, person_id = excluded.person_id,
+                        role = excluded.role, role_type = excluded.role_type, status = excluded.status,
+                        state = excluded.state, article_ids = excluded.article_ids
+                    """, columns(w.castings, 8)
+                ))
         }
         if !w.keptHistory.isEmpty {
-            statements.append((
-                """
-                DELETE FROM casting_status_history h USING unnest($1::text[], $2::int[]) AS t(k, n)
-                WHERE h.casting_key = t.k AND h.position > t.n
-                """,
-                [
-                    SQLValue.textArray(w.keptHistory.map(\.key)),
-                    SQLValue.textArray(w.keptHistory.map { String($0.count) }),
-                ]))
+            statements.append(
+                (
+                    """
+                    DELETE FROM casting_status_history h USING unnest($1::text[], $2::int[]) AS t(k, n)
+                    WHERE h.casting_key = t.k AND h.position > t.n
+                    """,
+                    [
+                        SQLValue.textArray(w.keptHistory.map(\.key)),
+                        SQLValue.textArray(w.keptHistory.map { String($0.count) }),
+                    ]
+                ))
         }
         if !w.history.isEmpty {
-            statements.append((
-                """
-                INSERT INTO casting_status_history (casting_key, position, status, as_of, article_id)
-                SELECT * FROM unnest($1::text[], $2::int[], $3::text[], $4::text[], $5::bigint[])
-                """, columns(w.history, 5)))
+            statements.append(
+                (
+                    """
+                    INSERT INTO casting_status_history (casting_key, position, status, as_of, article_id)
+                    SELECT * FROM unnest($1::text[], $2::int[], $3::text[], $4::text[], $5::bigint[])
+                    """, columns(w.history, 5)
+                ))
         }
         _ = try db.pipeline(statements)
     }
