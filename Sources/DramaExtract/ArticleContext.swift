@@ -9,6 +9,8 @@ struct ArticleContext: Sendable {
     var mainDrama: String?
     /// A surface form for each drama key seen.
     var dramaSurface: [String: String]
+    /// `nameKey` of the people the caller already knows (database and knowledge base).
+    var knownPeopleKeys: Set<String> = []
 
     // MARK: Template fragments
 
@@ -46,6 +48,45 @@ struct ArticleContext: Sendable {
     )
 
     static func isBackground(_ clause: String) -> Bool { background.contains(clause) || filmography.contains(clause) }
+
+    // MARK: Modifier titles
+
+    /// A title that describes a person rather than naming the news: "⟨D⟩ actor ⟨P⟩", "⟨D⟩'s ⟨P⟩",
+    /// "the team behind ⟨D⟩". The match is the token to drop (with its possessive).
+    private static let modifierTitle = Pattern(
+        #"⟨D\d+⟩(?:['’]s)?\s+(?=(?:star|actor|actress|actors|actresses|alum|alumna|alumnus|idol|co-stars?|fame)\s+⟨[PN]\d+⟩)|⟨D\d+⟩['’]s\s+(?=⟨[PN]\d+⟩)|(?<=behind\s)⟨D\d+⟩(?:['’]s)?"#
+    )
+    /// "X, who led ⟨D⟩, …", "X, whose recent works include A and ⟨D⟩, …": an aside about past work
+    /// (not "who will play …", "who is …", "who has been cast in …").
+    private static let pastWorkAside = Pattern(
+        #",\s*(?:whose\s|who\s+(?!(?:will|would|is|are|has\s+been|have\s+been|plays|portrays|stars)\b))[^,;.]{0,100}?⟨[DQ]\d+⟩"#
+            + #"(?:(?!\b(?:will|is\s+set|is\s+slated|has\s+been|have\s+been)\b)(?:[^,;.⟨]|⟨[DQWLS]\d+⟩)){0,80}?"#
+            + #"(?:,\s*(?:and\s+)?⟨[DQ]\d+⟩(?:[^,;.⟨]|⟨[DQWLS]\d+⟩){0,40}?)*,"#
+    )
+    /// "A (⟨D1⟩)": a parenthesis of nothing but titles after a name holds that person's past work.
+    private static let titleParens = Pattern(#"⟨[PN]\d+⟩\s*\((?:\s*(?:⟨D\d+⟩|,|and|&|(?:19|20)\d{2}))+\s*\)"#)
+
+    /// The template without titles that only describe a person ("'Itaewon Class' actor X" keeps
+    /// "actor X"), and with past-work asides after a name cut to a comma.
+    static func withoutModifierTitles(_ template: String) -> String {
+        var s = pastWorkAside.re.stringByReplacingMatches(
+            in: template, options: [], range: NSRange(template.startIndex..., in: template), withTemplate: ",")
+        s = modifierTitle.re.stringByReplacingMatches(
+            in: s, options: [], range: NSRange(s.startIndex..., in: s), withTemplate: "")
+        return s
+    }
+
+    /// Indices of the drama mentions that only describe a person (modifier, past-work aside or
+    /// "(⟨D⟩)" after a name): they neither pick the article's drama nor a clause's.
+    static func modifierTitleIndices(in template: String) -> Set<Int> {
+        var out = Set<Int>()
+        for p in [modifierTitle, pastWorkAside, titleParens] {
+            for m in p.matches(in: template) {
+                for t in tokens(in: m.value) where t.kind == .drama { out.insert(t.index) }
+            }
+        }
+        return out
+    }
 
     // MARK: Clauses
 
@@ -208,6 +249,11 @@ struct ArticleContext: Sendable {
             !ArticleContext.otherWork.contains(clause)
         else { return nil }
         return main
+    }
+
+    /// "… in another upcoming drama", "… cast in a new series": the clause speaks of a work it does not name.
+    static func namesAnotherWork(_ clause: String) -> Bool {
+        upcomingReference.contains(clause) || otherWork.contains(clause)
     }
 
     /// The article's only drama, for a clause that names no drama at all.

@@ -180,6 +180,10 @@ enum CastingPatterns {
     private static let playedBy = Pattern(
         #"⟨([PNQ])(\d+)⟩,?\s+(?:(?:who\s+)?(?:is|are|will\s+be)\s+)?(?:(?:the|a)\s+(?:role|character|part)\s+)?(?:played|portrayed|taken)\s+by\s+(?:the\s+)?(?:[\w-]+\s+){0,3}?"#
             + al)
+    /// "a romance about Shin Ha-ri (Kim Se-jeong)", "So Rang (played by Park Ji-hu)": a character, then
+    /// the actor. Group 1 is the character's token, group 2 "played by", group 3 the actor's token.
+    private static let roleParens = Pattern(
+        #"⟨[PN](\d+)⟩\s*\((?:((?:played|portrayed)\s+by)\s+(?:(?:actor|actress)\s+)?)?⟨P(\d+)⟩\)"#)
     private static let ownDrama = Pattern(
         al + #"'s\s+(?:new|upcoming|next|latest)\s+(?:[\w-]+\s+){0,3}?(?:drama|series)\s*,?\s*⟨D(\d+)⟩"#)
 
@@ -250,7 +254,8 @@ enum CastingPatterns {
         var records: [CastingRecord] = []
         var overrides: [StatusOverride] = []
         for (sentenceIndex, sentence) in ctx.sentences.enumerated() {
-            let template = ArticleContext.stripAsides(sentence.template)
+            // "'Itaewon Class' actor X", "X, who led ⟨D⟩, …": titles that only describe a person are dropped.
+            let template = ArticleContext.stripAsides(ArticleContext.withoutModifierTitles(sentence.template))
             // "The second OST is out. It features A and B": the sentence before decides what "it" is.
             let previousMusic =
                 sentenceIndex > 0
@@ -329,11 +334,24 @@ enum CastingPatterns {
                 let sentenceDramas = ctx.dramaTokens(in: withoutCreditParens(template), sentence: sentence)
                 var drama: String?
                 var dramaConfidence = 1.0
+                // The one drama of the sentence or two before, unless the clause speaks of another work.
+                let carried: String? =
+                    local.isEmpty && sentenceDramas.isEmpty && !sentence.sentence.isHeadline
+                        && !ArticleContext.namesAnotherWork(clause)
+                    ? carriedDrama(ctx, before: sentenceIndex) : nil
+                // "The drama" is the article's drama, unless the article names many and the sentence
+                // before names another.
+                let fallback = ctx.castingFallbackDrama(for: clause)
                 if Set(local.map(\.key)).count == 1 {
                     drama = local[0].surface
                 } else if local.isEmpty, Set(sentenceDramas.map(\.key)).count == 1 {
                     drama = sentenceDramas[0].surface
                     dramaConfidence = 0.9
+                } else if let carried,
+                    fallback.map({ ctx.dramaCount > 2 && $0 != titleKey(carried) }) ?? true
+                {
+                    drama = carried
+                    dramaConfidence = 0.8
                 } else if local.isEmpty, sentenceDramas.isEmpty,
                     let main = ctx.castingFallbackDrama(for: clause)
                 {
@@ -452,6 +470,23 @@ enum CastingPatterns {
                         }
                     }
                 }
+                // "… between Shin Ha-ri (Kim Se-jeong) and …": plot summaries name the actor after the
+                // character, also in soundtrack talk ("the song plays when A (B) confesses").
+                for m in roleParens.matches(in: clause) {
+                    guard let o = Int(m.group(1)!), let i = Int(m.group(3)!) else { continue }
+                    let character = sentence.mentions[o].text
+                    let actor = sentence.mentions[i].text
+                    // A name credited elsewhere or already known is the actor: "Kim Soo-hyun (Baek Hyun-woo)".
+                    guard characterThenActor(character, actor, playedBy: m.group(2) != nil),
+                        !ctx.knownPeopleKeys.contains(nameKey(character)),
+                        !found.contains(where: { $0.people.contains(character) }),
+                        !records.contains(where: { $0.person == character })
+                    else { continue }
+                    if roleFor[actor] == nil { roleFor[actor] = character }
+                    if !found.contains(where: { $0.people.contains(actor) }) {
+                        found.append(([actor], "confirmed", 0.6))
+                    }
+                }
                 guard !found.isEmpty else { continue }
                 if !music {
                     // "W has been cast to replace X": X is out; "X was replaced by W": W is in.
@@ -514,6 +549,43 @@ enum CastingPatterns {
     }
 
     private static let parenthesis = Pattern(#"\s*\([^()]*\)"#)
+
+    /// Whether "A (B)" reads as character A played by B. Without "played by", B must be a full Korean
+    /// name and A a name of two words or more; A must never be a known performer ("IU (Lee Ji-eun)",
+    /// "Rain (Jung Ji-hoon)" give the performer first).
+    static func characterThenActor(_ character: String, _ actor: String, playedBy: Bool) -> Bool {
+        guard titleKey(character) != titleKey(actor) else { return false }
+        if !playedBy {
+            let characterWords = character.split(whereSeparator: { $0 == " " || $0 == "-" })
+            let actorWords = actor.split(separator: " ")
+            guard characterWords.count >= 2, actorWords.count >= 2,
+                Gazetteer.surnames.contains(String(actorWords[0]))
+            else { return false }
+        }
+        return KnowledgeBase.index.people[KnowledgeBase.words(character).joined(separator: " ")] == nil
+    }
+
+    /// The one drama named in the one or two sentences before (same field, same or previous
+    /// paragraph), leaving out background sentences and titles that only describe a person.
+    static func carriedDrama(_ ctx: ArticleContext, before index: Int) -> String? {
+        let current = ctx.sentences[index].sentence
+        var i = index - 1
+        while i >= 0, i >= index - 2 {
+            let s = ctx.sentences[i]
+            guard s.sentence.field == current.field, current.paragraph - s.sentence.paragraph <= 1 else {
+                return nil
+            }
+            let template = withoutCreditParens(
+                ArticleContext.stripAsides(ArticleContext.withoutModifierTitles(s.template)))
+            if !ArticleContext.isBackground(template) {
+                let dramas = ctx.dramaTokens(in: template, sentence: s)
+                if Set(dramas.map(\.key)).count > 1 { return nil }
+                if let only = dramas.first { return only.surface }
+            }
+            i -= 1
+        }
+        return nil
+    }
 
     /// The people of a list read with `alParens`, leaving out what its parentheses hold ("A (⟨D1⟩, Role)").
     static func castList(_ list: String, _ sentence: AnalyzedSentence) -> [String] {

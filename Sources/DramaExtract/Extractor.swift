@@ -40,14 +40,18 @@ public struct Extractor: Sendable {
         var ctx = ArticleContext(
             sentences: analyzed, dates: DateResolver(publishedAt: article.publishedAt), mainDrama: nil,
             dramaSurface: [:])
+        ctx.knownPeopleKeys = Set(lexicon.knownPeople.map(nameKey))
         var weights: [String: Int] = [:]
         var firstSeen: [String: Int] = [:]
         for s in analyzed {
-            for m in s.mentions where m.kind == .drama {
+            // "'Itaewon Class' actor X", "X (⟨D⟩)", "X, who led ⟨D⟩, …": a person's past work is not the story.
+            let modifiers = ArticleContext.modifierTitleIndices(in: s.template)
+            for (i, m) in s.mentions.enumerated() where m.kind == .drama {
                 let k = titleKey(m.text)
                 ctx.dramaSurface[k] = titles.canonical(m.text)
                 let background = ArticleContext.isBackground(s.template)
-                weights[k, default: 0] += s.sentence.isHeadline ? 3 : (background ? 0 : 1)
+                weights[k, default: 0] +=
+                    modifiers.contains(i) ? 0 : (s.sentence.isHeadline ? 3 : (background ? 0 : 1))
                 if firstSeen[k] == nil { firstSeen[k] = s.sentence.order }
             }
         }
@@ -77,16 +81,31 @@ public struct Extractor: Sendable {
 /// Decides, for the whole article, which quoted titles are dramas and which are songs, and which
 /// bare titles to look for.
 enum LexiconBuilder {
+    /// "the drama X", "SBS melodrama X", "KBS drama special X".
     private static let bareTitle = Pattern(
-        #"\b(?:drama|k-drama|series|sitcom)\s+([A-Z][\w'’!?:#&-]*(?:\s+(?:of|the|a|an|in|on|from|to|with|and|for|at|my|your|is|[A-Z0-9][\w'’!?:#&-]*)){1,8})"#,
+        #"\b(?:drama(?:\s+special)?|[Kk]-drama|series|sitcom|melodrama|rom-com|thriller|sageuk)\s+([A-Z][\w'’!?:#&-]*(?:\s+(?:of|the|a|an|in|on|from|to|with|and|for|at|my|your|is|[A-Z0-9][\w'’!?:#&-]*)){1,8})"#,
         caseSensitive: true)
     private static let bareBeforeOST = Pattern(
         #"(?:^|[,;]\s+|\bfor\s+|\bof\s+|\bthe\s+)((?:[A-Z][\w'’!?:#&-]*)(?:\s+(?:of|the|a|an|in|on|from|to|with|and|for|at|my|your|is|[A-Z0-9][\w'’!?:#&-]*)){1,8})\s+(?:OST|original soundtrack)\b"#,
         caseSensitive: true)
 
-    /// "Moonlit Ledger (working title)": a bare title marked as a working title.
+    /// "Moonlit Ledger (working title)", "Gwigoong (literal title)": a bare title marked as a title.
     private static let bareWorkingTitle = Pattern(
-        #"((?:[A-Z][\w'’!?:#&-]*)(?:\s+(?:of|the|a|an|in|on|from|to|with|and|for|at|my|your|is|[A-Z0-9][\w'’!?:#&-]*)){0,8})\s*\((?:working|tentative)\s+title\)"#,
+        #"((?:[A-Z][\w'’!?:#&-]*)(?:\s+(?:of|the|a|an|in|on|from|to|with|and|for|at|my|your|is|[A-Z0-9][\w'’!?:#&-]*)){0,8})\s*\((?:working|tentative|literal|translated|english)\s+title\)"#,
+        caseSensitive: true)
+    /// "Gwigoong (lit. Ghost Palace)": read only where the sentence is not about a song.
+    private static let bareLiteralTitle = Pattern(
+        #"((?:[A-Z][\w'’!?:#&-]*)(?:\s+(?:of|the|a|an|in|on|from|to|with|and|for|at|my|your|is|[A-Z0-9][\w'’!?:#&-]*)){0,8})\s*\(lit\.(?:\s[^()]{1,60})?\)"#,
+        caseSensitive: true)
+    private static let songWords = Pattern(
+        #"\b(?:songs?|singles?|tracks?|osts?|sound ?tracks?|albums?|sings?|sang|ballads?|lyrics)\b"#)
+    /// "the drama, tentatively titled X": a title however short.
+    private static let tentativelyTitled = Pattern(
+        #"\b(?i:tentatively|provisionally)\s+(?:titled|named|called)\s+((?:[A-Z][\w'’!?:#&-]*)(?:\s+(?:of|the|a|an|in|on|from|to|with|and|for|at|my|your|is|[A-Z0-9][\w'’!?:#&-]*)){0,8})"#,
+        caseSensitive: true)
+    /// "a new series titled X", "the drama, called X".
+    private static let dramaTitled = Pattern(
+        #"\b(?:drama|[Kk]-drama|series|sitcom|melodrama|rom-com|thriller|sageuk),?\s+(?:titled|called)\s+((?:[A-Z][\w'’!?:#&-]*)(?:\s+(?:of|the|a|an|in|on|from|to|with|and|for|at|my|your|is|[A-Z0-9][\w'’!?:#&-]*)){1,8})"#,
         caseSensitive: true)
 
     /// Roundup lines, often in title case: "Jisung's “Manchurian Violet”, Kill Me Heal Me OST",
@@ -151,8 +170,12 @@ enum LexiconBuilder {
             lexicon.quoteKinds[titleKey(t)] = .drama
         }
         for s in sentences where !s.isHeadline && !isTitleCase(s.text) {
-            for (n, p) in [bareTitle, bareBeforeOST, bareWorkingTitle].enumerated() {
-                for m in p.matches(in: s.text) { register(m.group(1)!, minimumWords: n == 2 ? 1 : 2) }
+            var cues: [(Pattern, Int)] = [
+                (bareTitle, 2), (bareBeforeOST, 2), (bareWorkingTitle, 1), (tentativelyTitled, 1), (dramaTitled, 2),
+            ]
+            if !songWords.contains(s.text) { cues.append((bareLiteralTitle, 1)) }
+            for (p, minimumWords) in cues {
+                for m in p.matches(in: s.text) { register(m.group(1)!, minimumWords: minimumWords) }
             }
         }
         // Roundup lines are often in title case; their shape marks the title.

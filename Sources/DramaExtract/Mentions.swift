@@ -120,6 +120,10 @@ enum TitleClassifier {
     private static let songRight = Pattern(
         #"^\s*(?:(?:,\s*)?(?:is |was |will be |has been )?(?:sung|performed) by|by\b|\(feat|feat\.|ft\.|,?\s*(?:was|has been|is|will be|were) (?:released|unveiled|dropped)|lyrics|music video|mv\b|is an? (?:emotional |sweet |powerful |soft |upbeat |heartfelt |mid-tempo |sad |acoustic |rock |r&b |pop )*(?:ballad|song|track|number|tune)|\(ost|ost part|\(part)"#
     )
+    /// "tentatively titled 'X'", "the series, titled 'X'": "titled" names a drama here, not a song.
+    private static let titledLeft = Pattern(
+        #"\b(?:(?:tentatively|provisionally)\s+(?:titled|named|called)|(?:drama|k-drama|series|sitcom|melodrama|rom-com|thriller|sageuk),?\s+(?:tentatively\s+)?(?:titled|called|named))\s*[,:]?\s*$"#
+    )
     private static let possessor = Pattern(#"([\p{L}\p{N}+]+)\s*['’]s\s*$"#)
 
     /// +1 per drama cue, -1 per song cue; the article sums these per title key.
@@ -135,7 +139,11 @@ enum TitleClassifier {
         // "the JTBC drama 'X'" and "the OST for 'X'" are decisive whatever follows.
         if strongDramaLeft.contains(left) { score += 1 }
         if dramaRightAction.contains(right) { score += 2 }
-        if songLeft.contains(left) { score -= 1 }
+        if titledLeft.contains(left) {
+            score += 1
+        } else if songLeft.contains(left) {
+            score -= 1
+        }
         if songRight.contains(right) { score -= 1 }
         if let p = possessor.firstMatch(in: left), let owner = p.group(1) {
             let o = owner.lowercased()

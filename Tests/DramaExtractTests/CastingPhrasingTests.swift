@@ -579,4 +579,158 @@ struct CastingPhrasingTests {
             "Singer Joo Ha-neul joins the OST lineup of the drama 'Harvest Lane'.")
         #expect(ostLineup.castings.isEmpty)
     }
+
+    // MARK: Titles that describe a person
+
+    @Test("'⟨title⟩' actor X: the modifier title is neither the drama nor a credit")
+    func modifierTitle() {
+        let facts = extract(
+            "Kang Min-jae cast in 'Salt Garden'",
+            "'Harbor Lights' actor Kang Min-jae has been cast in the new drama 'Salt Garden'.")
+        #expect(credit(facts, "Kang Min-jae")?.drama == "Salt Garden")
+        #expect(credit(facts, "Kang Min-jae")?.status == "confirmed")
+        #expect(!facts.castings.contains { $0.drama == "Harbor Lights" })
+    }
+
+    @Test("'⟨title⟩' star X in talks for an unnamed drama: no credit for the modifier title")
+    func modifierTitleOnly() {
+        let facts = extract(
+            "Kang Min-jae in talks for new drama",
+            "'Harbor Lights' star Kang Min-jae is in talks to join a new drama.")
+        #expect(!facts.castings.contains { $0.drama == "Harbor Lights" })
+    }
+
+    @Test("X, who led ⟨title⟩, has been cast in ⟨title⟩: the aside is past work")
+    func pastWorkAside() {
+        let facts = extract(
+            "Kang Min-jae joins 'Salt Garden'",
+            "Kang Min-jae, who led the medical drama 'Harbor Lights', has been cast in 'Salt Garden'.")
+        #expect(credit(facts, "Kang Min-jae")?.drama == "Salt Garden")
+        #expect(!facts.castings.contains { $0.drama == "Harbor Lights" })
+    }
+
+    @Test("X, who led ⟨title⟩, with no casting verb gives nothing")
+    func pastWorkAsideOnly() {
+        let facts = extract(
+            "Kang Min-jae meets fans",
+            "Kang Min-jae, who led the medical drama 'Harbor Lights', will hold a fan meeting in Seoul.")
+        #expect(facts.castings.isEmpty)
+    }
+
+    // MARK: Character (actor) in plot summaries
+
+    @Test("a character followed by the actor in parentheses")
+    func characterThenActor() {
+        let facts = extract(
+            "'Salt Garden' unveils first stills",
+            "'Salt Garden' tells the story of Yoon Da-rim (Choi Hyun-woo), a baker who falls for a rival.")
+        #expect(credit(facts, "Choi Hyun-woo")?.drama == "Salt Garden")
+        #expect(credit(facts, "Choi Hyun-woo")?.role == "Yoon Da-rim")
+        #expect(credit(facts, "Yoon Da-rim") == nil)
+    }
+
+    @Test("an actor already credited, then the character in parentheses, is not reversed")
+    func actorThenCharacter() {
+        let facts = extract(
+            "Choi Hyun-woo joins 'Salt Garden'",
+            """
+            Choi Hyun-woo has been cast in 'Salt Garden'. In 'Salt Garden', Choi Hyun-woo (Yoon Da-rim) \
+            falls for a rival baker.
+            """)
+        #expect(credit(facts, "Choi Hyun-woo")?.status == "confirmed")
+        #expect(credit(facts, "Yoon Da-rim") == nil)
+        let oneWord = extract(
+            "'Salt Garden' unveils first stills",
+            "'Salt Garden' tells the story of Darim (Choi Hyun-woo), a baker who falls for a rival.")
+        #expect(oneWord.castings.isEmpty)
+    }
+
+    // MARK: Titles the article marks as titles
+
+    @Test("a bare title marked (literal title)")
+    func literalTitle() {
+        let facts = extract(
+            "Kang Min-jae to make a cameo",
+            "Kang Min-jae will make a cameo in Gwigoong (literal title), an upcoming fantasy drama.")
+        #expect(credit(facts, "Kang Min-jae")?.drama == "Gwigoong")
+    }
+
+    @Test("(lit. …) after a song is not a drama title")
+    func literalSongTitle() {
+        let facts = extract(
+            "Kang Min-jae on a music show",
+            "Kang Min-jae sang Saranghae (lit. I Love You) on a music show and will join the cast next week.")
+        #expect(!facts.castings.contains { $0.drama == "Saranghae" })
+    }
+
+    @Test("a bare title after 'tentatively titled'")
+    func tentativelyTitledBare() {
+        let facts = extract(
+            "Kang Min-jae to star in tvN drama",
+            "Kang Min-jae will star in the tvN drama tentatively titled Evernight.")
+        #expect(credit(facts, "Kang Min-jae")?.drama == "Evernight")
+    }
+
+    @Test("a one-word title after 'drama titled' alone is not registered")
+    func dramaTitledOneWord() {
+        let facts = extract(
+            "Kang Min-jae to star in drama",
+            "Kang Min-jae will star in a drama titled Evernight.")
+        #expect(!facts.castings.contains { $0.drama == "Evernight" })
+    }
+
+    @Test("a quoted title after 'tentatively titled' is a drama, not a song")
+    func tentativelyTitledQuoted() {
+        let facts = extract(
+            "Kang Min-jae to lead new series",
+            "Kang Min-jae will star in the series, tentatively titled 'Paper Crane Inn'.")
+        #expect(credit(facts, "Kang Min-jae")?.drama == "Paper Crane Inn")
+    }
+
+    @Test("a quoted single titled 'X' stays a song")
+    func singleTitledQuoted() {
+        let facts = extract(
+            "Kang Min-jae releases a single",
+            "Kang Min-jae released a single titled 'Paper Crane Inn' last week.")
+        #expect(facts.castings.isEmpty)
+    }
+
+    @Test("melodrama as the head noun of a bare title")
+    func melodramaHead() {
+        let facts = extract(
+            "Kang Min-jae cast in SBS melodrama",
+            "Kang Min-jae has been cast in the SBS melodrama Winter Relay Station.")
+        #expect(credit(facts, "Kang Min-jae")?.drama == "Winter Relay Station")
+    }
+
+    @Test("a name after 'melodrama' is not a title")
+    func melodramaHeadName() {
+        let facts = extract(
+            "Busan melodrama",
+            "The melodrama Kang Min-jae chose is set in Busan.")
+        #expect(!facts.castings.contains { $0.drama == "Kang Min-jae" })
+    }
+
+    // MARK: The drama of the sentence before
+
+    @Test("a casting clause without a title takes the drama of the sentence before")
+    func carriedDrama() {
+        let facts = extract(
+            "Casting news",
+            "'Salt Garden' will premiere on tvN in May. Kang Min-jae has been confirmed to join the cast.")
+        #expect(credit(facts, "Kang Min-jae")?.drama == "Salt Garden")
+        #expect(credit(facts, "Kang Min-jae")?.status == "confirmed")
+    }
+
+    @Test("no carry-over to another work, nor from a modifier title")
+    func carriedDramaNegatives() {
+        let another = extract(
+            "Casting news",
+            "'Salt Garden' will premiere on tvN in May. Kang Min-jae has been cast in another drama.")
+        #expect(another.castings.isEmpty)
+        let modifier = extract(
+            "Casting news",
+            "'Salt Garden' actor Kang Min-jae met fans on Sunday. Kang Min-jae has been confirmed to join the cast.")
+        #expect(!modifier.castings.contains { $0.drama == "Salt Garden" })
+    }
 }
