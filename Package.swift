@@ -18,6 +18,7 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
     ],
     targets: [
         // C shim over Debian's libpq-dev.
@@ -48,6 +49,7 @@ let package = Package(
                 "LineProtocol",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
@@ -96,6 +98,7 @@ let package = Package(
                 "LineProtocol",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),
         // The ingest service: TCP server, group commit, SUBSCRIBE streaming.
@@ -203,7 +206,7 @@ let package = Package(
             name: "SubscriberIntegrationTests",
             dependencies: [
                 "TestSupport", "TestUtilities", "SubscriberService", "SQLiteStore", "DramaWireClient", "LineProtocol",
-                "DramaDomain",
+                "DramaDomain", "LineServer",
             ]
         ),
     ],

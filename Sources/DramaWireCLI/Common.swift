@@ -9,21 +9,33 @@ import LineProtocol
 
 /// Options shared by commands that talk to the ingest service.
 struct IngestConnectionOptions: ParsableArguments {
-    @Option(name: .customLong("ingest"), help: "Ingest service host:port [DRAMAWIRE_INGEST_URL, 127.0.0.1:7400].")
+    @Option(
+        name: .customLong("ingest"),
+        help: "Ingest service host:port or tls://host:port [DRAMAWIRE_INGEST_URL, 127.0.0.1:7400].")
     var ingestURL: String?
 
     @Option(help: "Token for AUTH [DRAMAWIRE_TOKEN].")
     var token: String?
 
+    @Option(help: "PEM CA bundle to verify a tls:// ingest service with [DRAMAWIRE_TLS_CA, system roots].")
+    var ca: String?
+
     func address() throws -> ServiceAddress {
+        useCA(ca)
         let text = ingestURL ?? environment("DRAMAWIRE_INGEST_URL") ?? "127.0.0.1:7400"
         guard let address = ServiceAddress(parsing: text) else {
-            throw ValidationError("DRAMAWIRE_INGEST_URL: expected host:port, got \"\(text)\"")
+            throw ValidationError("DRAMAWIRE_INGEST_URL: expected host:port or tls://host:port, got \"\(text)\"")
         }
         return address
     }
 
     var resolvedToken: String? { token ?? environment("DRAMAWIRE_TOKEN") }
+}
+
+/// `--ca` overrides `DRAMAWIRE_TLS_CA` for this process: every connection the CLI opens reads
+/// its TLS setting from the environment (``ClientTLS/environment``).
+func useCA(_ file: String?) {
+    if let file { setenv("DRAMAWIRE_TLS_CA", file, 1) }
 }
 
 /// An environment variable, or nil when unset or empty.

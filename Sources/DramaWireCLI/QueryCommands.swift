@@ -6,7 +6,8 @@ import LineProtocol
 /// Options shared by commands that talk to the subscriber service.
 struct SubscriberConnectionOptions: ParsableArguments {
     @Option(
-        name: .customLong("subscriber"), help: "Subscriber host:port [DRAMAWIRE_SUBSCRIBER_URL, 127.0.0.1:7401].")
+        name: .customLong("subscriber"),
+        help: "Subscriber host:port or tls://host:port [DRAMAWIRE_SUBSCRIBER_URL, 127.0.0.1:7401].")
     var subscriberURL: String?
 
     @Option(help: "Token for AUTH [DRAMAWIRE_TOKEN].")
@@ -15,7 +16,11 @@ struct SubscriberConnectionOptions: ParsableArguments {
     @Flag(help: "Print the server's JSON instead of tables.")
     var json = false
 
+    @Option(help: "PEM CA bundle to verify a tls:// subscriber with [DRAMAWIRE_TLS_CA, system roots].")
+    var ca: String?
+
     func address() throws -> ServiceAddress {
+        useCA(ca)
         let text = subscriberURL ?? environment("DRAMAWIRE_SUBSCRIBER_URL") ?? "127.0.0.1:7401"
         guard let address = ServiceAddress(parsing: text) else {
             throw ValidationError("DRAMAWIRE_SUBSCRIBER_URL: expected host:port, got \"\(text)\"")

@@ -1,35 +1,49 @@
 import LineProtocol
 import NIOCore
 import NIOPosix
+import NIOSSL
 
 #if canImport(Glibc)
     import Glibc
 #endif
 
-/// A `host:port` address of a DramaWire service.
+/// A `host:port` (plain TCP) or `tls://host:port` (TLS) address of a DramaWire service.
 public struct ServiceAddress: Sendable, Hashable, CustomStringConvertible {
     public var host: String
     public var port: Int
+    /// Whether the service speaks TLS (`tls://`).
+    public var tls: Bool
 
-    public init(host: String, port: Int) {
+    public init(host: String, port: Int, tls: Bool = false) {
         self.host = host
         self.port = port
+        self.tls = tls
     }
 
-    /// Parses `host:port` (IPv6 as `[::1]:7400`).
+    /// Parses `host:port` or `tls://host:port` (IPv6 as `[::1]:7400`; `tcp://` is accepted too).
     public init?(parsing text: String) {
-        let trimmed = text.trimmingASCIIWhitespace()
+        var trimmed = Substring(text.trimmingASCIIWhitespace())
+        var tls = false
+        if trimmed.lowercased().hasPrefix("tls://") {
+            tls = true
+            trimmed = trimmed.dropFirst(6)
+        } else if trimmed.lowercased().hasPrefix("tcp://") {
+            trimmed = trimmed.dropFirst(6)
+        }
         guard let colon = trimmed.lastIndex(of: ":"), let port = Int(trimmed[trimmed.index(after: colon)...]),
             (0...65535).contains(port)
         else { return nil }
         var host = String(trimmed[..<colon])
         if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
-        guard !host.isEmpty else { return nil }
+        guard !host.isEmpty, !host.contains("/") else { return nil }
         self.host = host
         self.port = port
+        self.tls = tls
     }
 
-    public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+    public var description: String {
+        (tls ? "tls://" : "") + (host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)")
+    }
 }
 
 /// Errors of the client itself (as opposed to `WireError`s sent by the server).
@@ -204,18 +218,31 @@ public enum LineClient {
     ///
     /// A greeting that does not come within `greetingTimeout` (a peer that accepts but never
     /// speaks: a frozen process, a black-holing middlebox) throws ``SilentPeerError``.
+    ///
+    /// A `tls://` address is reached over TLS, trusting and presenting what `tls` says (by
+    /// default the `DRAMAWIRE_TLS_*` environment variables).
     public static func withConnection<T>(
         to address: ServiceAddress, maximumLineBytes: Int = 64 << 20, greetingTimeout: Duration = .seconds(10),
-        _ body: (inout LineSession) async throws -> T
+        tls: ClientTLS = .environment, _ body: (inout LineSession) async throws -> T
     ) async throws -> T {
         let channel: NIOAsyncChannel<LineFrame, ByteBuffer>
         let watchdog: NIOLoopBound<SilenceWatchdog>
+        let tlsSetup: (context: NIOSSLContext, serverHostname: String?)?
+        do {
+            tlsSetup = address.tls ? try tls.setup(host: address.host) : nil
+        } catch {
+            throw ClientError("cannot set up TLS for \(address): \(error)")
+        }
         do {
             (channel, watchdog) = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
                 .channelOption(.tcpOption(.tcp_nodelay), value: 1)
                 .connectTimeout(.seconds(5))
                 .connect(host: address.host, port: address.port) { channel in
                     channel.eventLoop.makeCompletedFuture {
+                        if let tlsSetup {
+                            try channel.pipeline.syncOperations.addHandler(
+                                NIOSSLClientHandler(context: tlsSetup.context, serverHostname: tlsSetup.serverHostname))
+                        }
                         let watchdog = SilenceWatchdog()
                         try channel.pipeline.syncOperations.addHandler(watchdog)
                         watchdog.arm(TimeAmount(greetingTimeout))
@@ -234,7 +261,13 @@ public enum LineClient {
             var session = LineSession(
                 iterator: inbound.makeAsyncIterator(), outbound: outbound, channel: channel.channel,
                 watchdog: watchdog)
-            try await session.readGreeting()
+            do {
+                try await session.readGreeting()
+            } catch let error as NIOSSLError {
+                throw ClientError("TLS with \(address) failed: \(error)")
+            } catch let error as NIOSSLExtraError {
+                throw ClientError("TLS with \(address) failed: \(error)")
+            }
             session.stopExpectingLines()
             return try await body(&session)
         }

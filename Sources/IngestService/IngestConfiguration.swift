@@ -1,4 +1,5 @@
 import LineProtocol
+import LineServer
 
 /// Settings of the ingest service. Every one has a flag and an environment variable (see the
 /// executable and the README's configuration table).
@@ -38,6 +39,8 @@ public struct IngestConfiguration: Sendable {
     public var writers: Int = 1
     /// host and port of the Prometheus `/metrics` endpoint (`DRAMAWIRE_METRICS_LISTEN`); nil: off.
     public var metricsListen: (host: String, port: Int)?
+    /// TLS on the listener (`DRAMAWIRE_TLS_CERT`, `_KEY`, `_CLIENT_CA`); nil: plain TCP.
+    public var tls: ServerTLS?
 
     /// Creates a configuration with the contract's defaults.
     public init(

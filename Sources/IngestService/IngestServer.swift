@@ -54,7 +54,8 @@ public final class IngestServer: Service, Sendable {
                 host: configuration.host, port: configuration.port, service: "ingest",
                 authRequired: tokens.required, maximumLineBytes: configuration.maximumLineBytes,
                 maximumConnections: configuration.maximumConnections, idleTimeout: configuration.idleTimeout,
-                lineTimeout: configuration.lineTimeout, heartbeat: configuration.heartbeatInterval),
+                lineTimeout: configuration.lineTimeout, heartbeat: configuration.heartbeatInterval,
+                tls: configuration.tls),
             logger: logger,
             handler: { connection in await box.server?.handle(connection) })
         box.set(self)

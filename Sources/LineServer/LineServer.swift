@@ -2,6 +2,7 @@ import LineProtocol
 import Logging
 import NIOCore
 import NIOPosix
+import NIOSSL
 import ServiceLifecycle
 import Synchronization
 
@@ -42,14 +43,17 @@ public struct LineServerConfiguration: Sendable {
     public var inlineResponder: (any InlineResponder)?
     /// The interval of heartbeats on idle streams, announced in the greeting.
     public var heartbeat: Duration
+    /// TLS on this listener (then only TLS); nil: plain TCP.
+    public var tls: ServerTLS?
 
     /// Creates a configuration.
     public init(
         host: String, port: Int, service: String, authRequired: Bool,
         maximumLineBytes: Int = defaultMaximumLineBytes, maximumConnections: Int = 1024,
         idleTimeout: Duration = .seconds(300), lineTimeout: Duration = .seconds(30),
-        inlineResponder: (any InlineResponder)? = nil, heartbeat: Duration = .seconds(5)
+        inlineResponder: (any InlineResponder)? = nil, heartbeat: Duration = .seconds(5), tls: ServerTLS? = nil
     ) {
+        self.tls = tls
         self.heartbeat = heartbeat
         self.inlineResponder = inlineResponder
         self.idleTimeout = idleTimeout
@@ -142,6 +146,13 @@ public final class LineServer: Service, Sendable {
             heartbeat: configuration.heartbeat)
         let maximumConnections = configuration.maximumConnections
         let counter = active
+        let sslContext: NIOSSLContext?
+        do {
+            sslContext = try configuration.tls?.context()
+        } catch {
+            resolveBound(.failure(error))
+            throw error
+        }
         // Keepalive after three quiet heartbeat intervals, probes one interval apart; six
         // intervals of unacknowledged data (30 s by default) end a stream to a vanished peer.
         let heartbeatSeconds = max(1, Int(configuration.heartbeat.components.seconds))
@@ -168,6 +179,11 @@ public final class LineServer: Service, Sendable {
                 .childChannelOption(.allowRemoteHalfClosure, value: true)
                 .bind(host: configuration.host, port: configuration.port) { channel in
                     channel.eventLoop.makeCompletedFuture {
+                        // TLS first: everything after it, the greeting included, is plaintext
+                        // inside the session (writes wait for the handshake).
+                        if let sslContext {
+                            try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: sslContext))
+                        }
                         try channel.pipeline.syncOperations.addHandler(
                             IdleGuard(idleTimeout: idleTimeout, lineTimeout: lineTimeout))
                         try channel.pipeline.syncOperations.addHandler(
@@ -191,7 +207,10 @@ public final class LineServer: Service, Sendable {
         let port = server.channel.localAddress?.port ?? configuration.port
         logger.info(
             "listening",
-            metadata: ["service": "\(configuration.service)", "address": "\(configuration.host):\(port)"])
+            metadata: [
+                "service": "\(configuration.service)", "address": "\(configuration.host):\(port)",
+                "tls": "\(configuration.tls == nil ? "off" : configuration.tls?.clientCAFile == nil ? "on" : "mutual")",
+            ])
         resolveBound(.success(port))
 
         try await withGracefulShutdownHandler {

@@ -144,7 +144,9 @@ final class Follower: Sendable {
         // A peer that accepts but never greets is as dead as a silent stream: the limit is the
         // stream's, from the previous greeting (10 s before there was one).
         let greetingTimeout = status.silenceLimit ?? .seconds(10)
-        try await LineClient.withConnection(to: configuration.ingest, greetingTimeout: greetingTimeout) { session in
+        try await LineClient.withConnection(
+            to: configuration.ingest, greetingTimeout: greetingTimeout, tls: configuration.ingestTLS
+        ) { session in
             try await session.authenticate(configuration.ingestToken)
             let applied = try await readModel.appliedSeq()
             status.update(applied: applied)

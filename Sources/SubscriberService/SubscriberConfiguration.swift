@@ -1,5 +1,6 @@
 import DramaWireClient
 import LineProtocol
+import LineServer
 
 /// Settings of the subscriber service.
 public struct SubscriberConfiguration: Sendable {
@@ -38,6 +39,10 @@ public struct SubscriberConfiguration: Sendable {
     public var reconnectDelay: (first: Duration, maximum: Duration)
     /// host and port of the Prometheus `/metrics` endpoint (`DRAMAWIRE_METRICS_LISTEN`); nil: off.
     public var metricsListen: (host: String, port: Int)?
+    /// TLS on the listener (`DRAMAWIRE_TLS_CERT`, `_KEY`, `_CLIENT_CA`); nil: plain TCP.
+    public var tls: ServerTLS?
+    /// What the link to ingest trusts and presents when ``ingest`` is a `tls://` address.
+    public var ingestTLS: ClientTLS = .environment
 
     /// Creates a configuration with the contract's defaults.
     public init(

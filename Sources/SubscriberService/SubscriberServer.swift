@@ -47,7 +47,8 @@ public final class SubscriberServer: Service, Sendable {
                 authRequired: tokens.required, maximumLineBytes: configuration.maximumLineBytes,
                 maximumConnections: configuration.maximumConnections, idleTimeout: configuration.idleTimeout,
                 lineTimeout: configuration.lineTimeout,
-                inlineResponder: CachedGets(cache: cache, metrics: metrics), heartbeat: configuration.heartbeatInterval),
+                inlineResponder: CachedGets(cache: cache, metrics: metrics), heartbeat: configuration.heartbeatInterval,
+                tls: configuration.tls),
             logger: logger,
             handler: { connection in await box.server?.handle(connection, tokens: tokens) })
         box.set(self)

@@ -28,6 +28,10 @@ struct IngestCommand: AsyncParsableCommand {
     var writers: Int?
     @Flag(help: "Serve without a token on a non-loopback address [DRAMAWIRE_ALLOW_UNAUTHENTICATED].")
     var allowUnauthenticated = false
+    @Option(help: "PEM certificate chain: the listener speaks only TLS [DRAMAWIRE_TLS_CERT].") var tlsCert: String?
+    @Option(help: "PEM private key of --tls-cert [DRAMAWIRE_TLS_KEY].") var tlsKey: String?
+    @Option(help: "PEM CA bundle: require client certificates it signed [DRAMAWIRE_TLS_CLIENT_CA].")
+    var tlsClientCa: String?
     @Option(help: "Log level: trace, debug, info, warning, error [DRAMAWIRE_LOG_LEVEL, info].") var logLevel: String?
 
     func run() async throws {
@@ -55,6 +59,7 @@ struct IngestCommand: AsyncParsableCommand {
                 metricsListen: try Settings.optionalAddress(metricsListen, env: "DRAMAWIRE_METRICS_LISTEN"))
             configuration.idleTimeout = try Settings.seconds(idleTimeout, env: "DRAMAWIRE_IDLE_TIMEOUT", default: 300)
             configuration.lineTimeout = try Settings.seconds(lineTimeout, env: "DRAMAWIRE_LINE_TIMEOUT", default: 30)
+            configuration.tls = try ServerTLS.fromSettings(certificate: tlsCert, key: tlsKey, clientCA: tlsClientCa)
             configuration.writers = try Settings.positiveInt(writers, env: "DRAMAWIRE_WRITERS", default: 1)
         } catch {
             printStartupFailure("\(error)")

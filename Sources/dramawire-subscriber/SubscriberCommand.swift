@@ -14,7 +14,8 @@ struct SubscriberCommand: AsyncParsableCommand {
 
     @Option(help: "host:port to listen on [DRAMAWIRE_SUBSCRIBER_LISTEN, 127.0.0.1:7401].") var listen: String?
     @Option(help: "Token required by AUTH [DRAMAWIRE_TOKEN].") var token: String?
-    @Option(help: "host:port of the ingest service [DRAMAWIRE_INGEST_URL, 127.0.0.1:7400].") var ingestURL: String?
+    @Option(help: "host:port or tls://host:port of the ingest service [DRAMAWIRE_INGEST_URL, 127.0.0.1:7400].")
+    var ingestURL: String?
     @Option(help: "Token presented to the ingest service [DRAMAWIRE_INGEST_TOKEN].") var ingestToken: String?
     @Option(help: "SQLite read model file, or a directory for one file per replica [DRAMAWIRE_READMODEL].")
     var readmodel: String?
@@ -31,6 +32,10 @@ struct SubscriberCommand: AsyncParsableCommand {
     var lineTimeout: Double?
     @Flag(help: "Serve without a token on a non-loopback address [DRAMAWIRE_ALLOW_UNAUTHENTICATED].")
     var allowUnauthenticated = false
+    @Option(help: "PEM certificate chain: the listener speaks only TLS [DRAMAWIRE_TLS_CERT].") var tlsCert: String?
+    @Option(help: "PEM private key of --tls-cert [DRAMAWIRE_TLS_KEY].") var tlsKey: String?
+    @Option(help: "PEM CA bundle: require client certificates it signed [DRAMAWIRE_TLS_CLIENT_CA].")
+    var tlsClientCa: String?
     @Option(help: "Log level: trace, debug, info, warning, error [DRAMAWIRE_LOG_LEVEL, info].") var logLevel: String?
 
     func run() async throws {
@@ -46,8 +51,10 @@ struct SubscriberCommand: AsyncParsableCommand {
             if let warning = try checkExposure(host: host, tokens: tokens, allowUnauthenticated: allow) {
                 logger.warning("\(warning)")
             }
-            let (ingestHost, ingestPort) = try Settings.address(
-                ingestURL, env: "DRAMAWIRE_INGEST_URL", default: "127.0.0.1:7400")
+            let ingestText = Settings.string(ingestURL, env: "DRAMAWIRE_INGEST_URL") ?? "127.0.0.1:7400"
+            guard let ingest = ServiceAddress(parsing: ingestText) else {
+                throw SettingError("DRAMAWIRE_INGEST_URL: expected host:port or tls://host:port, got \"\(ingestText)\"")
+            }
             var path = Settings.string(readmodel, env: "DRAMAWIRE_READMODEL") ?? "./dramawire-readmodel.sqlite"
             if ReadModelSlot.isDirectory(path) { path = try ReadModelSlot.claim(in: path) }
             if rebuild { try ReadModel.remove(path: path) }
@@ -56,7 +63,7 @@ struct SubscriberCommand: AsyncParsableCommand {
                 maximumLineBytes: try Settings.positiveInt(maxLine, env: "DRAMAWIRE_MAX_LINE", default: 1 << 20),
                 maximumConnections: try Settings.positiveInt(
                     maxConnections, env: "DRAMAWIRE_MAX_CONNECTIONS", default: 1024),
-                ingest: ServiceAddress(host: ingestHost, port: ingestPort),
+                ingest: ingest,
                 ingestToken: try Settings.secret(ingestToken, env: "DRAMAWIRE_INGEST_TOKEN"), readModelPath: path,
                 watcherBufferBytes: try Settings.positiveInt(
                     watchBuffer, env: "DRAMAWIRE_WATCH_BUFFER", default: 4 << 20),
@@ -65,6 +72,7 @@ struct SubscriberCommand: AsyncParsableCommand {
                 cacheBytes, env: "DRAMAWIRE_CACHE_BYTES", default: 64 << 20)
             configuration.idleTimeout = try Settings.seconds(idleTimeout, env: "DRAMAWIRE_IDLE_TIMEOUT", default: 300)
             configuration.lineTimeout = try Settings.seconds(lineTimeout, env: "DRAMAWIRE_LINE_TIMEOUT", default: 30)
+            configuration.tls = try ServerTLS.fromSettings(certificate: tlsCert, key: tlsKey, clientCA: tlsClientCa)
             server = try SubscriberServer(configuration: configuration, logger: logger)
         } catch {
             printStartupFailure("\(error)")

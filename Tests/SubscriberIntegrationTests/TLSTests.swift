@@ -1,0 +1,191 @@
+import DramaWireClient
+import Foundation
+import LineProtocol
+import LineServer
+import TestSupport
+import Testing
+
+/// Certificates made for one test run by the openssl command: a CA, a server certificate for
+/// `localhost` and 127.0.0.1, a client certificate, and a second CA that signed nothing here.
+struct TestCertificates {
+    let directory: String
+    var ca: String { directory + "/ca.pem" }
+    var otherCA: String { directory + "/other-ca.pem" }
+    var serverCertificate: String { directory + "/server.pem" }
+    var serverKey: String { directory + "/server.key" }
+    var clientCertificate: String { directory + "/client.pem" }
+    var clientKey: String { directory + "/client.key" }
+
+    static func make() async throws -> TestCertificates {
+        let directory = FileManager.default.temporaryDirectory.path + "/dramawire-tls-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(
+            atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
+        let certificates = TestCertificates(directory: directory)
+        try certificates.write("server.ext", "subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\n")
+        try certificates.write("client.ext", "extendedKeyUsage=clientAuth\nbasicConstraints=CA:FALSE\n")
+        let curve = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"]
+        let steps: [[String]] = [
+            ["req", "-x509"] + curve + ["-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=Test CA"],
+            ["req", "-x509"] + curve + [
+                "-keyout", "other-ca.key", "-out", "other-ca.pem", "-days", "2", "-subj", "/CN=Other CA",
+            ],
+            ["req"] + curve + ["-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=localhost"],
+            [
+                "x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
+                "-out", "server.pem", "-days", "2", "-extfile", "server.ext",
+            ],
+            ["req"] + curve + ["-keyout", "client.key", "-out", "client.csr", "-subj", "/CN=test client"],
+            [
+                "x509", "-req", "-in", "client.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
+                "-out", "client.pem", "-days", "2", "-extfile", "client.ext",
+            ],
+        ]
+        for step in steps {
+            let argv = ["/bin/sh", "-c", "cd '\(directory)' && exec openssl \"$@\"", "openssl"] + step
+            let status = try await blocking {
+                try TemporaryCluster.spawnAndWait(argv, outputPath: directory + "/openssl.log")
+            }
+            guard status == 0 else {
+                let log = (try? String(contentsOfFile: directory + "/openssl.log", encoding: .utf8)) ?? ""
+                throw HarnessError("openssl \(step.joined(separator: " ")) failed: \(log)")
+            }
+        }
+        // The CLI runs as nobody in these tests: the CA file must be readable by anyone.
+        try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: certificates.ca)
+        return certificates
+    }
+
+    func write(_ name: String, _ text: String) throws {
+        try text.write(toFile: directory + "/" + name, atomically: true, encoding: .utf8)
+    }
+
+    func remove() { try? FileManager.default.removeItem(atPath: directory) }
+
+    var server: ServerTLS { ServerTLS(certificateFile: serverCertificate, keyFile: serverKey) }
+    var mutualServer: ServerTLS {
+        ServerTLS(certificateFile: serverCertificate, keyFile: serverKey, clientCAFile: ca)
+    }
+    var trusting: ClientTLS { ClientTLS(caFile: ca) }
+    var presenting: ClientTLS { ClientTLS(caFile: ca, certificateFile: clientCertificate, keyFile: clientKey) }
+}
+
+/// TLS on both listeners and on the subscriber's link to ingest, with certificates made now.
+@Suite struct TLSTests {
+    private func tls(_ address: ServiceAddress, host: String = "127.0.0.1") -> ServiceAddress {
+        ServiceAddress(host: host, port: address.port, tls: true)
+    }
+
+    /// One request over a fresh connection.
+    private func call(_ address: ServiceAddress, _ tls: ClientTLS, _ line: String) async throws -> JSON? {
+        try await LineClient.withConnection(to: address, tls: tls) { try await $0.call(line) }
+    }
+
+    @Test func ingestSubscriberAndClientsSpeakTLSEndToEnd() async throws {
+        let certificates = try await TestCertificates.make()
+        defer { certificates.remove() }
+        let ingest = try await startIngest { $0.tls = certificates.server }
+        defer { Task { await ingest.stop() } }
+        let subscriber = try await startSubscriber(ingest: tls(ingest.address)) {
+            $0.tls = certificates.server
+            $0.ingestTLS = certificates.trusting
+        }
+        defer { Task { await subscriber.stop() } }
+
+        // By IP address (checked against the certificate's IP entry) and by name (SNI).
+        for address in [tls(ingest.address), tls(ingest.address, host: "localhost")] {
+            let greeting = try await LineClient.withConnection(to: address, tls: certificates.trusting) {
+                $0.greeting
+            }
+            #expect(greeting["service"] == "ingest")
+        }
+        let item = newsItem(
+            "tls-1", "2024-05-01T09:00:00+09:00", [casting("Signal Over Glass", "Han Seo-yun", status: "confirmed")])
+        let reply = try await call(tls(ingest.address), certificates.trusting, "INGEST \(item)")
+        let head = try #require(reply?["last_seq"].intValue)
+
+        // The subscriber followed over TLS and serves the document over TLS.
+        var applied: Int64 = 0
+        for _ in 0..<200 where applied < head {
+            applied =
+                try await call(tls(subscriber.address), certificates.trusting, "STATS")?["applied_seq"].intValue ?? 0
+            if applied < head { try await Task.sleep(for: .milliseconds(50)) }
+        }
+        #expect(applied >= head)
+        let document = try await call(tls(subscriber.address), certificates.trusting, "GET DRAMA Signal Over Glass")
+        #expect(document?["cast"].arrayValue?.first?["person"]["name"] == "Han Seo-yun")
+
+        // The CLI, as a user runs it: --ca for the test CA, tls:// addresses.
+        let cli = try await CLITests().dramawire([
+            "get", "drama", "Signal Over Glass", "--subscriber", "tls://127.0.0.1:\(subscriber.address.port)",
+            "--ca", certificates.ca, "--json",
+        ])
+        #expect(cli.status == 0, "\(cli.output)")
+        #expect(cli.output.contains("Han Seo-yun"), "\(cli.output)")
+    }
+
+    @Test func plaintextWrongCAAndMissingClientCertificatesAreRefused() async throws {
+        let certificates = try await TestCertificates.make()
+        defer { certificates.remove() }
+        let ingest = try await startIngest { $0.tls = certificates.server }
+        defer { Task { await ingest.stop() } }
+        let mutual = try await startIngest(databaseURL: ingest.databaseURL) { $0.tls = certificates.mutualServer }
+        defer { Task { await mutual.stop() } }
+        let plain = try await startIngest(databaseURL: ingest.databaseURL)
+        defer { Task { await plain.stop() } }
+
+        // A plain-TCP client on the TLS port never gets a HELLO: the first bytes must be a TLS
+        // handshake, and a request line is not one.
+        let lines = try await blocking { () -> [String] in
+            let socket = try RawSocket(ingest.address, timeoutSeconds: 10)
+            socket.send("PING\n")
+            var lines: [String] = []
+            while let line = socket.readLine() { lines.append(line) }
+            return lines
+        }
+        #expect(!lines.contains { $0.hasPrefix("HELLO") || $0.hasPrefix("OK") }, "\(lines)")
+
+        // A certificate from a CA the client does not trust.
+        await #expect(throws: ClientError.self) {
+            try await call(tls(ingest.address), ClientTLS(caFile: certificates.otherCA), "PING")
+        }
+        // The system roots do not know the test CA either.
+        await #expect(throws: ClientError.self) {
+            try await call(tls(ingest.address), ClientTLS(), "PING")
+        }
+        // A TLS client on a plain port.
+        await #expect(throws: (any Error).self) {
+            try await call(tls(plain.address), certificates.trusting, "PING")
+        }
+        // Mutual TLS: no client certificate, no session; with one, served.
+        await #expect(throws: (any Error).self) {
+            try await call(tls(mutual.address), certificates.trusting, "PING")
+        }
+        #expect(try await call(tls(mutual.address), certificates.presenting, "HEAD")?["seq"] != nil)
+
+        // None of that disturbed anyone: the TLS service still serves a good client.
+        #expect(try await call(tls(ingest.address), certificates.trusting, "HEAD")?["seq"] != nil)
+    }
+
+    @Test func tlsSettingsAreCheckedAtStartup() async throws {
+        #expect(throws: SettingError.self) {
+            try ServerTLS.fromSettings(certificate: "/nonexistent/cert.pem", key: nil, clientCA: nil)
+        }
+        #expect(throws: SettingError.self) {
+            try ServerTLS.fromSettings(certificate: nil, key: nil, clientCA: "/nonexistent/ca.pem")
+        }
+        #expect(try ServerTLS.fromSettings(certificate: nil, key: nil, clientCA: nil) == nil)
+        // A file that is not a certificate stops the service before it listens, naming the file.
+        let certificates = try await TestCertificates.make()
+        defer { certificates.remove() }
+        let broken = ServerTLS(certificateFile: certificates.serverKey, keyFile: certificates.serverKey)
+        #expect {
+            try broken.context()
+        } throws: { error in
+            "\(error)".contains("DRAMAWIRE_TLS_CERT") && "\(error)".contains(certificates.serverKey)
+        }
+        #expect(ServiceAddress(parsing: "tls://ingest:7400") == ServiceAddress(host: "ingest", port: 7400, tls: true))
+        #expect(ServiceAddress(parsing: "tls://[::1]:7400")?.description == "tls://[::1]:7400")
+        #expect(ServiceAddress(parsing: "127.0.0.1:7401")?.tls == false)
+        #expect(ServiceAddress(parsing: "http://x:1") == nil)
+    }
+}
