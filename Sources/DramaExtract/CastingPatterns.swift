@@ -103,6 +103,16 @@ enum CastingPatterns {
         #"(?:^|[,:"(]\s*|\bthat\s+)"# + al
             + #"(?:\s*\([^()]*\))?,?\s+(?:is|was|will\s+be|has\s+been)\s+(?:also\s+)?(?:another|a|an|the\s+(?:latest|newest|last|final))\s+(?:(?:late|new|surprise|latest|exciting|notable|last-minute)\s+)?addition\s+to\s+(?:the\s+(?:[\w-]+\s+)?cast|⟨D\d+⟩'s\s+cast)\b"#
     )
+    /// The subject after the verb: "Joining ⟨P⟩ in the drama are A and B", "Also joining the cast is X",
+    /// "Rounding out the cast are A and B". Group 1 is the cast list.
+    private static let invertedJoin = Pattern(
+        #"^\s*(?:(?:meanwhile|additionally|also|and),?\s+)?(?:(?:also\s+)?joining\s+(?:⟨[PN]\d+⟩"#
+            + #"(?:\s*(?:,\s*and|,|and|&)\s*⟨[PN]\d+⟩){0,3}|the\s+(?:[\w-]+\s+)?cast|them|him|her)"#
+            + #"|rounding\s+out\s+the\s+(?:[\w-]+\s+)?cast)"#
+            + #"(?:\s+(?:in|for|on)\s+(?:the\s+|this\s+)?(?:[\w-]+\s+){0,3}?(?:drama|series|project|⟨D\d+⟩))?"#
+            + #",?\s+(?:are|is|will\s+be|were|was)\s+"#
+            + #"(?:(?:actors?|actress(?:es)?|newcomers?|veteran\s+actors?|the\s+[\w-]+)\s+)?"#
+            + alParens)
     /// "The official lineup includes X, Y and Z": read as a cast list only outside soundtrack talk
     /// (the caller checks this sentence and the one before it), since an OST lineup is a singer list.
     private static let lineupIncludes = Pattern(
@@ -439,6 +449,9 @@ enum CastingPatterns {
                     found.append((castList(m.group(1)!, sentence), "confirmed", 0.75))
                 }
                 if found.isEmpty, !music, let m = hasCast.firstMatch(in: clause) {
+                    found.append((castList(m.group(1)!, sentence), "confirmed", 0.75))
+                }
+                if found.isEmpty, !music, let m = invertedJoin.firstMatch(in: clause) {
                     found.append((castList(m.group(1)!, sentence), "confirmed", 0.75))
                 }
                 if found.isEmpty, !music, let m = additionToCast.firstMatch(in: clause) {

@@ -23,11 +23,27 @@ enum DramaPatterns {
     private static let airCue = Pattern(
         #"\b(?:air|airs|aired|airing|broadcast|broadcasts|broadcasting|premiere|premieres|premiered|premiering|debut|debuts|stream|streams|streaming|streamed|available|released|release|releases|will be released|launch|launches|run|runs|running|is on|shown|showing|greet|greets)\b"#
     )
+    /// "on ⟨W⟩", also "on South Korean cable channel ⟨W⟩", "via streaming platform ⟨L⟩".
     private static let onChannel = Pattern(
-        #"\b(?:on|via|through|exclusively on|by|at)\s+((?:⟨[WL]\d+⟩(?:\s*(?:,|and|&|as well as|,\s*and)\s*(?:also\s+)?(?:on\s+|via\s+)?)?){1,5})"#
+        #"\b(?:on|via|through|exclusively on|by|at)\s+"#
+            + #"(?:(?:the\s+)?(?:(?:south\s+)?korean\s+|global\s+|local\s+)?"#
+            + #"(?:(?:tv|cable|streaming|broadcast|broadcasting|terrestrial|ott|video)\s+)*"#
+            + #"(?:network|channel|platform|service|broadcaster|station|giant)s?\s+)?"#
+            + #"((?:⟨[WL]\d+⟩(?:\s*(?:,|and|&|as well as|,\s*and)\s*(?:also\s+)?(?:on\s+|via\s+)?)?){1,5})"#
     )
+    /// "⟨W⟩ drama ⟨D⟩", "⟨W⟩'s new Saturday-Sunday drama ⟨D⟩", "the upcoming ⟨W⟩ series, ⟨D⟩".
     private static let channelDrama = Pattern(
-        #"⟨W(\d+)⟩\s+(?:(?:new|upcoming|weekend|[\w-]+)\s+)?(?:drama|series)\s+⟨D(\d+)⟩"#)
+        #"⟨W(\d+)⟩(?:'s?|’s?)?\s+(?:(?!(?:and|or|but|with|from|than)\b)[\w-]+\s+){0,4}?"#
+            + #"(?:drama|series|miniseries|k-drama|remake|melodrama|thriller|rom-com|sageuk)"#
+            + #"(?:\s+(?:series|special))?\s*,?\s*['"‘“]?⟨D(\d+)⟩"#)
+    /// "⟨D⟩ is an upcoming ⟨W⟩ drama", "⟨D⟩, ⟨W⟩'s new weekend series", "⟨D⟩ is a ⟨L⟩ original series".
+    private static let dramaIsChannel = Pattern(
+        #"⟨D(\d+)⟩(?:\s*\([^)]*\))?(?:,\s*|\s+(?:is|was|will\s+be)\s+(?:also\s+)?|\s+(?=⟨W))"#
+            + #"(?:(?:an?|the)\s+)?"#
+            + #"(?:(?!(?:and|or|but|with|from|than|like|after|before|to|in|on|at|who|starred|starring)\b)"#
+            + #"[\w-]+\s+){0,3}?"#
+            + #"⟨([WL])(\d+)⟩(?:'s?|’s?)?\s+(?:(?!(?:and|or|but|with|from|than)\b)[\w-]+\s+){0,4}?"#
+            + #"(?:drama|series|miniseries|k-drama|melodrama|thriller|rom-com|sageuk)\b"#)
     private static let premiereCue = Pattern(
         #"\b(?:premiere|premieres|premiered|premiering|first\s+broadcast|first\s+episode|will\s+air|set\s+to\s+air|scheduled\s+to\s+air|slated\s+to\s+air|begins?\s+airing|will\s+debut|set\s+to\s+debut|kicks?\s+off|first\s+airs?|will\s+start\s+airing|to\s+premiere|starts?\s+airing)\b"#
     )
@@ -85,11 +101,23 @@ enum DramaPatterns {
                     rec.title = sentence.mentions[d].text
                     rec.network = sentence.mentions[w].text
                     rec.confidence = 0.85
+                } else if let m = dramaIsChannel.firstMatch(in: clause), let d = Int(m.group(1)!),
+                    let c = Int(m.group(3)!)
+                {
+                    rec.title = sentence.mentions[d].text
+                    if m.group(2) == "W" {
+                        rec.network = sentence.mentions[c].text
+                    } else {
+                        rec.platforms.append(sentence.mentions[c].text)
+                    }
+                    rec.confidence = 0.85
                 }
                 if let m = platformOwner.firstMatch(in: clause) {
                     let l = Int(m.group(1) ?? m.group(4) ?? "")
                     let d = Int(m.group(2) ?? m.group(3) ?? "")
-                    if let l, let d, rec.title.isEmpty || rec.title == sentence.mentions[d].text {
+                    if let l, let d, rec.title.isEmpty || rec.title == sentence.mentions[d].text,
+                        !rec.platforms.contains(sentence.mentions[l].text)
+                    {
                         rec.title = sentence.mentions[d].text
                         rec.platforms.append(sentence.mentions[l].text)
                     }

@@ -24,8 +24,16 @@ struct OSTRecord: Sendable {
 enum OSTPatterns {
     static let al = ArticleContext.artList
 
+    /// Also "'A' by X has been released for ⟨D⟩" and "X's 'A' for ⟨D⟩": a song made for the drama.
     private static let cue = Pattern(
-        #"\b(?:osts?|original sound ?tracks?|sound ?tracks?)\b|\bpart\s*\.?\s*\d{1,2}\s*,?\s*⟨[SQ]\d+⟩|\b(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|\d{1,2}(?:st|nd|rd|th))\s+part\s*,?\s+(?:sung|performed)\s+by\b|\ban?\s+(?:new\s+)?original\s+(?:song|track)\s+for\s+(?:⟨[WL]\d+⟩'s\s+)?(?:[\w-]+\s+){0,3}?⟨D\d+⟩"#
+        #"\b(?:osts?|original sound ?tracks?|sound ?tracks?)\b|\bpart\s*\.?\s*\d{1,2}\s*,?\s*⟨[SQ]\d+⟩|\b(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|\d{1,2}(?:st|nd|rd|th))\s+part\s*,?\s+(?:sung|performed)\s+by\b"#
+            + #"|\ban?\s+(?:new\s+|original\s+){1,2}(?:song|track|ballad)\s+for\s+(?:⟨[WL]\d+⟩'s\s+)?"#
+            + #"(?:[\w-]+\s+){0,3}?⟨D\d+⟩"#
+            + #"|⟨[SQ]\d+⟩(?:[^.⟨]|⟨[PN]\d+⟩){0,60}?\b(?:released|unveiled|dropped)\s+"#
+            + #"(?:(?:on|in|at)\s+[^.⟨]{0,25}?\s+)?(?:for|as\s+part\s+of)\s+(?:the\s+)?"#
+            + #"(?:⟨[WL]\d+⟩(?:'s)?\s+)?(?:[\w-]+\s+){0,3}?⟨D\d+⟩"#
+            + #"|⟨[PN]\d+⟩'s\s+(?:[\w-]+\s+){0,2}?⟨[SQ]\d+⟩\s*,?\s+(?:for|from)\s+(?:the\s+)?"#
+            + #"(?:⟨[WL]\d+⟩(?:'s)?\s+)?(?:[\w'-]+\s+){0,3}?⟨D\d+⟩"#
     )
     private static let singFor = Pattern(
         #"\b(?:sing|sings|singing|sang|lend(?:s|ing)?\s+(?:his|her|their)\s+voices?|voices?)\s+(?:for|to|in)\s+(?:the\s+)?(?:[\w-]+\s+){0,3}?⟨D\d+⟩"#
@@ -119,7 +127,7 @@ enum OSTPatterns {
         #"\b(\d{1,2})(?:st|nd|rd|th)\s+(?:ost|soundtrack|original soundtrack)\b(?!\s*(?:line-?up|batch|set|album|s\b))"#
     )
     private static let partWord = Pattern(
-        #"(?<!\b(?:his|her|their|its|my)\s)\b(first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|thirteenth|fourteenth|fifteenth)\s+(?:ost|soundtrack|original soundtrack|part(?=\s+of\s+(?:the\s+)?(?:[\w-]+'s?\s+)?(?:ost|soundtrack|original soundtrack)\b|\s*,?\s+(?:sung|performed)\s+by\b))\b(?!\s*(?:line-?up|batch|set|album|s\b|artists?|singers?|participants?))"#
+        #"(?<!\b(?:his|her|their|its|my)\s)\b(first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|thirteenth|fourteenth|fifteenth)\s+(?:ost|soundtrack|original soundtrack|part(?=\s+of\s+(?:the\s+)?(?:[\w-]+'s?\s+|⟨D\d+⟩(?:'s)?\s+)?(?:ost|soundtrack|original soundtrack)\b|\s*,?\s+(?:sung|performed)\s+by\b))\b(?!\s*(?:line-?up|batch|set|album|s\b|artists?|singers?|participants?))"#
     )
     private static let songNear: [Pattern] = [
         Pattern(
@@ -134,6 +142,8 @@ enum OSTPatterns {
     )
     private static let released = Pattern(
         #"\b(?:has|have|had)\s+(?:just\s+|finally\s+|officially\s+)?(?:been\s+)?(?:released|unveiled|dropped|revealed|out)\b|\b(?:was|were)\s+(?:officially\s+|finally\s+)?(?:released|unveiled|dropped)\b|\bis\s+(?:now\s+)?(?:out|available)\b|\bcame out\b|\bwent live\b|\bhit (?:music )?(?:platforms|sites|charts)\b|\bout now\b|\bnow available\b|\b(?:released|dropped|unveiled)\s+(?:on|at|via|through|today|yesterday|last)\b|\b(?:released|dropped|unveiled)\s+(?:its|the|her|his|their|⟨[SQ]\d+⟩)|^\s*(?:meanwhile,\s*)?released\b|\bfollowed\s+(?:on|in|last)\b"#
+            + #"|\blent\s+(?:his|her|their)\s+(?:voices?|vocals)\b"#
+            + #"|\b(?:is|are)\s+(?:now\s+|officially\s+)?released\b(?!\s+(?:next|later|tomorrow))"#
     )
     private static let participation = Pattern(
         #"\b(?:sing|sings|singing|lend|lends|lending|participat\w*|join\w*|take part|takes part|took part|line-?up|record\w*|voice|contribut\w*)\b"#

@@ -733,4 +733,29 @@ struct CastingPhrasingTests {
             "'Salt Garden' actor Kang Min-jae met fans on Sunday. Kang Min-jae has been confirmed to join the cast.")
         #expect(!modifier.castings.contains { $0.drama == "Salt Garden" })
     }
+
+    // MARK: Inverted subjects
+
+    @Test("'Joining X in the drama are A and B' and 'Also joining the cast is C' credit the cast")
+    func invertedJoin() {
+        let facts = extract(
+            "Salt Garden casting",
+            "'Salt Garden' will premiere on tvN in May. "
+                + "Joining Kang Min-jae in the drama are Yoon Ara and Park Jun-seo.")
+        #expect(credit(facts, "Yoon Ara")?.drama == "Salt Garden")
+        #expect(credit(facts, "Park Jun-seo")?.status == "confirmed")
+        let also = extract(
+            "Salt Garden casting",
+            "'Salt Garden' will premiere on tvN in May. Also joining the cast is Choi Woo-jin, who plays a chef.")
+        #expect(credit(also, "Choi Woo-jin")?.drama == "Salt Garden")
+    }
+
+    @Test("people joining fans at an event are not cast")
+    func invertedJoinNegative() {
+        let facts = extract(
+            "Salt Garden premiere",
+            "'Salt Garden' will premiere on tvN in May. "
+                + "Joining the fans at the screening were Yoon Ara and Park Jun-seo.")
+        #expect(credit(facts, "Yoon Ara") == nil)
+    }
 }

@@ -78,6 +78,43 @@ struct DramaAndTextTests {
             "Park Min-seo will sing Part 2 of the OST for 'Garden of the Moon'. 'Garden of the Moon' airs on KBS2.")
         #expect(facts.osts.first?.drama == "Garden of the Moon")
     }
+
+    private func dramaFacts(_ body: String) -> [DramaFacts] {
+        Extractor(known: KnownNames(people: [], dramas: ["Salt Garden"])).extract(
+            Article(headline: "Spring dramas", body: body, publishedAt: "2025-03-04T18:00:00+09:00")
+        ).dramas
+    }
+
+    @Test("'⟨D⟩ is an upcoming tvN drama' and '⟨D⟩, a Netflix series' name the network and platform")
+    func dramaIsChannel() {
+        let network = dramaFacts("'Salt Garden' is an upcoming tvN drama about a florist who returns home.")
+        #expect(network.first { $0.title == "Salt Garden" }?.network == "tvN")
+        let platform = dramaFacts("Kang Min-jae will lead 'Salt Garden', a Netflix series about a florist.")
+        #expect(platform.first { $0.title == "Salt Garden" }?.platforms == ["Netflix"])
+    }
+
+    @Test("'⟨D⟩ and a tvN drama' does not give the drama that network")
+    func dramaIsChannelNegative() {
+        let facts = dramaFacts("'Salt Garden' and a tvN drama about chefs were both nominated.")
+        #expect(facts.first { $0.title == "Salt Garden" }?.network == nil)
+    }
+
+    @Test("'KBS2's weekend drama remake ⟨D⟩', 'the upcoming JTBC series, ⟨D⟩' and 'cable channel JTBC'")
+    func channelDescriptors() {
+        let owner = dramaFacts("KBS2's weekend drama remake 'Salt Garden' opens in April.")
+        #expect(owner.first { $0.title == "Salt Garden" }?.network == "KBS2")
+        let appositive = dramaFacts("The upcoming JTBC series, 'Salt Garden', is about a florist.")
+        #expect(appositive.first { $0.title == "Salt Garden" }?.network == "JTBC")
+        let channel = dramaFacts("'Salt Garden' will premiere on South Korean cable channel JTBC on April 5.")
+        #expect(channel.first { $0.title == "Salt Garden" }?.network == "JTBC")
+        #expect(channel.first { $0.title == "Salt Garden" }?.premiere == "2025-04-05")
+    }
+
+    @Test("a network joined to the title by 'and' is not its channel")
+    func channelDescriptorsNegative() {
+        let facts = dramaFacts("KBS2 and the drama 'Salt Garden' were praised by critics.")
+        #expect(facts.first { $0.title == "Salt Garden" }?.network == nil)
+    }
 }
 
 @Suite("Regex ranges")

@@ -214,4 +214,61 @@ struct OSTExtractionTests {
                 publishedAt: "2022-03-16T09:00:00+09:00"))
         #expect(Set(facts.osts.flatMap(\.artists)) == ["Jin", "Taeyeon"])
     }
+
+    @Test("'A' by X released for a drama, and X's 'A' for a drama, are OST credits without the word OST")
+    func songForDrama() {
+        let released = extract(
+            "A new song for 'River Crown'",
+            "'Paper Swan' by Lee Hana has been released for the drama 'River Crown'.")
+        #expect(released.osts.first?.drama == "River Crown")
+        #expect(released.osts.first?.song == "Paper Swan")
+        #expect(released.osts.first?.artists == ["Lee Hana"])
+        #expect(released.osts.first?.status == "released")
+        let owner = extract(
+            "This week in music",
+            "Lee Hana's 'Paper Swan' for the tvN drama 'River Crown' topped the charts this week.")
+        #expect(owner.osts.first?.song == "Paper Swan")
+        #expect(owner.osts.first?.artists == ["Lee Hana"])
+    }
+
+    @Test("a song released or charting with no drama named is no OST credit")
+    func songWithoutDrama() {
+        let released = extract("Lee Hana's new single", "'Paper Swan' by Lee Hana has been released.")
+        #expect(released.osts.isEmpty)
+        let owner = extract(
+            "This week in music",
+            "Lee Hana's 'Paper Swan' topped the charts this week. The tvN drama 'River Crown' also rose.")
+        #expect(owner.osts.isEmpty)
+    }
+
+    @Test("'the second part of the ⟨D⟩ OST' is part 2; 'lent her voice' and 'is released today' are released")
+    func partOfDramaOSTAndPastVoice() {
+        let part = extract(
+            "Lee Hana joins 'River Crown'", "Lee Hana lends her voice to the second part of the 'River Crown' OST.")
+        #expect(part.osts.first?.part == 2)
+        #expect(part.osts.first?.status == "announced")
+        let lent = extract(
+            "Lee Hana on 'River Crown'", "Lee Hana lent her voice to the OST of the drama 'River Crown'.")
+        #expect(lent.osts.first?.status == "released")
+        let today = extract(
+            "River Crown OST",
+            "'Paper Swan', sung by Lee Hana, is released today as the fourth OST of 'River Crown'.")
+        #expect(today.osts.first?.status == "released")
+    }
+
+    @Test("another part of the drama is not an OST part; 'will lend' and 'is released next week' are not out")
+    func partOfDramaOSTNegatives() {
+        let other = extract(
+            "Lee Hana joins 'River Crown'",
+            "Lee Hana lends her voice to the OST of 'River Crown'. The second part of the drama airs in May.")
+        #expect(other.osts.count == 1)
+        #expect(other.osts.first?.part == nil)
+        let future = extract(
+            "Lee Hana on 'River Crown'", "Lee Hana will lend her voice to the OST of the drama 'River Crown'.")
+        #expect(future.osts.first?.status == "announced")
+        let later = extract(
+            "River Crown OST",
+            "'Paper Swan', sung by Lee Hana, is released next week as the fourth OST of 'River Crown'.")
+        #expect(later.osts.first?.status != "released")
+    }
 }
