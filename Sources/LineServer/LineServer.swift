@@ -82,6 +82,9 @@ public final class LineServer: Service, Sendable {
     private let active = ConnectionCounter()
     private let channels = Mutex<[ObjectIdentifier: Channel]>([:])
     private let shutdownGrace: Duration
+    /// The TLS context new connections get; replaced by ``reloadTLS()`` (connections already
+    /// open keep the one they started with).
+    private let sslContext = Mutex<NIOSSLContext?>(nil)
 
     private enum BoundState {
         case waiting([CheckedContinuation<Int, Error>])
@@ -119,6 +122,21 @@ public final class LineServer: Service, Sendable {
         }
     }
 
+    /// Reads the certificate and key files again and serves new connections with them, so a
+    /// certificate is rotated without a restart (the executables call this on SIGHUP).
+    ///
+    /// - Returns: false when the listener does not speak TLS (nothing to reload).
+    /// - Throws: `SettingError` when the files do not make a usable context; the previous one
+    ///   stays in use.
+    @discardableResult
+    public func reloadTLS() throws -> Bool {
+        guard let tls = configuration.tls else { return false }
+        let context = try tls.context()
+        sslContext.withLock { $0 = context }
+        logger.info("TLS certificate reloaded", metadata: ["certificate": "\(tls.certificateFile)"])
+        return true
+    }
+
     /// The number of open connections.
     public var connectionCount: Int { active.count }
 
@@ -146,9 +164,9 @@ public final class LineServer: Service, Sendable {
             heartbeat: configuration.heartbeat)
         let maximumConnections = configuration.maximumConnections
         let counter = active
-        let sslContext: NIOSSLContext?
         do {
-            sslContext = try configuration.tls?.context()
+            let initial = try configuration.tls?.context()
+            sslContext.withLock { $0 = initial }
         } catch {
             resolveBound(.failure(error))
             throw error
@@ -181,8 +199,8 @@ public final class LineServer: Service, Sendable {
                     channel.eventLoop.makeCompletedFuture {
                         // TLS first: everything after it, the greeting included, is plaintext
                         // inside the session (writes wait for the handshake).
-                        if let sslContext {
-                            try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: sslContext))
+                        if let context = self.sslContext.withLock({ $0 }) {
+                            try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: context))
                         }
                         try channel.pipeline.syncOperations.addHandler(
                             IdleGuard(idleTimeout: idleTimeout, lineTimeout: lineTimeout))

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import ServiceLifecycle
+import UnixSignals
 
 #if canImport(Glibc)
     import Glibc
@@ -23,10 +24,21 @@ public func printStartupFailure(_ reason: String) {
     _ = line.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
 }
 
-/// Runs `service` until SIGTERM or SIGINT, then shuts it down gracefully.
+/// Runs `service` until SIGTERM or SIGINT, then shuts it down gracefully. On SIGHUP it calls
+/// `onHangup` (reloading certificates), and goes on serving.
 ///
 /// - Returns: false when the service failed (the reason is already printed as one line).
-public func runUntilSignalled(_ service: some Service, logger: Logger) async -> Bool {
+public func runUntilSignalled(
+    _ service: some Service, logger: Logger, onHangup: (@Sendable () -> Void)? = nil
+) async -> Bool {
+    var hangups: Task<Void, Never>?
+    if let onHangup {
+        let signals = await UnixSignalsSequence(trapping: .sighup)
+        hangups = Task {
+            for await _ in signals { onHangup() }
+        }
+    }
+    defer { hangups?.cancel() }
     let group = ServiceGroup(
         configuration: .init(services: [service], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
     do {
@@ -35,5 +47,17 @@ public func runUntilSignalled(_ service: some Service, logger: Logger) async -> 
     } catch {
         printStartupFailure("\(error)")
         return false
+    }
+}
+
+/// The SIGHUP action of a service with a TLS listener: reload its certificate, log the outcome.
+public func reloadingTLS(_ reload: @escaping @Sendable () throws -> Bool, logger: Logger) -> @Sendable () -> Void {
+    {
+        do {
+            if try !reload() { logger.info("SIGHUP: no TLS listener, nothing to reload") }
+        } catch {
+            logger.error(
+                "SIGHUP: TLS reload failed; the previous certificate stays in use", metadata: ["error": "\(error)"])
+        }
     }
 }

@@ -54,6 +54,11 @@ public final class SubscriberServer: Service, Sendable {
         box.set(self)
     }
 
+    /// Reads the TLS certificate and key again for new connections (SIGHUP); false when the
+    /// listener is plain TCP. Throws, keeping the old certificate, when the files are unusable.
+    @discardableResult
+    public func reloadTLS() throws -> Bool { try lineServer.reloadTLS() }
+
     /// The port actually listened on.
     public func boundPort() async throws -> Int { try await lineServer.boundPort() }
 

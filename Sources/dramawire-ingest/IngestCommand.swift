@@ -66,6 +66,7 @@ struct IngestCommand: AsyncParsableCommand {
             throw ExitCode.failure
         }
         let server = IngestServer(configuration: configuration, logger: logger)
-        guard await runUntilSignalled(server, logger: logger) else { throw ExitCode.failure }
+        let onHangup = reloadingTLS({ [server] in try server.reloadTLS() }, logger: logger)
+        guard await runUntilSignalled(server, logger: logger, onHangup: onHangup) else { throw ExitCode.failure }
     }
 }

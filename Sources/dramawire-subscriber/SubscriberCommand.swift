@@ -78,6 +78,7 @@ struct SubscriberCommand: AsyncParsableCommand {
             printStartupFailure("\(error)")
             throw ExitCode.failure
         }
-        guard await runUntilSignalled(server, logger: logger) else { throw ExitCode.failure }
+        let onHangup = reloadingTLS({ [server] in try server.reloadTLS() }, logger: logger)
+        guard await runUntilSignalled(server, logger: logger, onHangup: onHangup) else { throw ExitCode.failure }
     }
 }

@@ -19,7 +19,10 @@ import Testing
             for line in lines[3..<6] {
                 let started = ContinuousClock.now
                 expectError(try await session.request("INGEST " + line), .unavailable)
-                #expect(ContinuousClock.now - started < .seconds(5), "an outage must not make requests hang")
+                // Fails fast, not after libpq's and the kernel's timeouts (minutes). The bound
+                // allows for a loaded CI machine: with every suite starting at once on two
+                // cores, one such reply took 5.0009 s.
+                #expect(ContinuousClock.now - started < .seconds(10), "an outage must not make requests hang")
             }
             expectError(try await session.request("HEAD"), .unavailable)
             #expect(try await session.request("PING") == .ok(nil))

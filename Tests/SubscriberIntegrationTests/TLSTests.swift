@@ -13,6 +13,9 @@ struct TestCertificates {
     var otherCA: String { directory + "/other-ca.pem" }
     var serverCertificate: String { directory + "/server.pem" }
     var serverKey: String { directory + "/server.key" }
+    var serverByOtherCA: String { directory + "/server-by-other-ca.pem" }
+    var serverForOtherName: String { directory + "/server-other-name.pem" }
+    var expiredServer: String { directory + "/server-expired.pem" }
     var clientCertificate: String { directory + "/client.pem" }
     var clientKey: String { directory + "/client.key" }
 
@@ -23,6 +26,7 @@ struct TestCertificates {
         let certificates = TestCertificates(directory: directory)
         try certificates.write("server.ext", "subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\n")
         try certificates.write("client.ext", "extendedKeyUsage=clientAuth\nbasicConstraints=CA:FALSE\n")
+        try certificates.write("other-name.ext", "subjectAltName=DNS:other.example\nbasicConstraints=CA:FALSE\n")
         let curve = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"]
         let steps: [[String]] = [
             ["req", "-x509"] + curve + ["-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=Test CA"],
@@ -33,6 +37,20 @@ struct TestCertificates {
             [
                 "x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
                 "-out", "server.pem", "-days", "2", "-extfile", "server.ext",
+            ],
+            // The server's key, signed three more ways: by the other CA, for another name only,
+            // and already expired (valid until yesterday).
+            [
+                "x509", "-req", "-in", "server.csr", "-CA", "other-ca.pem", "-CAkey", "other-ca.key",
+                "-CAcreateserial", "-out", "server-by-other-ca.pem", "-days", "2", "-extfile", "server.ext",
+            ],
+            [
+                "x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
+                "-out", "server-other-name.pem", "-days", "2", "-extfile", "other-name.ext",
+            ],
+            [
+                "x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
+                "-out", "server-expired.pem", "-days", "-1", "-extfile", "server.ext",
             ],
             ["req"] + curve + ["-keyout", "client.key", "-out", "client.csr", "-subj", "/CN=test client"],
             [
@@ -164,6 +182,82 @@ struct TestCertificates {
 
         // None of that disturbed anyone: the TLS service still serves a good client.
         #expect(try await call(tls(ingest.address), certificates.trusting, "HEAD")?["seq"] != nil)
+    }
+
+    /// The client checks more than the signature: the name (or address) and the dates.
+    @Test func aCertificateForAnotherNameOrExpiredIsRefused() async throws {
+        let certificates = try await TestCertificates.make()
+        defer { certificates.remove() }
+        for (file, hosts) in [
+            (certificates.serverForOtherName, ["127.0.0.1", "localhost"]), (certificates.expiredServer, ["127.0.0.1"]),
+        ] {
+            let ingest = try await startIngest {
+                $0.tls = ServerTLS(certificateFile: file, keyFile: certificates.serverKey)
+            }
+            for host in hosts {
+                await #expect(throws: (any Error).self, "\(file) via \(host)") {
+                    try await call(tls(ingest.address, host: host), certificates.trusting, "PING")
+                }
+            }
+            await ingest.stop()
+        }
+    }
+
+    /// SIGHUP rotates the certificate without a restart: new connections get the new one,
+    /// and an unusable file keeps the old one in service.
+    @Test func aReloadServesTheNewCertificateAndABadFileKeepsTheOld() async throws {
+        let certificates = try await TestCertificates.make()
+        defer { certificates.remove() }
+        let live = certificates.directory + "/live.pem"
+        try FileManager.default.copyItem(atPath: certificates.serverCertificate, toPath: live)
+        let ingest = try await startIngest {
+            $0.tls = ServerTLS(certificateFile: live, keyFile: certificates.serverKey)
+        }
+        defer { Task { await ingest.stop() } }
+        let byOther = ClientTLS(caFile: certificates.otherCA)
+        #expect(try await call(tls(ingest.address), certificates.trusting, "HEAD")?["seq"] != nil)
+        await #expect(throws: (any Error).self) { try await call(tls(ingest.address), byOther, "PING") }
+
+        // A half-written file: the reload fails and the current certificate keeps serving.
+        try "-----BEGIN CERTIFICATE-----\ntruncated".write(toFile: live, atomically: true, encoding: .utf8)
+        #expect(throws: SettingError.self) { try ingest.server.reloadTLS() }
+        #expect(try await call(tls(ingest.address), certificates.trusting, "HEAD")?["seq"] != nil)
+
+        // The rotated certificate, from the other CA.
+        try FileManager.default.removeItem(atPath: live)
+        try FileManager.default.copyItem(atPath: certificates.serverByOtherCA, toPath: live)
+        #expect(try ingest.server.reloadTLS())
+        #expect(try await call(tls(ingest.address), byOther, "HEAD")?["seq"] != nil)
+        await #expect(throws: (any Error).self) { try await call(tls(ingest.address), certificates.trusting, "PING") }
+    }
+
+    /// The executable wires SIGHUP to the reload: a real process, a real signal.
+    @Test func sighupRotatesTheCertificateOfARunningService() async throws {
+        let certificates = try await TestCertificates.make()
+        defer { certificates.remove() }
+        let live = certificates.directory + "/live.pem"
+        try FileManager.default.copyItem(atPath: certificates.serverCertificate, toPath: live)
+        let database = try await PostgresHarness.shared().createDatabase()
+        let ingest = try await ServiceProcess.startIngest(
+            databaseURL: database,
+            extraEnvironment: ["DRAMAWIRE_TLS_CERT": live, "DRAMAWIRE_TLS_KEY": certificates.serverKey],
+            tls: certificates.trusting)
+        var stopped = false
+        defer { if !stopped { ingest.stop(signal: SIGKILL) } }
+        let byOther = ClientTLS(caFile: certificates.otherCA)
+        try FileManager.default.removeItem(atPath: live)
+        try FileManager.default.copyItem(atPath: certificates.serverByOtherCA, toPath: live)
+        // Until the signal, the old certificate; after it, the new one.
+        #expect(try await call(ingest.address, certificates.trusting, "HEAD")?["seq"] != nil)
+        kill(ingest.pid, SIGHUP)
+        var rotated = false
+        for _ in 0..<100 where !rotated {
+            rotated = (try? await call(ingest.address, byOther, "HEAD")) != nil
+            if !rotated { try await Task.sleep(for: .milliseconds(100)) }
+        }
+        #expect(rotated, "the new certificate was not served 10 s after SIGHUP")
+        stopped = true
+        #expect(ingest.stop() == 0, "SIGHUP must not have stopped the service")
     }
 
     @Test func tlsSettingsAreCheckedAtStartup() async throws {

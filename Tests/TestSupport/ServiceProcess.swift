@@ -6,21 +6,25 @@ public final class ServiceProcess: Sendable {
     public let pid: pid_t
     public let address: ServiceAddress
     public let logPath: String
+    /// What a client trusts to reach it when it speaks TLS.
+    public let clientTLS: ClientTLS
 
-    init(pid: pid_t, address: ServiceAddress, logPath: String) {
+    init(pid: pid_t, address: ServiceAddress, logPath: String, clientTLS: ClientTLS = .environment) {
         self.pid = pid
         self.address = address
         self.logPath = logPath
+        self.clientTLS = clientTLS
     }
 
     /// Starts `dramawire-ingest` on `port` (a free loopback port when nil) and waits until it
-    /// answers PING.
+    /// answers PING. With `tls`, the service is expected to speak TLS (its certificate comes
+    /// from `extraEnvironment`) and is reached trusting what `tls` says.
     public static func startIngest(
-        databaseURL: String, port: Int? = nil, extraEnvironment: [String: String] = [:]
+        databaseURL: String, port: Int? = nil, extraEnvironment: [String: String] = [:], tls: ClientTLS? = nil
     ) async throws -> ServiceProcess {
         try await start(
             "dramawire-ingest", listenVariable: "DRAMAWIRE_INGEST_LISTEN", port: port,
-            environment: extraEnvironment.merging(["DATABASE_URL": databaseURL]) { $1 })
+            environment: extraEnvironment.merging(["DATABASE_URL": databaseURL]) { $1 }, tls: tls)
     }
 
     /// Starts `dramawire-subscriber` following `ingest`, with its read model at `readModel`.
@@ -37,7 +41,7 @@ public final class ServiceProcess: Sendable {
 
     static func start(
         _ executable: String, listenVariable: String, port fixedPort: Int? = nil, arguments: [String] = [],
-        environment extra: [String: String]
+        environment extra: [String: String], tls: ClientTLS? = nil
     ) async throws -> ServiceProcess {
         let port = try fixedPort ?? TemporaryCluster.freePort()
         var environment = [listenVariable: "127.0.0.1:\(port)"]
@@ -48,7 +52,9 @@ public final class ServiceProcess: Sendable {
         }
         let logPath = FileManager.default.temporaryDirectory.path + "/\(executable)-\(port).log"
         let pid = try spawnProcess([binary] + arguments, environment: environment, outputPath: logPath)
-        let process = ServiceProcess(pid: pid, address: ServiceAddress(host: "127.0.0.1", port: port), logPath: logPath)
+        let process = ServiceProcess(
+            pid: pid, address: ServiceAddress(host: "127.0.0.1", port: port, tls: tls != nil), logPath: logPath,
+            clientTLS: tls ?? .environment)
         do {
             try await process.waitUntilAnswering()
         } catch {
@@ -63,7 +69,7 @@ public final class ServiceProcess: Sendable {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             let answered =
-                (try? await LineClient.withConnection(to: address) { session -> Bool in
+                (try? await LineClient.withConnection(to: address, tls: clientTLS) { session -> Bool in
                     try await session.call("PING")
                     return true
                 }) ?? false
