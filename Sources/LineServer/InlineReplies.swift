@@ -18,8 +18,9 @@ public protocol InlineResponder: Sendable {
 /// A request is answered inline only when every earlier request has been answered (otherwise
 /// its reply could overtake theirs) and the connection is authorized. Both are tracked from what
 /// passes through here: each request passed on is owed one reply line, and the reply to an AUTH
-/// that starts with `OK` authorizes the connection. The first line written is the greeting (or
-/// the refusal of a connection over the limit), which answers no request. Once a WATCH or
+/// that starts with `OK` authorizes the connection. The greeting (or the refusal of a connection
+/// over the limit) is written by ``Greeter``, which sits closer to the socket, so it never
+/// passes through here: every write seen here answers a request. Once a WATCH or
 /// SUBSCRIBE is passed on, the connection may enter stream mode, where writes are not replies, so
 /// it is left alone from then on.
 final class InlineReplyHandler: ChannelDuplexHandler, RemovableChannelHandler {
@@ -30,7 +31,6 @@ final class InlineReplyHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     private let responder: any InlineResponder
     private var authorized: Bool
-    private var greeted = false
     private var streaming = false
     /// One entry per request passed on and not yet answered: whether it was an AUTH.
     private var owed = CircularBuffer<Bool>()
@@ -44,7 +44,7 @@ final class InlineReplyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         let frame = unwrapInboundIn(data)
         guard !streaming else { return context.fireChannelRead(data) }
         if case .line(let text?) = frame {
-            if authorized, greeted, owed.isEmpty, let reply = responder.reply(to: text) {
+            if authorized, owed.isEmpty, let reply = responder.reply(to: text) {
                 context.writeAndFlush(wrapOutboundOut(reply), promise: nil)
                 return
             }
@@ -62,9 +62,7 @@ final class InlineReplyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        if !greeted {
-            greeted = true
-        } else if !streaming, let wasAuth = owed.popFirst(), wasAuth {
+        if !streaming, let wasAuth = owed.popFirst(), wasAuth {
             let reply = unwrapOutboundIn(data)
             if reply.readableBytesView.starts(with: "OK".utf8) { authorized = true }
         }

@@ -39,6 +39,7 @@ public final class DocumentCache: Sendable {
         var epoch: UInt64 = 0
         var hits = 0
         var misses = 0
+        var inlineReplies = 0
     }
 
     private let state = Mutex(State())
@@ -60,6 +61,13 @@ public final class DocumentCache: Sendable {
     public var statistics: (entries: Int, bytes: Int, hits: Int, misses: Int) {
         state.withLock { ($0.slots.count, $0.bytes, $0.hits, $0.misses) }
     }
+
+    /// How many GETs were answered on the event loop (``noteInlineReply()``), for STATS: if
+    /// this stays 0 while `hits` grows, every cached GET still takes the slow path.
+    public var inlineReplies: Int { state.withLock { $0.inlineReplies } }
+
+    /// Counts a GET answered on the event loop.
+    public func noteInlineReply() { state.withLock { $0.inlineReplies += 1 } }
 
     /// The cached reply to a GET of `name` (a key, or a name seen before), or nil.
     public func reply(kind: String, name: String) -> ByteBuffer? {

@@ -269,7 +269,7 @@ public final class SubscriberServer: Service, Sendable {
         fields["cache"] = [
             "entries": .int(Int64(cached.entries)), "bytes": .int(Int64(cached.bytes)),
             "capacity_bytes": .int(Int64(cache.capacityBytes)), "hits": .int(Int64(cached.hits)),
-            "misses": .int(Int64(cached.misses)),
+            "misses": .int(Int64(cached.misses)), "inline": .int(Int64(cache.inlineReplies)),
         ]
         if let lastError = status.lastError { fields["last_error"] = .string(lastError) }
         // How stale the replica may be: when the ingest service was last heard from.
@@ -342,6 +342,7 @@ struct CachedGets: InlineResponder {
             let reply = cache.reply(kind: kind, name: name)
         else { return nil }
         metrics.cachedQueries.increment()
+        cache.noteInlineReply()
         return reply
     }
 }

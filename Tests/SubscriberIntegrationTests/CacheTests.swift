@@ -181,5 +181,21 @@ import Testing
         }
         #expect(lines[5] == lines[7] && lines[7] == lines[9])
         #expect(lines[5] == first[2])
+
+        // One request at a time on an authorized connection: every cached GET is answered on
+        // the event loop (a handler that miscounted the replies it owes would send them all
+        // the slow way, still correct but at half the throughput).
+        func inline() async throws -> Int64 {
+            try await withSession(subscriber.address) { session in
+                try await session.authenticate("s3cret")
+                return try await session.call("STATS")?["cache"]["inline"].intValue ?? -1
+            }
+        }
+        let before = try await inline()
+        try await withSession(subscriber.address) { session in
+            try await session.authenticate("s3cret")
+            for _ in 0..<3 { try await session.call("GET DRAMA queenoftears") }
+        }
+        #expect(try await inline() == before + 3)
     }
 }
