@@ -9,6 +9,7 @@ import Logging
 /// tries to connect again; the delay doubles up to a cap while attempts keep failing.
 actor ConnectionSlot {
     private let conninfo: String
+    private let replyTimeout: Duration?
     private let logger: Logger
     private let name: String
     private var connection: PQConnection?
@@ -17,8 +18,9 @@ actor ConnectionSlot {
     private var lastError: String = ""
     private static let maximumBackoff: Duration = .seconds(2)
 
-    init(conninfo: String, name: String, logger: Logger) {
+    init(conninfo: String, name: String, replyTimeout: Duration?, logger: Logger) {
         self.conninfo = conninfo
+        self.replyTimeout = replyTimeout
         self.name = name
         self.logger = logger
     }
@@ -32,7 +34,8 @@ actor ConnectionSlot {
             throw WireError(.unavailable, "database unavailable, retry later")
         }
         do {
-            let opened = try await PQConnection.connect(conninfo: conninfo, logger: logger)
+            let opened = try await PQConnection.connect(
+                conninfo: conninfo, logger: logger, replyTimeout: replyTimeout)
             connection = opened
             backoff = .milliseconds(100)
             logger.info("database connected", metadata: ["connection": "\(name)"])

@@ -40,9 +40,13 @@ public final class IngestServer: Service, Sendable {
         self.logger = logger
         self.tokens = Tokens(full: configuration.token, readOnly: configuration.readToken)
         self.writers = (1...max(1, configuration.writers)).map {
-            ConnectionSlot(conninfo: configuration.databaseURL, name: "writer-\($0)", logger: logger)
+            ConnectionSlot(
+                conninfo: configuration.databaseURL, name: "writer-\($0)",
+                replyTimeout: configuration.databaseTimeout, logger: logger)
         }
-        self.reader = ConnectionSlot(conninfo: configuration.databaseURL, name: "reader", logger: logger)
+        self.reader = ConnectionSlot(
+            conninfo: configuration.databaseURL, name: "reader", replyTimeout: configuration.databaseTimeout,
+            logger: logger)
         self.knownNames = KnownNamesCache(slot: reader, logger: logger)
         self.metricsEndpoint = MetricsEndpoint(listen: configuration.metricsListen, logger: logger)
         self.metrics = IngestMetrics(factory: metricsEndpoint.factory)

@@ -1,4 +1,5 @@
 import CLibPQ
+import Foundation
 import Logging
 
 #if canImport(Glibc)
@@ -22,15 +23,20 @@ public actor PQConnection {
     /// analysis PostgreSQL would otherwise repeat on every call, which dominates short queries.
     private var prepared: [String: String] = [:]
     private static let maximumPrepared = 512
+    /// Shuts the socket down when a call waits longer than the reply timeout; nil: no bound.
+    private let watchdog: ReplyWatchdog?
+    /// Whether a call is already under the watchdog (`run` wraps the `query` calls it makes).
+    private var guarding = false
 
     /// The connection's executor: a private serial queue.
     public nonisolated var unownedExecutor: UnownedSerialExecutor {
         executor.asUnownedSerialExecutor()
     }
 
-    private init(label: String, logger: Logger) {
+    private init(label: String, logger: Logger, replyTimeout: Duration?) {
         self.executor = SerialQueueExecutor(label: label)
         self.logger = logger
+        self.watchdog = replyTimeout.map { ReplyWatchdog(limit: $0) }
     }
 
     /// Opens a connection.
@@ -39,14 +45,54 @@ public actor PQConnection {
     ///   - conninfo: a libpq connection string or URI; empty means libpq's defaults, and
     ///     libpq's PG* environment variables apply either way.
     ///   - logger: where server notices and connection events go.
-    public static func connect(conninfo: String, logger: Logger) async throws -> PQConnection {
-        let connection = PQConnection(label: "dramawire.pq", logger: logger)
-        try await connection.open(conninfo: conninfo)
+    ///   - replyTimeout: the longest any one call (a statement, a pipeline, a whole `run` or
+    ///     `withTransaction`) may wait for the server; past it the connection is cut and the
+    ///     call throws `connectionLost`. It also bounds connecting (libpq's `connect_timeout`)
+    ///     and turns on TCP keepalives, unless `conninfo` or the PG* variables set them. Nil
+    ///     waits as long as libpq does, which for a partitioned server can be forever.
+    public static func connect(
+        conninfo: String, logger: Logger, replyTimeout: Duration? = nil
+    ) async throws -> PQConnection {
+        let connection = PQConnection(label: "dramawire.pq", logger: logger, replyTimeout: replyTimeout)
+        try await connection.open(conninfo: conninfo, replyTimeout: replyTimeout)
         return connection
     }
 
-    private func open(conninfo: String) throws {
-        guard let raw = PQconnectdb(conninfo) else {
+    /// Settings placed before the caller's `conninfo`, which (as `dbname`, expanded) overrides
+    /// them: libpq keeps the last value of a repeated keyword.
+    static func defaultParameters(replyTimeout: Duration?, environment: [String: String]) -> [(String, String)] {
+        guard let replyTimeout else { return [] }
+        var parameters: [(String, String)] = []
+        if environment["PGCONNECT_TIMEOUT"] == nil {
+            // libpq counts whole seconds and treats 1 as 2.
+            let seconds = max(2, Int(replyTimeout.components.seconds))
+            parameters.append(("connect_timeout", String(seconds)))
+        }
+        parameters += [
+            ("keepalives", "1"), ("keepalives_idle", "10"), ("keepalives_interval", "5"), ("keepalives_count", "3"),
+        ]
+        return parameters
+    }
+
+    private func open(conninfo: String, replyTimeout: Duration?) throws {
+        let defaults = Self.defaultParameters(
+            replyTimeout: replyTimeout, environment: ProcessInfo.processInfo.environment)
+        let raw: OpaquePointer?
+        if defaults.isEmpty {
+            raw = PQconnectdb(conninfo)
+        } else {
+            let pairs = defaults + [("dbname", conninfo)]
+            let keywords = pairs.map { strdup($0.0) }
+            let values = pairs.map { strdup($0.1) }
+            defer {
+                keywords.forEach { free($0) }
+                values.forEach { free($0) }
+            }
+            let keywordPointers = keywords.map { UnsafePointer($0) } + [nil]
+            let valuePointers = values.map { UnsafePointer($0) } + [nil]
+            raw = PQconnectdbParams(keywordPointers, valuePointers, 1)
+        }
+        guard let raw else {
             throw PQError(.clientFailure, message: "PQconnectdb returned NULL (out of memory)")
         }
         guard PQstatus(raw) == CONNECTION_OK else {
@@ -81,23 +127,48 @@ public actor PQConnection {
     }
 
     /// Runs `body` with the isolated connection, so a sequence of statements needs no hops.
-    public func run<T: Sendable>(_ body: @Sendable (isolated PQConnection) throws -> T) rethrows -> T {
-        try body(self)
+    /// The reply timeout bounds the whole body.
+    public func run<T: Sendable>(_ body: @Sendable (isolated PQConnection) throws -> T) throws -> T {
+        try guarded { try body(self) }
+    }
+
+    /// Runs `body` under the watchdog unless an outer call already is.
+    private func guarded<T>(_ body: () throws -> T) throws -> T {
+        guard let watchdog, !guarding, let conn else { return try body() }
+        guarding = true
+        defer { guarding = false }
+        let token = watchdog.arm(socket: PQsocket(conn))
+        let value: T
+        do {
+            value = try body()
+        } catch {
+            if watchdog.disarm(token) {
+                throw PQError(
+                    .connectionLost, message: "no reply from the database within \(watchdog.description)")
+            }
+            throw error
+        }
+        // Finished just as the deadline passed: the value is good, the socket is not, and the
+        // next call finds the connection broken.
+        _ = watchdog.disarm(token)
+        return value
     }
 
     /// Runs `body` inside BEGIN … COMMIT. Any thrown error rolls back and is rethrown.
     public func withTransaction<T: Sendable>(
         _ body: @Sendable (isolated PQConnection) throws -> T
     ) throws -> T {
-        try execute("BEGIN")
-        do {
-            let value = try body(self)
-            try execute("COMMIT")
-            return value
-        } catch {
-            // Best effort: if the connection is gone, the server rolls back anyway.
-            _ = try? execute("ROLLBACK")
-            throw error
+        try guarded {
+            try execute("BEGIN")
+            do {
+                let value = try body(self)
+                try execute("COMMIT")
+                return value
+            } catch {
+                // Best effort: if the connection is gone, the server rolls back anyway.
+                _ = try? execute("ROLLBACK")
+                throw error
+            }
         }
     }
 
@@ -107,6 +178,10 @@ public actor PQConnection {
     /// `nil` is SQL NULL.
     @discardableResult
     public func query(_ sql: String, _ parameters: [String?] = []) throws -> PQResult {
+        try guarded { try unguardedQuery(sql, parameters) }
+    }
+
+    private func unguardedQuery(_ sql: String, _ parameters: [String?]) throws -> PQResult {
         let conn = try requireConnection()
         // strdup'd copies keep the C strings alive for the whole call; freed on every path.
         let cStrings: [UnsafeMutablePointer<CChar>?] = parameters.map { $0.flatMap { strdup($0) } }
@@ -130,6 +205,10 @@ public actor PQConnection {
     /// rows): in blocking mode the whole pipeline is sent before reading, and a server whose
     /// replies filled the socket buffers would stop reading it.
     public func pipeline(_ statements: [(sql: String, parameters: [String?])]) throws -> [PQResult] {
+        try guarded { try unguardedPipeline(statements) }
+    }
+
+    private func unguardedPipeline(_ statements: [(sql: String, parameters: [String?])]) throws -> [PQResult] {
         guard statements.count > 1 else { return try statements.map { try query($0.sql, $0.parameters) } }
         let conn = try requireConnection()
         // Preparing is a synchronous exchange of its own, so it happens before the pipeline.
@@ -200,8 +279,10 @@ public actor PQConnection {
 
     /// Runs static SQL that may hold several statements (migrations). Never pass user data.
     public func executeScript(_ sql: String) throws {
-        let conn = try requireConnection()
-        _ = try consume(PQexec(conn, sql), conn: conn)
+        try guarded {
+            let conn = try requireConnection()
+            _ = try consume(PQexec(conn, sql), conn: conn)
+        }
     }
 
     /// Sends rows with `COPY … FROM STDIN` in text format and returns the number of rows copied.
@@ -211,6 +292,10 @@ public actor PQConnection {
     ///   - rows: values per row; `nil` is NULL.
     @discardableResult
     public func copyIn(_ sql: String, rows: [[String?]]) throws -> Int {
+        try guarded { try unguardedCopyIn(sql, rows: rows) }
+    }
+
+    private func unguardedCopyIn(_ sql: String, rows: [[String?]]) throws -> Int {
         let conn = try requireConnection()
         let start = PQexec(conn, sql)
         let startStatus = PQresultStatus(start)

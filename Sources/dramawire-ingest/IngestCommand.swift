@@ -24,6 +24,8 @@ struct IngestCommand: AsyncParsableCommand {
     var idleTimeout: Double?
     @Option(help: "Seconds a client has to finish a request line [DRAMAWIRE_LINE_TIMEOUT, 30].")
     var lineTimeout: Double?
+    @Option(help: "Seconds a database call may wait for a reply before the connection is cut [DRAMAWIRE_DB_TIMEOUT, 10].")
+    var dbTimeout: Double?
     @Option(help: "Writer connections committing batches concurrently [DRAMAWIRE_WRITERS, 1].")
     var writers: Int?
     @Flag(help: "Serve without a token on a non-loopback address [DRAMAWIRE_ALLOW_UNAUTHENTICATED].")
@@ -60,6 +62,7 @@ struct IngestCommand: AsyncParsableCommand {
             configuration.idleTimeout = try Settings.seconds(idleTimeout, env: "DRAMAWIRE_IDLE_TIMEOUT", default: 300)
             configuration.lineTimeout = try Settings.seconds(lineTimeout, env: "DRAMAWIRE_LINE_TIMEOUT", default: 30)
             configuration.tls = try ServerTLS.fromSettings(certificate: tlsCert, key: tlsKey, clientCA: tlsClientCa)
+            configuration.databaseTimeout = try Settings.seconds(dbTimeout, env: "DRAMAWIRE_DB_TIMEOUT", default: 10)
             configuration.writers = try Settings.positiveInt(writers, env: "DRAMAWIRE_WRITERS", default: 1)
         } catch {
             printStartupFailure("\(error)")

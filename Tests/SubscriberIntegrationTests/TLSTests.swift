@@ -1,5 +1,6 @@
 import DramaWireClient
 import Foundation
+import IngestService
 import LineProtocol
 import LineServer
 import TestSupport
@@ -258,6 +259,58 @@ struct TestCertificates {
         #expect(rotated, "the new certificate was not served 10 s after SIGHUP")
         stopped = true
         #expect(ingest.stop() == 0, "SIGHUP must not have stopped the service")
+    }
+
+    /// The ingest's link to PostgreSQL goes through libpq's own TLS (`sslmode` in DATABASE_URL):
+    /// a server that accepts only TLS, a client that verifies it, and the refusals.
+    @Test func ingestReachesPostgresOnlyOverVerifiedTLS() async throws {
+        let certificates = try await TestCertificates.make()
+        defer { certificates.remove() }
+        let cluster = try await blocking {
+            try TemporaryCluster.start(tls: (certificates.serverCertificate, certificates.serverKey))
+        }
+        defer { cluster.destroy() }
+        let base = cluster.url(database: "postgres")
+        let verified = base + "?sslmode=verify-full&sslrootcert=\(certificates.ca)&application_name=dw-tls-test"
+
+        let ingest = try await startIngest(databaseURL: verified)
+        defer { Task { await ingest.stop() } }
+        let item = newsItem(
+            "pg-tls-1", "2024-05-02T09:00:00+09:00", [casting("Ledger of Rain", "Yoon Ha-rin", status: "rumored")])
+        let replies = try await ingestLines([item], to: ingest.address)
+        guard case .ok(let reply?) = replies.first else {
+            Issue.record("INGEST over a TLS database link failed: \(replies)")
+            return
+        }
+        #expect(reply["last_seq"].intValue ?? 0 >= 1)
+
+        // Every connection the ingest holds is encrypted (plaintext would not even be let in).
+        let inspector = try await Inspector.open(verified.replacingOccurrences(of: "dw-tls-test", with: "dw-probe"))
+        defer { Task { await inspector.close() } }
+        let row = try await inspector.connection.query(
+            """
+            SELECT count(*)::int, coalesce(bool_and(s.ssl), false), min(s.version)
+            FROM pg_stat_activity a JOIN pg_stat_ssl s USING (pid) WHERE a.application_name = 'dw-tls-test'
+            """
+        ).rows[0]
+        print("[pg-tls] ingest connections=\(row[0] ?? "?") all_ssl=\(row[1] ?? "?") version=\(row[2] ?? "?")")
+        #expect(Int(row[0] ?? "0") ?? 0 >= 2, "\(row)")
+        #expect(row[1] == "t", "\(row)")
+
+        // Refused: a CA that did not sign the server's certificate, and a plaintext link.
+        for (url, expected) in [
+            (base + "?sslmode=verify-full&sslrootcert=\(certificates.otherCA)", "certificate verify failed"),
+            (base + "?sslmode=disable", "no encryption"),
+        ] {
+            var configuration = IngestConfiguration(databaseURL: url, host: "127.0.0.1", port: 0)
+            configuration.startupTimeout = .seconds(1)
+            let server = IngestServer(configuration: configuration, logger: testLogger("ingest"))
+            await #expect {
+                try await server.run()
+            } throws: { error in
+                "\(error)".contains(expected)
+            }
+        }
     }
 
     @Test func tlsSettingsAreCheckedAtStartup() async throws {

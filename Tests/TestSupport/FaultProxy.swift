@@ -24,12 +24,18 @@ public final class FaultProxy: @unchecked Sendable {
         case blackHole = 1
         /// Stops reading, both ways: the peers' send buffers fill, as with a frozen process.
         case freeze = 2
+        /// Holds what the client sends; the target's bytes still reach the client (a one-way
+        /// partition: the target hears nothing, the client still hears the target).
+        case blackHoleToTarget = 3
+        /// Holds what the target sends; the client's bytes still reach the target.
+        case blackHoleFromTarget = 4
     }
 
     /// Where clients connect.
     public private(set) var address = ServiceAddress(host: "127.0.0.1", port: 0)
     private let target: ServiceAddress
     private let mode = Atomic<UInt8>(Mode.forward.rawValue)
+    private let delayMicroseconds = Atomic<Int>(0)
     private let lock = NSLock()
     private var sockets: Set<Int32> = []
     private var listener: Int32 = -1
@@ -63,6 +69,13 @@ public final class FaultProxy: @unchecked Sendable {
 
     /// Changes what happens to the bytes of every connection from now on.
     public func set(_ newMode: Mode) { mode.store(newMode.rawValue, ordering: .relaxed) }
+
+    /// Delays every chunk forwarded from now on by `delay` (zero: none), as a slow or congested
+    /// link does; bytes stay in order.
+    public func set(delay: Duration) {
+        let (seconds, attoseconds) = delay.components
+        delayMicroseconds.store(Int(seconds) * 1_000_000 + Int(attoseconds / 1_000_000_000_000), ordering: .relaxed)
+    }
 
     /// Resets every open connection (RST to both peers), as a middlebox that drops its state.
     public func resetAll() {
@@ -101,9 +114,9 @@ public final class FaultProxy: @unchecked Sendable {
                 sockets.insert(upstream)
             }
             let done = Atomic<Int>(0)
-            for (from, to) in [(client, upstream), (upstream, client)] {
+            for (from, to, towardTarget) in [(client, upstream, true), (upstream, client, false)] {
                 let thread = Thread { [self] in
-                    pump(from: from, to: to)
+                    pump(from: from, to: to, towardTarget: towardTarget)
                     // The second pump to end closes both descriptors.
                     if done.add(1, ordering: .relaxed).newValue == 2 {
                         lock.withLock {
@@ -119,7 +132,8 @@ public final class FaultProxy: @unchecked Sendable {
         }
     }
 
-    private func pump(from: Int32, to: Int32) {
+    private func pump(from: Int32, to: Int32, towardTarget: Bool) {
+        let holding = towardTarget ? Mode.blackHoleToTarget.rawValue : Mode.blackHoleFromTarget.rawValue
         var buffer = [UInt8](repeating: 0, count: 64 << 10)
         var held: [UInt8] = []
         defer { shutdown(to, Int32(SHUT_WR)) }
@@ -136,12 +150,25 @@ public final class FaultProxy: @unchecked Sendable {
         }
         while true {
             while mode.load(ordering: .relaxed) == Mode.freeze.rawValue { usleep(10_000) }
-            let n = buffer.withUnsafeMutableBytes { recv(from, $0.baseAddress, $0.count, 0) }
-            guard n > 0 else { return }
-            held += buffer[0..<n]
-            if mode.load(ordering: .relaxed) == Mode.blackHole.rawValue { continue }
+            // Wait briefly rather than block in recv: bytes held during a black hole must go
+            // out once it heals, even if the sender has nothing more to say.
+            var descriptor = pollfd(fd: from, events: Int16(POLLIN), revents: 0)
+            var ended = false
+            if poll(&descriptor, 1, 50) > 0 {
+                let n = buffer.withUnsafeMutableBytes { recv(from, $0.baseAddress, $0.count, 0) }
+                if n > 0 { held += buffer[0..<n] } else { ended = true }
+            }
+            let current = mode.load(ordering: .relaxed)
+            let holds = current == Mode.blackHole.rawValue || current == holding || current == Mode.freeze.rawValue
+            // A connection that ends while its bytes are held loses them, as when the middlebox
+            // holding them drops its state.
+            if ended && (held.isEmpty || holds) { return }
+            if held.isEmpty || holds { continue }
+            let delay = delayMicroseconds.load(ordering: .relaxed)
+            if delay > 0 { usleep(UInt32(delay)) }
             guard write(held) else { return }
             held.removeAll(keepingCapacity: true)
+            if ended { return }
         }
     }
 }

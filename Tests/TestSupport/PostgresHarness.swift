@@ -78,8 +78,11 @@ public final class TemporaryCluster: Sendable {
     let user: String
     let binDir: String
     let runAs: String?
+    /// Server options beyond the port and socket directory, kept for restarts.
+    let options: String
 
-    init(directory: String, port: Int, user: String, binDir: String, runAs: String?) {
+    init(directory: String, port: Int, user: String, binDir: String, runAs: String?, options: String) {
+        self.options = options
         self.directory = directory
         self.port = port
         self.user = user
@@ -93,7 +96,10 @@ public final class TemporaryCluster: Sendable {
     }
 
     /// initdb + pg_ctl start on a free port.
-    public static func start() throws -> TemporaryCluster {
+    ///
+    /// - Parameter tls: a PEM certificate and key: the server then speaks TLS with them and
+    ///   refuses TCP clients that do not (`hostssl` only in pg_hba.conf).
+    public static func start(tls: (certificate: String, key: String)? = nil) throws -> TemporaryCluster {
         let binDir = try postgresBinDir()
         let root = geteuid() == 0
         // initdb refuses to run as root; the cluster then belongs to the `postgres` user.
@@ -108,16 +114,34 @@ public final class TemporaryCluster: Sendable {
         }
         let data = base + "/data"
         try run(binDir + "/initdb", ["-D", data, "-A", "trust", "-U", user, "--no-sync", "-E", "UTF8"], runAs: runAs)
+        var tlsOptions = ""
+        if let tls {
+            // PostgreSQL refuses a key that others can read or that is not its user's.
+            let certificate = base + "/server.pem"
+            let key = base + "/server.key"
+            try FileManager.default.copyItem(atPath: tls.certificate, toPath: certificate)
+            try FileManager.default.copyItem(atPath: tls.key, toPath: key)
+            try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: key)
+            if let runAs { try run("/bin/chown", [runAs, certificate, key]) }
+            let hba = data + "/pg_hba.conf"
+            let rules = try String(contentsOfFile: hba, encoding: .utf8)
+                .split(separator: "\n", omittingEmptySubsequences: false)
+                .map { $0.hasPrefix("host ") ? "hostssl " + $0.dropFirst(5) : String($0) }
+            try rules.joined(separator: "\n").write(toFile: hba, atomically: false, encoding: .utf8)
+            tlsOptions = " -c ssl=on -c ssl_cert_file=\(certificate) -c ssl_key_file=\(key)"
+        }
         var lastError: Error?
         for _ in 0..<5 {
             let port = try freePort()
-            let options = "-p \(port) -k \(base) -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300"
+            let serverOptions = "-c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300" + tlsOptions
+            let options = "-p \(port) -k \(base) " + serverOptions
             do {
                 try run(
                     binDir + "/pg_ctl",
                     ["-D", data, "-o", options, "-l", base + "/postgres.log", "-w", "-t", "60", "start"],
                     runAs: runAs)
-                return TemporaryCluster(directory: base, port: port, user: user, binDir: binDir, runAs: runAs)
+                return TemporaryCluster(
+                    directory: base, port: port, user: user, binDir: binDir, runAs: runAs, options: serverOptions)
             } catch {
                 lastError = error
             }
@@ -132,7 +156,7 @@ public final class TemporaryCluster: Sendable {
 
     /// Starts the server again after ``stop(mode:)``, on the same port.
     public func restart() throws {
-        let options = "-p \(port) -k \(directory) -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300"
+        let options = "-p \(port) -k \(directory) " + self.options
         try Self.run(
             binDir + "/pg_ctl",
             ["-D", directory + "/data", "-o", options, "-l", directory + "/postgres.log", "-w", "start"],
