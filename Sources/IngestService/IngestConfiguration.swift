@@ -32,10 +32,11 @@ public struct IngestConfiguration: Sendable {
     public var pollInterval: Duration
     /// How long to keep trying to reach the database at startup.
     public var startupTimeout: Duration
-    /// The longest a database call may wait for PostgreSQL's reply (`DRAMAWIRE_DB_TIMEOUT`).
-    /// Past it the connection is cut and clients get `ERR unavailable`: a partitioned or frozen
-    /// database costs a client this long at most, never libpq's unbounded wait. It also bounds
-    /// each reconnect attempt.
+    /// The longest one database operation (a batch's whole transaction, a read) may take
+    /// (`DRAMAWIRE_DB_TIMEOUT`). Past it the connection is cut and clients get
+    /// `ERR unavailable`: a partitioned or frozen database costs a client this long at most,
+    /// never libpq's unbounded wait. It also bounds each reconnect attempt. A batch makes a
+    /// dozen round trips or so, so on a slow link keep it well above a dozen round-trip times.
     public var databaseTimeout: Duration = .seconds(10)
     /// The most write requests committed in one transaction.
     public var maximumBatch: Int

@@ -24,7 +24,8 @@ struct IngestCommand: AsyncParsableCommand {
     var idleTimeout: Double?
     @Option(help: "Seconds a client has to finish a request line [DRAMAWIRE_LINE_TIMEOUT, 30].")
     var lineTimeout: Double?
-    @Option(help: "Seconds a database call may wait for a reply before the connection is cut [DRAMAWIRE_DB_TIMEOUT, 10].")
+    @Option(
+        help: "Seconds a database call may wait for a reply before the connection is cut [DRAMAWIRE_DB_TIMEOUT, 10].")
     var dbTimeout: Double?
     @Option(help: "Writer connections committing batches concurrently [DRAMAWIRE_WRITERS, 1].")
     var writers: Int?
