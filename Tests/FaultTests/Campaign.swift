@@ -15,6 +15,38 @@ enum Fault: String, CaseIterable, Sendable {
     case killSubscriber = "kill-subscriber"
     /// SIGSTOP one subscriber (it stops reading the stream), then SIGCONT it.
     case pauseSubscriber = "pause-subscriber"
+    /// Partitions the subscribers from ingest (a black hole both ways or one way, a freeze, a
+    /// reset or a slow link, through a fault proxy), then heals it.
+    case partitionSubscribers = "partition-subscribers"
+    /// Partitions ingest from PostgreSQL the same ways, then heals it.
+    case partitionDatabase = "partition-database"
+}
+
+/// How the nemesis breaks a link.
+enum Partition: String, CaseIterable, Sendable {
+    case blackHole = "black-hole"
+    case towardTarget = "one-way-to-server"
+    case fromTarget = "one-way-from-server"
+    case freeze
+    case reset
+    case slow
+
+    /// Breaks `proxy`'s link; ``heal(_:)`` undoes it.
+    func inject(_ proxy: FaultProxy) {
+        switch self {
+        case .blackHole: proxy.set(.blackHole)
+        case .towardTarget: proxy.set(.blackHoleToTarget)
+        case .fromTarget: proxy.set(.blackHoleFromTarget)
+        case .freeze: proxy.set(.freeze)
+        case .reset: proxy.resetAll()
+        case .slow: proxy.set(delay: .milliseconds(2))
+        }
+    }
+
+    static func heal(_ proxy: FaultProxy) {
+        proxy.set(delay: .zero)
+        proxy.set(.forward)
+    }
 }
 
 /// A Jepsen-style run: real processes (PostgreSQL, ingest, subscribers), concurrent clients that
@@ -56,6 +88,10 @@ struct Campaign {
         /// Slowest `ERR unavailable` reply, the outage's fail-fast bound.
         var slowestUnavailable: Duration = .zero
         var subscriberReconnects: [Int] = []
+        /// Each partition the nemesis made, as `link:kind`.
+        var partitions: [String] = []
+        /// Subscriber partitions long enough to be noticed, and how long noticing took.
+        var stalenessDetections: [Duration] = []
 
         var summary: String {
             """
@@ -66,6 +102,8 @@ struct Campaign {
             duplicates=\(problems.filter { $0.contains("duplicate") }.count) \
             faults=\(faults.count) [\(Dictionary(grouping: faults, by: { $0 }).map { "\($0.key)×\($0.value.count)" }.sorted().joined(separator: " "))] \
             subscriber_reconnects=\(subscriberReconnects) slowest_unavailable=\(slowestUnavailable) \
+            partitions=[\(partitions.joined(separator: " "))] \
+            staleness_detected_after=[\(stalenessDetections.map { String(format: "%.2fs", Double($0.components.seconds) + Double($0.components.attoseconds) / 1e18) }.joined(separator: " "))] \
             problems=\(problems.count)
             """
         }
@@ -75,12 +113,24 @@ struct Campaign {
         let cluster = try TemporaryCluster.start()
         defer { cluster.destroy() }
         let databaseURL = cluster.url(database: "postgres")
+        // Ingest reaches PostgreSQL, and the subscribers reach ingest, through fault proxies
+        // (forwarding until the nemesis partitions them); clients and the checker go direct.
+        let databaseProxy = try FaultProxy(to: ServiceAddress(host: "127.0.0.1", port: cluster.port))
+        defer { databaseProxy.stop() }
+        let proxiedDatabaseURL = databaseURL.replacingOccurrences(
+            of: ":\(cluster.port)/", with: ":\(databaseProxy.address.port)/")
+        let heartbeat = 1.0
         let environment = ["DRAMAWIRE_LOG_LEVEL": "warning"]
+        let ingestEnvironment = environment.merging([
+            "DRAMAWIRE_HEARTBEAT": "\(heartbeat)", "DRAMAWIRE_DB_TIMEOUT": "2",
+        ]) { $1 }
         let ingestPort = try TemporaryCluster.freePort()
         let ingest = ProcessSlot(
             try await ServiceProcess.startIngest(
-                databaseURL: databaseURL, port: ingestPort, extraEnvironment: environment))
+                databaseURL: proxiedDatabaseURL, port: ingestPort, extraEnvironment: ingestEnvironment))
         let ingestAddress = ServiceAddress(host: "127.0.0.1", port: ingestPort)
+        let subscriberProxy = try FaultProxy(to: ingestAddress)
+        defer { subscriberProxy.stop() }
         let directory = FileManager.default.temporaryDirectory.path + "/dramawire-campaign-\(seed)-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
@@ -89,7 +139,7 @@ struct Campaign {
             slots.append(
                 ProcessSlot(
                     try await ServiceProcess.startSubscriber(
-                        ingest: ingestAddress, readModel: "\(directory)/s\(index).sqlite",
+                        ingest: subscriberProxy.address, readModel: "\(directory)/s\(index).sqlite",
                         port: try TemporaryCluster.freePort(), extraEnvironment: environment)))
         }
         let subscriberSlots = slots
@@ -104,6 +154,7 @@ struct Campaign {
         var report = Report()
 
         // The nemesis and the clients run together until the duration is over.
+        let partitionLog = PartitionLog()
         let faultLog = try await withThrowingTaskGroup(of: [String].self) { group in
             for client in 0..<clients {
                 group.addTask {
@@ -126,7 +177,7 @@ struct Campaign {
                         ingest.current.stop(signal: SIGKILL)
                         try await Task.sleep(for: downFor)
                         ingest.current = try await ServiceProcess.startIngest(
-                            databaseURL: databaseURL, port: ingestPort, extraEnvironment: environment)
+                            databaseURL: proxiedDatabaseURL, port: ingestPort, extraEnvironment: ingestEnvironment)
                     case .restartPostgres:
                         try await blocking { try cluster.stop(mode: "immediate") }
                         try await Task.sleep(for: downFor)
@@ -137,13 +188,41 @@ struct Campaign {
                         old.stop(signal: SIGKILL)
                         try await Task.sleep(for: downFor)
                         process.current = try await ServiceProcess.startSubscriber(
-                            ingest: ingestAddress, readModel: "\(directory)/s\(victim).sqlite",
+                            ingest: subscriberProxy.address, readModel: "\(directory)/s\(victim).sqlite",
                             port: old.address.port, extraEnvironment: environment)
                     case .pauseSubscriber:
                         let pid = subscriberSlots[victim].current.pid
                         kill(pid, SIGSTOP)
                         try await Task.sleep(for: downFor)
                         kill(pid, SIGCONT)
+                    case .partitionSubscribers, .partitionDatabase:
+                        let kind = Partition.allCases[Int.random(in: 0..<Partition.allCases.count, using: &random)]
+                        // Often long enough to outlast three heartbeat intervals, or ingest's 2 s
+                        // database timeout.
+                        let partitionFor = Duration.milliseconds(Int.random(in: 500...5000, using: &random))
+                        let proxy = fault == .partitionSubscribers ? subscriberProxy : databaseProxy
+                        let link = fault == .partitionSubscribers ? "subscribers" : "database"
+                        await partitionLog.add(
+                            "\(link):\(kind.rawValue):\(partitionFor.components.seconds * 1000 + partitionFor.components.attoseconds / 1_000_000_000_000_000)ms"
+                        )
+                        let partitioned = ContinuousClock.now
+                        kind.inject(proxy)
+                        if fault == .partitionSubscribers && kind != .reset && kind != .slow
+                            && kind != .towardTarget && partitionFor > .seconds(3 * heartbeat + 1.5)
+                        {
+                            // Silence from ingest must show within three heartbeat intervals
+                            // (plus the STATS polling and a loaded machine's slack).
+                            let detected = await Self.waitUntilDisconnected(
+                                subscriberSlots[victim].current.address, within: partitionFor)
+                            if let detected {
+                                await partitionLog.detected(detected)
+                            } else {
+                                await partitionLog.problem(
+                                    "\(link) \(kind.rawValue) for \(partitionFor): subscriber still connected")
+                            }
+                        }
+                        try await Task.sleep(until: partitioned + partitionFor)
+                        Partition.heal(proxy)
                     }
                 }
                 stop.set()
@@ -154,6 +233,9 @@ struct Campaign {
             return log
         }
         report.faults = faultLog
+        report.partitions = await partitionLog.entries
+        report.stalenessDetections = await partitionLog.detections
+        report.problems += await partitionLog.problems
 
         // Heal: every process is up again (the nemesis restarts what it kills). Settle every
         // unanswered INGEST by retrying it with the same url, as a careful client would.
@@ -180,6 +262,21 @@ struct Campaign {
             history: history, databaseURL: databaseURL, ingest: ingestAddress,
             subscribers: subscriberSlots.map { $0.current }, directory: directory, report: &report)
         return report
+    }
+
+    /// Polls a subscriber's STATS until it reports `connected:false`; the time that took, or
+    /// nil if it still says connected after `limit`.
+    static func waitUntilDisconnected(_ address: ServiceAddress, within limit: Duration) async -> Duration? {
+        let started = ContinuousClock.now
+        while ContinuousClock.now - started < limit {
+            if let stats = try? await request(address, "STATS"), case .ok(let json?) = stats,
+                json["connected"] == false
+            {
+                return ContinuousClock.now - started
+            }
+            try? await Task.sleep(for: .milliseconds(100))
+        }
+        return nil
     }
 
     /// One client: ingests fresh items; after a lost reply it retries that item before moving on.
@@ -428,6 +525,16 @@ actor History {
     func counts() -> (rejected: [String: Int], lost: Int, slowestUnavailable: Duration) {
         (rejected, lostCount, slowestUnavailable)
     }
+}
+
+/// What the nemesis did to the links, and what it saw.
+actor PartitionLog {
+    private(set) var entries: [String] = []
+    private(set) var detections: [Duration] = []
+    private(set) var problems: [String] = []
+    func add(_ entry: String) { entries.append(entry) }
+    func detected(_ after: Duration) { detections.append(after) }
+    func problem(_ text: String) { problems.append(text) }
 }
 
 /// A process slot whose occupant the nemesis replaces.

@@ -43,6 +43,20 @@ import Testing
         #expect(report.faults.count >= 4)
     }
 
+    /// Partitions under load, of every kind, between subscribers and ingest and between ingest
+    /// and PostgreSQL: nothing acknowledged is lost or applied twice, silence is noticed, and
+    /// after healing every read model equals a fresh rebuild.
+    @Test func partitionsUnderLoad() async throws {
+        let report = try await Campaign(
+            seed: 53, duration: .seconds(24), subscribers: 2, faults: [.partitionSubscribers, .partitionDatabase],
+            faultGap: 0.3...1.0
+        ).run()
+        print("[fault] partitions under load: \(report.summary)")
+        #expect(report.problems.isEmpty, "\(report.problems.prefix(20))")
+        #expect(report.partitions.count >= 4)
+        #expect(report.acknowledged > 0)
+    }
+
     /// The Jepsen-style checker with every fault mixed in. CI runs two seeds; set
     /// `DRAMAWIRE_CAMPAIGN_SEEDS` (e.g. `1-20` or `5,9`) and `DRAMAWIRE_CAMPAIGN_SECONDS` to run
     /// more (`deploy/dev campaign`); a failing seed replays the same fault schedule.
