@@ -132,6 +132,9 @@ struct TestCertificates {
         #expect(applied >= head)
         let document = try await call(tls(subscriber.address), certificates.trusting, "GET DRAMA Signal Over Glass")
         #expect(document?["cast"].arrayValue?.first?["person"]["name"] == "Han Seo-yun")
+        print(
+            "[tls] ingest -> subscriber -> client: acknowledged=1 head=\(head) applied=\(applied) "
+                + "cast_entries=\(document?["cast"].arrayValue?.count ?? 0)")
 
         // The CLI, as a user runs it: --ca for the test CA, tls:// addresses.
         let cli = try await CLITests().dramawire([
