@@ -16,10 +16,30 @@ struct BenchQueryCommand: AsyncParsableCommand {
     @OptionGroup var connection: SubscriberConnectionOptions
     @Option(help: "Concurrent connections, each with one request in flight.") var connections = 1
     @Option(help: "Seconds to run (at most 3600).") var duration: Double = 10
+    @Flag(
+        help: """
+            A reader's mix instead of one key: every drama and person with Zipf popularity, by key \
+            and by name; 50% GET DRAMA, 25% GET PERSON, 10% SEARCH, 7.5% OSTS, 7.5% CASTING, with \
+            each verb's rate and percentiles.
+            """)
+    var mix = false
+    @Option(help: "Zipf exponent of --mix popularity (1: the 10th most popular gets a tenth of the first's).")
+    var zipf: Double = 1.0
 
     func run() async throws {
         let address = try connection.address()
         let token = connection.token ?? environment("DRAMAWIRE_TOKEN")
+        if mix {
+            guard zipf >= 0 && zipf <= 5 else { throw ValidationError("--zipf must be in [0, 5]") }
+            let connection = self.connection
+            let universe = try await QueryMix.collect({ try await connection.call($0) }, exponent: zipf)
+            let result = try await ClosedLoop.runLabelled(
+                connections: connections, duration: duration, address: address, token: token,
+                labels: QueryMix.labels
+            ) { worker, n in universe.request(worker: worker, n: n) }
+            universe.print(result, json: self.connection.json)
+            return
+        }
         // Query the dramas the read model has (those with OSTs), by title, round robin.
         let page = try await connection.call(#"OSTS {"limit":500}"#)
         var titles = Set((page["items"].arrayValue ?? []).compactMap { $0["drama"]["title"].stringValue }).sorted()

@@ -9,6 +9,8 @@ enum ClosedLoop {
         var errors: Int
         var elapsed: Double
         var connections: Int
+        /// Per kind of request, in the order of the labels given to ``runLabelled``.
+        var byLabel: [(label: String, histogram: LatencyHistogram, errors: Int)] = []
 
         var rate: Double { Double(histogram.count) / elapsed }
 
@@ -42,20 +44,31 @@ enum ClosedLoop {
         connections: Int, duration: Double, address: ServiceAddress, token: String?,
         line: @escaping @Sendable (Int, Int) -> String
     ) async throws -> Result {
+        try await runLabelled(
+            connections: connections, duration: duration, address: address, token: token, labels: ["all"]
+        ) { worker, n in (0, line(worker, n)) }
+    }
+
+    /// Runs `line(worker, n)` requests until `duration` seconds have passed; each request says
+    /// which of `labels` it belongs to, and the result keeps a histogram per label.
+    static func runLabelled(
+        connections: Int, duration: Double, address: ServiceAddress, token: String?, labels: [String],
+        line: @escaping @Sendable (Int, Int) -> (label: Int, line: String)
+    ) async throws -> Result {
         guard (1...1000).contains(connections) else { throw ValidationError("--connections must be 1...1000") }
         guard duration > 0 && duration <= 3600 else { throw ValidationError("--duration must be in (0, 3600]") }
         let deadline = monotonicSeconds() + duration
         let started = monotonicSeconds()
-        let (histogram, errors) = try await withThrowingTaskGroup(of: (LatencyHistogram, Int).self) { group in
+        let labelCount = labels.count
+        let perLabel = try await withThrowingTaskGroup(of: [(LatencyHistogram, Int)].self) { group in
             for worker in 0..<connections {
                 group.addTask {
-                    var histogram = LatencyHistogram()
-                    var errors = 0
+                    var perLabel = Array(repeating: (LatencyHistogram(), 0), count: labelCount)
                     try await LineClient.withConnection(to: address) { session in
                         try await session.authenticate(token)
                         var n = 0
                         while monotonicSeconds() < deadline {
-                            let request = line(worker, n)
+                            let (label, request) = line(worker, n)
                             let t0 = monotonicSeconds()
                             // Only the reply's first bytes are looked at: parsing large documents
                             // here would measure the client, not the server.
@@ -63,24 +76,29 @@ enum ClosedLoop {
                             guard let reply = try await session.readLine() else {
                                 throw ClientError("the server closed the connection")
                             }
-                            histogram.record(microseconds: UInt64((monotonicSeconds() - t0) * 1e6))
-                            if !reply.hasPrefix("OK") { errors += 1 }
+                            perLabel[label].0.record(microseconds: UInt64((monotonicSeconds() - t0) * 1e6))
+                            if !reply.hasPrefix("OK") { perLabel[label].1 += 1 }
                             n += 1
                         }
                     }
-                    return (histogram, errors)
+                    return perLabel
                 }
             }
-            var total = LatencyHistogram()
-            var errors = 0
-            for try await (histogram, e) in group {
-                total.add(histogram)
-                errors += e
+            var merged = Array(repeating: (LatencyHistogram(), 0), count: labelCount)
+            for try await part in group {
+                for (index, (histogram, errors)) in part.enumerated() {
+                    merged[index].0.add(histogram)
+                    merged[index].1 += errors
+                }
             }
-            return (total, errors)
+            return merged
         }
+        var total = LatencyHistogram()
+        for (histogram, _) in perLabel { total.add(histogram) }
         return Result(
-            histogram: histogram, errors: errors, elapsed: monotonicSeconds() - started, connections: connections)
+            histogram: total, errors: perLabel.reduce(0) { $0 + $1.1 }, elapsed: monotonicSeconds() - started,
+            connections: connections,
+            byLabel: zip(labels, perLabel).map { (label: $0, histogram: $1.0, errors: $1.1) })
     }
 }
 

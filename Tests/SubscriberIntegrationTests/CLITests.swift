@@ -108,6 +108,35 @@ import Testing
         #expect(try await headSeq(ingest.address) == 0, "extract stored something")
     }
 
+    /// `bench query --mix`: every verb of the mix is sent and answered OK (so every request it
+    /// builds, by key and by name, is one the subscriber accepts), and the universe is the read
+    /// model's dramas and people.
+    @Test func benchQueryMixAsksEveryVerbAndGetsNoErrors() async throws {
+        let ingest = try await startIngest()
+        defer { Task { await ingest.stop() } }
+        let subscriber = try await startSubscriber(ingest: ingest.address)
+        defer { Task { await subscriber.stop() } }
+        _ = try await ingestLines(try sampleNews(), to: ingest.address)
+        try await waitUntilCaughtUp(subscriber.address, ingest: ingest.address)
+        let stats = try await withSession(subscriber.address) { try await $0.call("STATS") }
+
+        let run = try await dramawire([
+            "bench", "query", "--mix", "--connections", "2", "--duration", "1", "--json",
+            "--subscriber", subscriber.address.description,
+        ])
+        #expect(run.status == 0, "\(run.output)")
+        let result = try JSON.parse(run.output.trimmingCharacters(in: .whitespacesAndNewlines))
+        #expect(result["errors"] == 0, "\(run.output)")
+        for verb in ["GET DRAMA", "GET PERSON", "SEARCH", "OSTS", "CASTING"] {
+            #expect(result["verbs"][verb]["queries"].intValue ?? 0 > 0, "\(verb): \(run.output)")
+            #expect(result["verbs"][verb]["errors"] == 0, "\(verb): \(run.output)")
+        }
+        // Dramas and people with a cast entry or an OST: at most those in the read model.
+        let dramas = result["dramas"].intValue ?? 0
+        #expect(dramas > 0 && dramas <= stats?["counts"]["dramas"].intValue ?? 0, "\(run.output)")
+        #expect(result["people"].intValue ?? 0 > 0, "\(run.output)")
+    }
+
     @Test func ingestExtractRetractAndMerge() async throws {
         let ingest = try await startIngest()
         defer { Task { await ingest.stop() } }
