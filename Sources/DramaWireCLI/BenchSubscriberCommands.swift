@@ -23,6 +23,8 @@ struct BenchQueryCommand: AsyncParsableCommand {
             each verb's rate and percentiles.
             """)
     var mix = false
+    @Option(help: "With --mix: stop each connection after this many requests (the same ones every run).")
+    var requests: Int?
     @Option(help: "Zipf exponent of --mix popularity (1: the 10th most popular gets a tenth of the first's).")
     var zipf: Double = 1.0
 
@@ -31,10 +33,11 @@ struct BenchQueryCommand: AsyncParsableCommand {
         let token = connection.token ?? environment("DRAMAWIRE_TOKEN")
         if mix {
             guard zipf >= 0 && zipf <= 5 else { throw ValidationError("--zipf must be in [0, 5]") }
+            if let requests, requests < 1 { throw ValidationError("--requests must be at least 1") }
             let connection = self.connection
             let universe = try await QueryMix.collect({ try await connection.call($0) }, exponent: zipf)
             let result = try await ClosedLoop.runLabelled(
-                connections: connections, duration: duration, address: address, token: token,
+                connections: connections, duration: duration, requests: requests, address: address, token: token,
                 labels: QueryMix.labels
             ) { worker, n in universe.request(worker: worker, n: n) }
             universe.print(result, json: self.connection.json)

@@ -51,9 +51,11 @@ enum ClosedLoop {
 
     /// Runs `line(worker, n)` requests until `duration` seconds have passed; each request says
     /// which of `labels` it belongs to, and the result keeps a histogram per label.
+    /// With `requests`, each connection stops after that many (or at the deadline, whichever
+    /// comes first), so a deterministic `line` sends the same requests on every run.
     static func runLabelled(
-        connections: Int, duration: Double, address: ServiceAddress, token: String?, labels: [String],
-        line: @escaping @Sendable (Int, Int) -> (label: Int, line: String)
+        connections: Int, duration: Double, requests: Int? = nil, address: ServiceAddress, token: String?,
+        labels: [String], line: @escaping @Sendable (Int, Int) -> (label: Int, line: String)
     ) async throws -> Result {
         guard (1...1000).contains(connections) else { throw ValidationError("--connections must be 1...1000") }
         guard duration > 0 && duration <= 3600 else { throw ValidationError("--duration must be in (0, 3600]") }
@@ -67,7 +69,7 @@ enum ClosedLoop {
                     try await LineClient.withConnection(to: address) { session in
                         try await session.authenticate(token)
                         var n = 0
-                        while monotonicSeconds() < deadline {
+                        while monotonicSeconds() < deadline && n < (requests ?? Int.max) {
                             let (label, request) = line(worker, n)
                             let t0 = monotonicSeconds()
                             // Only the reply's first bytes are looked at: parsing large documents

@@ -93,7 +93,12 @@ struct QueryMix: Sendable {
             return (1, "GET PERSON " + (byName ? person.name : person.key))
         case 2:
             // A reader types part of a name: its first word, or the whole of it.
-            let name = byName ? dramas[RealisticNews.draw(dramaCDF, u)].name : people[RealisticNews.draw(peopleCDF, u)].name
+            let name: String
+            if byName {
+                name = dramas[RealisticNews.draw(dramaCDF, u)].name
+            } else {
+                name = people[RealisticNews.draw(peopleCDF, u)].name
+            }
             let words = name.split(separator: " ")
             let text = Self.next(&state) & 1 == 0 || words.count < 2 ? name : String(words[0])
             return (2, "SEARCH " + text)

@@ -121,12 +121,15 @@ import Testing
         let stats = try await withSession(subscriber.address) { try await $0.call("STATS") }
 
         let run = try await dramawire([
-            "bench", "query", "--mix", "--connections", "2", "--duration", "1", "--json",
+            // A fixed number of requests, not a duration: the draw is a pure function of the
+            // request number, so these 200 are the same on every run, however slow the machine.
+            "bench", "query", "--mix", "--connections", "1", "--requests", "200", "--duration", "300", "--json",
             "--subscriber", subscriber.address.description,
         ])
         #expect(run.status == 0, "\(run.output)")
         let result = try JSON.parse(run.output.trimmingCharacters(in: .whitespacesAndNewlines))
         #expect(result["errors"] == 0, "\(run.output)")
+        #expect(result["queries"] == 200, "\(run.output)")
         for verb in ["GET DRAMA", "GET PERSON", "SEARCH", "OSTS", "CASTING"] {
             #expect(result["verbs"][verb]["queries"].intValue ?? 0 > 0, "\(verb): \(run.output)")
             #expect(result["verbs"][verb]["errors"] == 0, "\(verb): \(run.output)")
