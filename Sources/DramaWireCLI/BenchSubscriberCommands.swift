@@ -23,7 +23,7 @@ struct BenchQueryCommand: AsyncParsableCommand {
             each verb's rate and percentiles.
             """)
     var mix = false
-    @Option(help: "With --mix: stop each connection after this many requests (the same ones every run).")
+    @Option(help: "Stop each connection after this many requests (the same ones every run), or at --duration.")
     var requests: Int?
     @Option(help: "Zipf exponent of --mix popularity (1: the 10th most popular gets a tenth of the first's).")
     var zipf: Double = 1.0
@@ -31,9 +31,9 @@ struct BenchQueryCommand: AsyncParsableCommand {
     func run() async throws {
         let address = try connection.address()
         let token = connection.token ?? environment("DRAMAWIRE_TOKEN")
+        if let requests, requests < 1 { throw ValidationError("--requests must be at least 1") }
         if mix {
             guard zipf >= 0 && zipf <= 5 else { throw ValidationError("--zipf must be in [0, 5]") }
-            if let requests, requests < 1 { throw ValidationError("--requests must be at least 1") }
             let connection = self.connection
             let universe = try await QueryMix.collect({ try await connection.call($0) }, exponent: zipf)
             let result = try await ClosedLoop.runLabelled(
@@ -49,7 +49,7 @@ struct BenchQueryCommand: AsyncParsableCommand {
         if titles.isEmpty { titles = ["Queen of Tears"] }
         let names = titles
         let result = try await ClosedLoop.run(
-            connections: connections, duration: duration, address: address, token: token
+            connections: connections, duration: duration, requests: requests, address: address, token: token
         ) { worker, n in "GET DRAMA " + names[(worker + n) % names.count] }
         result.print(json: connection.json, unit: "queries", rateKey: "queries_per_s")
     }

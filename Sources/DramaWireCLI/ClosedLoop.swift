@@ -41,11 +41,12 @@ enum ClosedLoop {
 
     /// Runs `line(worker, n)` requests until `duration` seconds have passed.
     static func run(
-        connections: Int, duration: Double, address: ServiceAddress, token: String?,
+        connections: Int, duration: Double, requests: Int? = nil, address: ServiceAddress, token: String?,
         line: @escaping @Sendable (Int, Int) -> String
     ) async throws -> Result {
         try await runLabelled(
-            connections: connections, duration: duration, address: address, token: token, labels: ["all"]
+            connections: connections, duration: duration, requests: requests, address: address, token: token,
+            labels: ["all"]
         ) { worker, n in (0, line(worker, n)) }
     }
 

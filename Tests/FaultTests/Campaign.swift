@@ -117,8 +117,7 @@ struct Campaign {
         // (forwarding until the nemesis partitions them); clients and the checker go direct.
         let databaseProxy = try FaultProxy(to: ServiceAddress(host: "127.0.0.1", port: cluster.port))
         defer { databaseProxy.stop() }
-        let proxiedDatabaseURL = databaseURL.replacingOccurrences(
-            of: ":\(cluster.port)/", with: ":\(databaseProxy.address.port)/")
+        let proxiedDatabaseURL = cluster.url(database: "postgres", port: databaseProxy.address.port)
         let heartbeat = 1.0
         let environment = ["DRAMAWIRE_LOG_LEVEL": "warning"]
         let ingestEnvironment = environment.merging([

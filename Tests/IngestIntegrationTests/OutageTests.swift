@@ -59,8 +59,7 @@ import Testing
         defer { cluster.destroy() }
         let proxy = try FaultProxy(to: ServiceAddress(host: "127.0.0.1", port: cluster.port))
         defer { proxy.stop() }
-        let proxied = cluster.url(database: "postgres").replacingOccurrences(
-            of: ":\(cluster.port)/", with: ":\(proxy.address.port)/")
+        let proxied = cluster.url(database: "postgres", port: proxy.address.port)
         let timeout = Duration.seconds(1)
         let ingest = try await startIngest(databaseURL: proxied) { $0.databaseTimeout = timeout }
         defer { Task { await ingest.stop() } }

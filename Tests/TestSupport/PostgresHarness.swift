@@ -90,9 +90,9 @@ public final class TemporaryCluster: Sendable {
         self.runAs = runAs
     }
 
-    /// A libpq URL for `database` on this cluster.
-    public func url(database: String) -> String {
-        "postgresql://\(user)@127.0.0.1:\(port)/\(database)"
+    /// A libpq URL for `database` on this cluster, or reaching it through `port` (a proxy's).
+    public func url(database: String, port: Int? = nil) -> String {
+        "postgresql://\(user)@127.0.0.1:\(port ?? self.port)/\(database)"
     }
 
     /// initdb + pg_ctl start on a free port.
