@@ -52,6 +52,15 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# The project name is this test's own. A run that was killed before its cleanup (a stopped
+# session, a lost terminal) leaves its containers and volumes behind, and the next run would
+# then start against a database initialised with the old run's password. Start from nothing.
+if [[ -n "$(docker ps -aq --filter "label=com.docker.compose.project=$COMPOSE_PROJECT_NAME")" ||
+  -n "$(docker volume ls -q | grep "^${COMPOSE_PROJECT_NAME}_")" ]]; then
+  say "removing what an earlier, interrupted run of this test left behind"
+  compose down -v --remove-orphans >/dev/null 2>&1 || true
+fi
+
 # The CLI on the host, as a user would run it against the published ports.
 CLI="${DRAMAWIRE_CLI:-}"
 if [[ -z "$CLI" ]]; then
