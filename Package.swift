@@ -83,11 +83,16 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // C shim over the system SQLite that GRDB links: the one process-wide setting we change.
+        .systemLibrary(
+            name: "CSQLite",
+            providers: [.apt(["libsqlite3-dev"])]
+        ),
         // The subscriber's SQLite read model (GRDB, WAL): applying change records, documents, queries.
         .target(
             name: "SQLiteStore",
             dependencies: [
-                "DramaDomain", "LineProtocol",
+                "CSQLite", "DramaDomain", "LineProtocol",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ]

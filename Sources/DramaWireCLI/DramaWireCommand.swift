@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LineProtocol
+import SQLiteStore
 
 /// The `dramawire` command-line tool.
 public struct DramaWireCommand: AsyncParsableCommand {
@@ -20,6 +21,8 @@ public struct DramaWireCommand: AsyncParsableCommand {
     /// service, an `ERR` reply) print one line on standard error and exit with their
     /// ``CLIExitCode``; everything else exits as ArgumentParser does.
     public static func runMain() async -> Never {
+        // Before anything opens SQLite: `bench replay` and `--rebuild` run a read model here.
+        ReadModel.configureProcess()
         do {
             var command = try parseAsRoot()
             if var asyncCommand = command as? AsyncParsableCommand {

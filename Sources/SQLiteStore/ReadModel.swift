@@ -1,3 +1,4 @@
+import CSQLite
 import DramaDomain
 import Foundation
 import GRDB
@@ -43,6 +44,18 @@ public final class ReadModel: Sendable {
         try Schema.migrator().migrate(pool)
         self.path = path
         self.logger = logger
+    }
+
+    /// Turns off SQLite's memory statistics for this process, and says whether that took.
+    ///
+    /// With statistics on (the system SQLite's default), every allocation and free in every
+    /// connection takes one process-wide mutex, so the reader pool's threads queue on it
+    /// instead of running queries side by side. It must run before SQLite is first used in the
+    /// process, while no other thread can be using it: call it first thing in `main`. Later it
+    /// changes nothing and returns false. Nothing in DramaWire reads SQLite's memory statistics.
+    @discardableResult
+    public static func configureProcess() -> Bool {
+        csqlite_disable_memory_statistics() == 0  // SQLITE_OK
     }
 
     /// Deletes the read model's files (the database, its WAL and shared-memory files).

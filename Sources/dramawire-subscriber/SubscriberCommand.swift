@@ -39,8 +39,11 @@ struct SubscriberCommand: AsyncParsableCommand {
     @Option(help: "Log level: trace, debug, info, warning, error [DRAMAWIRE_LOG_LEVEL, info].") var logLevel: String?
 
     func run() async throws {
+        // Before anything opens SQLite (see configureProcess).
+        let sqliteConfigured = ReadModel.configureProcess()
         let logger = bootstrapLogging(
             label: "dramawire.subscriber", level: Settings.string(logLevel, env: "DRAMAWIRE_LOG_LEVEL"))
+        if !sqliteConfigured { logger.warning("SQLite was initialized before its process settings could be applied") }
         let server: SubscriberServer
         do {
             let (host, port) = try Settings.address(
