@@ -2,6 +2,7 @@ import ArgumentParser
 import DramaWireClient
 import Foundation
 import LineProtocol
+import Synchronization
 
 /// `dramawire bench …`: load generators. Every loop is bounded by its duration.
 struct BenchCommand: AsyncParsableCommand {
@@ -35,10 +36,16 @@ struct BenchIngestCommand: AsyncParsableCommand {
     @Option(help: "People in the catalogue (realistic data).") var people = 20000
     @Option(help: "New articles to ingest before measuring (at most 10,000,000).") var preload = 0
     @Option(help: "Facts per item (legacy data).") var facts = 3
+    @Option(help: "WATCH ALL connections held open on the subscriber during the run (0-1000).") var watchers = 0
+    @Option(
+        name: .customLong("subscriber"),
+        help: "Subscriber for --watchers and its lag after the run [DRAMAWIRE_SUBSCRIBER_URL, 127.0.0.1:7401].")
+    var subscriberURL: String?
     @Flag(help: "Print one JSON object.") var json = false
 
     func validate() throws {
         guard ["realistic", "legacy"].contains(data) else { throw ValidationError("--data is realistic or legacy") }
+        guard (0...1000).contains(watchers) else { throw ValidationError("--watchers must be 0...1000") }
         guard (0...10_000_000).contains(preload) else { throw ValidationError("--preload must be 0...10000000") }
         guard dramas >= 1, people >= 2 else { throw ValidationError("--dramas ≥ 1 and --people ≥ 2") }
     }
@@ -54,6 +61,12 @@ struct BenchIngestCommand: AsyncParsableCommand {
                 "INGEST " + news.article(run: runID + "p", worker: worker, n: n, variant: 0)
             }
         }
+        // The subscriber is only contacted when asked about: --watchers or --subscriber.
+        let subscriber = try (watchers > 0 || subscriberURL != nil) ? subscriberAddress() : nil
+        var watching: WatchLoad?
+        if let subscriber {
+            watching = try await WatchLoad.start(watchers, at: subscriber, token: connection.resolvedToken)
+        }
         let before = try? await commitStats()
         let result = try await ClosedLoop.run(
             connections: connections, duration: duration, address: address, token: connection.resolvedToken
@@ -64,6 +77,11 @@ struct BenchIngestCommand: AsyncParsableCommand {
                     : news.item(run: runID, worker: worker, n: n))
         }
         result.print(json: json, unit: "items", rateKey: "items_per_s")
+        if let subscriber, let watching {
+            let report = try await watching.finish(
+                ingest: address, subscriber: subscriber, token: connection.resolvedToken)
+            if !json { report.print() }
+        }
         // Where the server's time went during the run (STATS before and after).
         if !json, let before, let after = try? await commitStats() {
             let batches = (after["batches"].intValue ?? 0) - (before["batches"].intValue ?? 0)
@@ -82,9 +100,138 @@ struct BenchIngestCommand: AsyncParsableCommand {
         }
     }
 
+    private func subscriberAddress() throws -> ServiceAddress {
+        let text = subscriberURL ?? environment("DRAMAWIRE_SUBSCRIBER_URL") ?? "127.0.0.1:7401"
+        guard let address = ServiceAddress(parsing: text) else {
+            throw ValidationError("DRAMAWIRE_SUBSCRIBER_URL: expected host:port or tls://host:port, got \"\(text)\"")
+        }
+        return address
+    }
+
     /// The ingest service's commit counters (STATS `commits`).
     private func commitStats() async throws -> JSON {
         try await connection.connect { session in try await session.call("STATS")?["commits"] ?? .null }
+    }
+}
+
+/// Watchers held open on the subscriber while `bench ingest` runs, and how far the subscriber
+/// was behind when the load stopped: what the read path costs while ingest runs at full speed.
+final class WatchLoad: Sendable {
+    /// EVENT lines and their bytes received by all watchers; watchers whose stream ended before
+    /// the run did (cut off as slow, or an error).
+    private let counts = Mutex<(events: Int, bytes: Int, ended: Int)>((0, 0, 0))
+    private let task = Mutex<Task<Void, Never>?>(nil)
+    /// Watchers whose WATCH was accepted, and the first failure to start one.
+    private let ready = Mutex(0)
+    private let failure = Mutex<(unreachable: ConnectionFailure?, message: String)?>(nil)
+    let watchers: Int
+
+    private init(watchers: Int) { self.watchers = watchers }
+
+    /// Opens `watchers` connections that each send `WATCH ALL`; returns once all were accepted.
+    static func start(_ watchers: Int, at address: ServiceAddress, token: String?) async throws -> WatchLoad {
+        let load = WatchLoad(watchers: watchers)
+        let task = Task {
+            await withTaskGroup(of: Void.self) { group in
+                for _ in 0..<watchers {
+                    group.addTask {
+                        do {
+                            try await LineClient.withConnection(to: address) { session in
+                                try await session.authenticate(token)
+                                try await session.call("WATCH ALL")
+                                load.ready.withLock { $0 += 1 }
+                                while let line = try await session.readLine() {
+                                    guard line.hasPrefix("EVENT ") else { continue }
+                                    load.counts.withLock {
+                                        $0.events += 1; $0.bytes += line.utf8.count
+                                    }
+                                }
+                            }
+                            if !Task.isCancelled { load.counts.withLock { $0.ended += 1 } }
+                        } catch {
+                            if !Task.isCancelled {
+                                load.counts.withLock { $0.ended += 1 }
+                                load.failure.withLock { $0 = $0 ?? (error as? ConnectionFailure, "\(error)") }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        load.task.withLock { $0 = task }
+        let deadline = monotonicSeconds() + 10
+        while load.ready.withLock({ $0 }) < watchers {
+            if let failure = load.failure.withLock({ $0 }) {
+                task.cancel()
+                if let unreachable = failure.unreachable { throw CLIFailure.unreachable("subscriber", unreachable) }
+                throw CLIFailure(message: "a watcher could not start: \(failure.message)", exitCode: CLIExitCode.failed)
+            }
+            guard monotonicSeconds() < deadline else {
+                task.cancel()
+                throw CLIFailure(
+                    message: "\(watchers) watchers did not all start on \(address) within 10 s",
+                    exitCode: CLIExitCode.failed)
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        return load
+    }
+
+    struct Report {
+        var watchers: Int
+        var events: Int
+        var bytes: Int
+        var ended: Int
+        /// Records the subscriber had not applied when the load stopped.
+        var lag: Int64
+        /// Seconds from then until it had applied everything (nil: not within 60 s).
+        var caughtUp: Double?
+
+        func print() {
+            if watchers > 0 {
+                printLine(
+                    "watchers     \(watchers) × WATCH ALL: \(events) events, "
+                        + String(format: "%.1f", Double(bytes) / 1_048_576) + " MiB, \(ended) ended early")
+            }
+            let catchUp =
+                caughtUp.map { "caught up " + String(format: "%.2f", $0) + " s later" } ?? "not caught up in 60 s"
+            printLine("subscriber   lag \(lag) records when the load stopped; \(catchUp)")
+        }
+    }
+
+    /// Measures the subscriber's lag now and how long it takes to apply the ingest head, then
+    /// closes the watchers (after the last events, so their counts include them).
+    func finish(ingest: ServiceAddress, subscriber: ServiceAddress, token: String?) async throws -> Report {
+        func head() async throws -> Int64 {
+            try await LineClient.withConnection(to: ingest) { session in
+                try await session.authenticate(token)
+                return try await session.call("HEAD")?["seq"].intValue ?? 0
+            }
+        }
+        func applied() async throws -> Int64 {
+            try await LineClient.withConnection(to: subscriber) { session in
+                try await session.authenticate(token)
+                return try await session.call("STATS")?["applied_seq"].intValue ?? 0
+            }
+        }
+        let target = try await head()
+        let stopped = monotonicSeconds()
+        let lag = max(0, target - (try await applied()))
+        var caughtUp: Double?
+        while monotonicSeconds() - stopped < 60 {
+            if try await applied() >= target {
+                caughtUp = monotonicSeconds() - stopped
+                break
+            }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        // Events are published after the batch commits: give the last ones a moment on the wire.
+        try await Task.sleep(for: .milliseconds(200))
+        task.withLock { $0?.cancel() }
+        let counted = counts.withLock { $0 }
+        return Report(
+            watchers: watchers, events: counted.events, bytes: counted.bytes, ended: counted.ended, lag: lag,
+            caughtUp: caughtUp)
     }
 }
 

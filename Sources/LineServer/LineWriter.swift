@@ -36,6 +36,29 @@ public final class LineWriter: Sendable {
         return future
     }
 
+    /// Writes buffers that each hold whole lines, LF included, with one flush for all of them,
+    /// without waiting; the returned future completes when the last was written.
+    ///
+    /// For fan-out: a buffer shared by many connections is not copied (ByteBuffer is
+    /// copy-on-write), and a burst of lines becomes one vectored write, not a syscall per line.
+    @discardableResult
+    public func send(lines buffers: [ByteBuffer]) -> EventLoopFuture<Void> {
+        guard !buffers.isEmpty else { return channel.eventLoop.makeSucceededVoidFuture() }
+        let size = buffers.reduce(0) { $0 + $1.readableBytes }
+        pending.add(size, ordering: .relaxed)
+        let promise = channel.eventLoop.makePromise(of: Void.self)
+        promise.futureResult.whenComplete { _ in self.pending.subtract(size, ordering: .relaxed) }
+        // One task on the event loop, queued behind earlier sends from this thread, so lines
+        // keep the order in which they were sent.
+        channel.eventLoop.execute { [channel] in
+            for (index, buffer) in buffers.enumerated() {
+                channel.write(buffer, promise: index == buffers.count - 1 ? promise : nil)
+            }
+            channel.flush()
+        }
+        return promise.futureResult
+    }
+
     /// Writes bytes that already hold whole lines, LF included (a cached reply), and waits.
     public func write(bytes: ByteBuffer) async throws {
         let size = bytes.readableBytes

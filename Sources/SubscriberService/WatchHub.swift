@@ -1,6 +1,7 @@
 import LineProtocol
 import LineServer
 import Logging
+import NIOCore
 import SQLiteStore
 import Synchronization
 
@@ -61,15 +62,31 @@ final class WatchHub: Sendable {
     func publish(_ events: [DocumentEvent]) {
         guard !events.isEmpty else { return }
         let current = watchers.withLock { $0 }
+        guard !current.isEmpty else { return }
+        // Each event's line is encoded once, when the first watcher needs it, and the buffer is
+        // shared by every watcher that gets it: ten WATCH ALL connections cost one copy of a
+        // document, not ten, and each gets its part of the batch in one write and one flush.
+        var encoded = [ByteBuffer?](repeating: nil, count: events.count)
         for (id, watcher) in current {
-            let matching = events.filter { watcher.filter.matches($0) }
-            guard !matching.isEmpty else { continue }
+            var lines: [ByteBuffer] = []
+            for index in events.indices where watcher.filter.matches(events[index]) {
+                if encoded[index] == nil { encoded[index] = Self.encode(events[index].line) }
+                lines.append(encoded[index]!)
+            }
+            guard !lines.isEmpty else { continue }
             guard watcher.writer.pendingBytes <= bufferBytes else {
                 cutOff(id, watcher.writer)
                 continue
             }
-            for event in matching { watcher.writer.send(event.line) }
+            watcher.writer.send(lines: lines)
         }
+    }
+
+    private static func encode(_ line: String) -> ByteBuffer {
+        var buffer = ByteBufferAllocator().buffer(capacity: line.utf8.count + 1)
+        buffer.writeString(line)
+        buffer.writeInteger(UInt8(ascii: "\n"))
+        return buffer
     }
 
     /// Sends `line` (a heartbeat) to every watcher with nothing left unwritten. A watcher still

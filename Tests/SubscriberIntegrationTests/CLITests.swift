@@ -140,6 +140,32 @@ import Testing
         #expect(result["people"].intValue ?? 0 > 0, "\(run.output)")
     }
 
+    @Test func benchIngestWithWatchersCountsTheirEventsAndTheSubscribersLag() async throws {
+        let ingest = try await startIngest()
+        defer { Task { await ingest.stop() } }
+        let subscriber = try await startSubscriber(ingest: ingest.address)
+        defer { Task { await subscriber.stop() } }
+        let run = try await dramawire([
+            "bench", "ingest", "--connections", "2", "--duration", "2", "--watchers", "3",
+            "--ingest", ingest.address.description, "--subscriber", subscriber.address.description,
+        ])
+        #expect(run.status == 0, "\(run.output)")
+        func number(after prefix: String) -> Int? {
+            guard let line = run.output.split(separator: "\n").first(where: { $0.hasPrefix(prefix) }) else {
+                return nil
+            }
+            return Int(line.dropFirst(prefix.count).prefix { $0.isNumber })
+        }
+        let items = try #require(number(after: "items        "), "\(run.output)")
+        let events = try #require(number(after: "watchers     3 × WATCH ALL: "), "\(run.output)")
+        // Each new article changes at least its own document (a re-sent duplicate, a tenth of the
+        // items, changes nothing), and each of the three watchers of everything hears of it: the
+        // report waits until the subscriber has caught up.
+        #expect(items > 0 && events >= 3 * (items / 2), "\(run.output)")
+        #expect(run.output.contains(", 0 ended early"), "\(run.output)")
+        #expect(run.output.contains("records when the load stopped; caught up"), "\(run.output)")
+    }
+
     @Test func ingestExtractRetractAndMerge() async throws {
         let ingest = try await startIngest()
         defer { Task { await ingest.stop() } }
