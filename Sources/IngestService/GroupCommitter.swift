@@ -178,7 +178,7 @@ final class GroupCommitter: Sendable {
         }
         switch outcome {
         case .success(let result):
-            feed.advance(to: result.head)
+            feed.publish(head: result.head, records: result.records)
             stats.withLock { s in
                 s.batches += 1
                 s.operations += batch.count

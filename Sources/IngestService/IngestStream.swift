@@ -127,16 +127,21 @@ extension IngestServer {
             while next <= feed.head {
                 let from = next
                 let page: [(Int64, String)]
-                do {
-                    page = try await reader.run { db in
-                        try db.query(
-                            "SELECT seq, record FROM change_log WHERE seq >= $1 ORDER BY seq LIMIT \(Self.pageSize)",
-                            [String(from)]
-                        ).rows.map { (Int64($0[0]!)!, $0[1]!) }
+                if let kept = feed.recent(from: from, limit: Self.pageSize) {
+                    // Committed by this process just now: no round trip to the database.
+                    page = kept.map { ($0.seq, $0.text) }
+                } else {
+                    do {
+                        page = try await reader.run { db in
+                            try db.query(
+                                "SELECT seq, record FROM change_log WHERE seq >= $1 ORDER BY seq LIMIT \(Self.pageSize)",
+                                [String(from)]
+                            ).rows.map { (Int64($0[0]!)!, $0[1]!) }
+                        }
+                    } catch {
+                        // The database is away; the poller or the next wake-up retries.
+                        break
                     }
-                } catch {
-                    // The database is away; the poller or the next wake-up retries.
-                    break
                 }
                 guard let first = page.first, first.0 == next else {
                     // Committed seqs are dense, so a hole means a bug or a retention cut: never skip.

@@ -15,6 +15,9 @@ public struct BatchOutcome: Sendable {
     public var phases = Phases()
     /// How often the batch was rolled back after a deadlock and run again.
     public var retries = 0
+    /// The change records appended, in seq order: each seq with the text stored in
+    /// `change_log.record` (what follows `CHANGE <seq> ` on the wire).
+    public var records: [(seq: Int64, text: String)] = []
 
     /// Durations of a batch's phases: storing articles, facts and names (`prepare`), recomputing
     /// derived state (`recompute`), taking the counter and appending the log (`append`), and
@@ -236,7 +239,9 @@ public enum WritePath {
             try db.notify(channel: notifyChannel, payload: String(head))
         }
         phases.append = ContinuousClock.now - recomputed
-        return BatchOutcome(replies: replies, head: head, changeCount: rows.count, phases: phases)
+        var outcome = BatchOutcome(replies: replies, head: head, changeCount: rows.count, phases: phases)
+        outcome.records = rows.map { (Int64($0[0]!)!, $0[4]!) }
+        return outcome
     }
 
     static func apply(
