@@ -253,8 +253,7 @@ struct ChangeOptions: ParsableArguments {
     /// The document `request` (a GET) returns from the read model, for the preview; nil when
     /// the subscriber is unreachable or answers `ERR`: a preview never blocks the change.
     func preview(_ request: String, token: String?) async -> JSON? {
-        let text = subscriberURL ?? environment("DRAMAWIRE_SUBSCRIBER_URL") ?? "127.0.0.1:7401"
-        guard let address = ServiceAddress(parsing: text) else { return nil }
+        guard let address = try? subscriberAddress(subscriberURL) else { return nil }
         return try? await LineClient.withConnection(to: address) { session -> JSON? in
             try await session.authenticate(token)
             guard case .ok(let doc) = try await session.request(request) else { return nil }

@@ -62,7 +62,7 @@ struct BenchIngestCommand: AsyncParsableCommand {
             }
         }
         // The subscriber is only contacted when asked about: --watchers or --subscriber.
-        let subscriber = try (watchers > 0 || subscriberURL != nil) ? subscriberAddress() : nil
+        let subscriber = try (watchers > 0 || subscriberURL != nil) ? subscriberAddress(subscriberURL) : nil
         var watching: WatchLoad?
         if let subscriber {
             watching = try await WatchLoad.start(watchers, at: subscriber, token: connection.resolvedToken)
@@ -98,14 +98,6 @@ struct BenchIngestCommand: AsyncParsableCommand {
             printLine(
                 "per batch    " + ["prepare", "recompute", "append", "commit"].map(perBatch).joined(separator: ", "))
         }
-    }
-
-    private func subscriberAddress() throws -> ServiceAddress {
-        let text = subscriberURL ?? environment("DRAMAWIRE_SUBSCRIBER_URL") ?? "127.0.0.1:7401"
-        guard let address = ServiceAddress(parsing: text) else {
-            throw ValidationError("DRAMAWIRE_SUBSCRIBER_URL: expected host:port or tls://host:port, got \"\(text)\"")
-        }
-        return address
     }
 
     /// The ingest service's commit counters (STATS `commits`).
@@ -203,15 +195,11 @@ final class WatchLoad: Sendable {
     /// closes the watchers (after the last events, so their counts include them).
     func finish(ingest: ServiceAddress, subscriber: ServiceAddress, token: String?) async throws -> Report {
         func head() async throws -> Int64 {
-            try await LineClient.withConnection(to: ingest) { session in
-                try await session.authenticate(token)
-                return try await session.call("HEAD")?["seq"].intValue ?? 0
-            }
+            try await withService("ingest", ingest, token: token) { try await $0.call("HEAD")?["seq"].intValue ?? 0 }
         }
         func applied() async throws -> Int64 {
-            try await LineClient.withConnection(to: subscriber) { session in
-                try await session.authenticate(token)
-                return try await session.call("STATS")?["applied_seq"].intValue ?? 0
+            try await withService("subscriber", subscriber, token: token) {
+                try await $0.call("STATS")?["applied_seq"].intValue ?? 0
             }
         }
         let target = try await head()

@@ -76,10 +76,7 @@ struct BenchEndToEndCommand: AsyncParsableCommand {
         guard rate > 0 && rate <= 100_000 else { throw ValidationError("--rate must be in (0, 100000]") }
         guard duration > 0 && duration <= 3600 else { throw ValidationError("--duration must be in (0, 3600]") }
         let ingestAddress = try ingest.address()
-        let text = subscriberURL ?? environment("DRAMAWIRE_SUBSCRIBER_URL") ?? "127.0.0.1:7401"
-        guard let subscriberAddress = ServiceAddress(parsing: text) else {
-            throw ValidationError("DRAMAWIRE_SUBSCRIBER_URL: expected host:port")
-        }
+        let subscriberAddress = try subscriberAddress(subscriberURL)
         let token = ingest.resolvedToken
         let timings = Timings()
         let runID = String(UInt64.random(in: 0..<UInt64.max), radix: 36)

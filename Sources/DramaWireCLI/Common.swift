@@ -38,6 +38,15 @@ func useCA(_ file: String?) {
     if let file { setenv("DRAMAWIRE_TLS_CA", file, 1) }
 }
 
+/// The subscriber service's address: `flag`, else `DRAMAWIRE_SUBSCRIBER_URL`, else 127.0.0.1:7401.
+func subscriberAddress(_ flag: String?) throws -> ServiceAddress {
+    let text = flag ?? environment("DRAMAWIRE_SUBSCRIBER_URL") ?? "127.0.0.1:7401"
+    guard let address = ServiceAddress(parsing: text) else {
+        throw ValidationError("DRAMAWIRE_SUBSCRIBER_URL: expected host:port or tls://host:port, got \"\(text)\"")
+    }
+    return address
+}
+
 /// An environment variable, or nil when unset or empty.
 func environment(_ name: String) -> String? {
     guard let raw = getenv(name) else { return nil }

@@ -18,11 +18,7 @@ struct PingCommand: AsyncParsableCommand {
     func run() async throws {
         let address: ServiceAddress
         if subscriber {
-            let text = environment("DRAMAWIRE_SUBSCRIBER_URL") ?? "127.0.0.1:7401"
-            guard let parsed = ServiceAddress(parsing: text) else {
-                throw ValidationError("DRAMAWIRE_SUBSCRIBER_URL: expected host:port")
-            }
-            address = parsed
+            address = try subscriberAddress(nil)
         } else {
             address = try connection.address()
         }

@@ -21,11 +21,7 @@ struct SubscriberConnectionOptions: ParsableArguments {
 
     func address() throws -> ServiceAddress {
         useCA(ca)
-        let text = subscriberURL ?? environment("DRAMAWIRE_SUBSCRIBER_URL") ?? "127.0.0.1:7401"
-        guard let address = ServiceAddress(parsing: text) else {
-            throw ValidationError("DRAMAWIRE_SUBSCRIBER_URL: expected host:port, got \"\(text)\"")
-        }
-        return address
+        return try subscriberAddress(subscriberURL)
     }
 
     /// Sends one request and returns the JSON of its `OK`; an `ERR` is printed and exits non-zero.

@@ -203,6 +203,8 @@ public enum WritePath {
         var replies: [Result<JSON, WireError>] = []
         var rows: [[String?]] = []  // change_log rows: seq, at, type, key, record
         rows.reserveCapacity(changeCount)
+        var records: [(seq: Int64, text: String)] = []  // the same records, for this process's streams
+        records.reserveCapacity(changeCount)
         for (index, outcome) in outcomes.enumerated() {
             switch outcome {
             case .failure(let error):
@@ -211,10 +213,9 @@ public enum WritePath {
                 let changes = own + (derived[index] ?? [])
                 let first = next
                 for change in changes {
-                    rows.append([
-                        String(next), at, change.type.rawValue, change.key,
-                        change.record(seq: next, at: at).serialized(),
-                    ])
+                    let text = change.record(seq: next, at: at).serialized()
+                    rows.append([String(next), at, change.type.rawValue, change.key, text])
+                    records.append((next, text))
                     next += 1
                 }
                 if case .ingest = operations[index] {
@@ -240,7 +241,7 @@ public enum WritePath {
         }
         phases.append = ContinuousClock.now - recomputed
         var outcome = BatchOutcome(replies: replies, head: head, changeCount: rows.count, phases: phases)
-        outcome.records = rows.map { (Int64($0[0]!)!, $0[4]!) }
+        outcome.records = records
         return outcome
     }
 
