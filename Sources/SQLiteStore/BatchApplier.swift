@@ -71,12 +71,32 @@ struct DocumentID: Hashable {
 /// documents are rebuilt once, at the end of the batch.
 final class BatchApplier {
     private let db: Database
+    private let partsCache: DocumentPartsCache?
     private var dirtyDocuments: [DocumentID: Int64] = [:]
     private var dirtyOSTs: Set<String> = []
     private var dirtyCastings: Set<String> = []
+    /// OSTs and castings deleted by this batch (a later record may have created them again).
+    private var removedOSTs: Set<String> = []
+    private var removedCastings: Set<String> = []
+    /// The parts this batch rendered, by key, and by the documents that embed them now.
+    private var renderedOSTs: [String: RenderedItem] = [:]
+    private var renderedCastings: [String: RenderedItem] = [:]
+    private var renderedByDocument: [DocumentID: [(ost: Bool, key: String)]] = [:]
 
-    init(_ db: Database) {
+    /// An OST's or casting's freshly rendered parts and where they go.
+    private struct RenderedItem {
+        var dramaKey: String
+        var personKeys: [String]
+        /// Its entry in its drama's document, and in each of its people's documents.
+        var dramaPart: Part
+        var personPart: Part
+    }
+
+    /// An applier working in `db`'s open transaction; `parts` keeps documents' parts between
+    /// batches (nil: every document is assembled from its rows).
+    init(_ db: Database, parts: DocumentPartsCache? = nil) {
         self.db = db
+        self.partsCache = parts
     }
 
     func run(_ records: [ReceivedRecord]) throws -> ApplyResult {
@@ -170,12 +190,14 @@ final class BatchApplier {
             try db.cachedStatement(sql: "DELETE FROM ost_artists WHERE ost_key = ?").execute(arguments: [key])
             try replaceSources("ost", key, .null, from: embedding, to: [])
             dirtyOSTs.remove(key)
+            removedOSTs.insert(key)
         case "casting.withdrawn":
             try markCasting(key, seq)
             let embedding = try documentsEmbedding("casting", key)
             try db.cachedStatement(sql: "DELETE FROM castings WHERE key = ?").execute(arguments: [key])
             try replaceSources("casting", key, .null, from: embedding, to: [])
             dirtyCastings.remove(key)
+            removedCastings.insert(key)
         default:
             // A record type from a newer ingest version: it stays in the feed, and documents
             // are unaffected until this subscriber learns it.
@@ -457,11 +479,17 @@ final class BatchApplier {
     /// only the fragments of what it changed (and of what shows a renamed name); documents are
     /// assembled from fragments without parsing them.
     func renderItem(table: String, key: String) throws {
+        let isOST = table == "osts"
         guard
-            let text = try String.fetchOne(
-                db.cachedStatement(sql: "SELECT data FROM \(table) WHERE key = ?"), arguments: [key]),
-            let data = try? JSON.parse(text)
+            let row = try Row.fetchOne(
+                db.cachedStatement(
+                    sql: isOST
+                        ? "SELECT data, drama_key, part, release_at, song FROM osts WHERE key = ?"
+                        : "SELECT data, drama_key, person_key, role_type FROM castings WHERE key = ?"),
+                arguments: [key]),
+            let data = try? JSON.parse(row[0] as String)
         else { return }
+        let dramaKey: String = row[1]
         let personKeys =
             (data["artists"].arrayValue ?? []).compactMap { $0["key"].stringValue }
             + [data["person"]["key"].stringValue].compactMap { $0 }
@@ -469,23 +497,50 @@ final class BatchApplier {
             people: try stateMap("person", personKeys),
             dramas: try stateMap("drama", [data["drama"]["key"].stringValue ?? ""]))
         let dramaTitle = context.dramaRef(data["drama"])["title"].stringValue ?? ""
-        if table == "osts" {
+        let rendered: RenderedItem
+        if isOST {
+            let entry = Projection.ostEntry(data, context: context).serialized()
+            let song = Projection.songEntry(data, context: context).serialized()
             try db.cachedStatement(
                 sql: "UPDATE osts SET item = ?, d_entry = ?, p_entry = ?, p_title = ? WHERE key = ?"
             ).execute(arguments: [
-                Projection.ostItem(data, context: context).serialized(),
-                Projection.ostEntry(data, context: context).serialized(),
-                Projection.songEntry(data, context: context).serialized(), dramaTitle, key,
+                Projection.ostItem(data, context: context).serialized(), entry, song, dramaTitle, key,
             ])
+            // The entry's documents and order as assembleDocument reads them from the rows.
+            let part = row[2] as Int64? ?? Int64.max
+            let release = row[3] as Int64? ?? Int64.max
+            let title: String? = row[4]
+            let artists = try String.fetchAll(
+                db.cachedStatement(sql: "SELECT person_key FROM ost_artists WHERE ost_key = ?"), arguments: [key])
+            rendered = RenderedItem(
+                dramaKey: dramaKey, personKeys: artists,
+                dramaPart: Part(order: PartOrder(part: part, release: release, key: key), entry: entry, song: title),
+                personPart: Part(
+                    order: PartOrder(text: dramaTitle, part: part, release: release, key: key), entry: song,
+                    song: title))
+            renderedOSTs[key] = rendered
         } else {
             let entry = Projection.castEntry(data, context: context)
+            let name = entry["person"]["name"].stringValue ?? ""
+            let entryText = entry.serialized()
+            let role = Projection.roleEntry(data, context: context).serialized()
             try db.cachedStatement(
                 sql: "UPDATE castings SET item = ?, d_entry = ?, d_name = ?, p_entry = ?, p_title = ? WHERE key = ?"
             ).execute(arguments: [
-                Projection.castingItem(data, context: context).serialized(), entry.serialized(),
-                entry["person"]["name"].stringValue ?? "", Projection.roleEntry(data, context: context).serialized(),
-                dramaTitle, key,
+                Projection.castingItem(data, context: context).serialized(), entryText, name, role, dramaTitle, key,
             ])
+            let roleType: String? = row[3]
+            let rank = Projection.roleRank(roleType.map(JSON.string) ?? .null)
+            rendered = RenderedItem(
+                dramaKey: dramaKey, personKeys: [row[2]],
+                dramaPart: Part(order: PartOrder(rank: rank, text: name, key: key), entry: entryText),
+                personPart: Part(order: PartOrder(text: dramaTitle, key: key), entry: role))
+            renderedCastings[key] = rendered
+        }
+        guard partsCache != nil else { return }
+        renderedByDocument[DocumentID(kind: "drama", key: rendered.dramaKey), default: []].append((isOST, key))
+        for person in rendered.personKeys {
+            renderedByDocument[DocumentID(kind: "person", key: person), default: []].append((isOST, key))
         }
     }
 
@@ -561,53 +616,15 @@ final class BatchApplier {
             for name in ["key", "title", "aliases", "network", "platforms", "premiere", "episodes", "sources"] {
                 field(name)
             }
-            var cast: [(rank: Int, name: String, key: String, entry: String)] = []
-            for row in try Row.fetchAll(
-                db.cachedStatement(sql: "SELECT role_type, d_name, key, d_entry FROM castings WHERE drama_key = ?"),
-                arguments: [id.key])
-            {
-                let roleType: String? = row[0]
-                cast.append((Projection.roleRank(roleType.map(JSON.string) ?? .null), row[1], row[2], row[3]))
-            }
-            // The order of Projection.sortCast: role type, then the shown name, then key.
-            cast.sort { ($0.rank, $0.name, $0.key) < ($1.rank, $1.name, $1.key) }
-            var osts: [(part: Int64, release: Int64, key: String, entry: String)] = []
-            for row in try Row.fetchAll(
-                db.cachedStatement(sql: "SELECT part, release_at, key, d_entry, song FROM osts WHERE drama_key = ?"),
-                arguments: [id.key])
-            {
-                osts.append((row[0] ?? Int64.max, row[1] ?? Int64.max, row[2], row[3]))
-                if let song: String = row[4] { songs.append(song) }
-            }
-            // The order of Projection.sortOSTs: part, then release (unknown last), then key.
-            osts.sort { ($0.part, $0.release, $0.key) < ($1.part, $1.release, $1.key) }
+            let (cast, osts) = try documentParts(id).sorted()
+            songs = osts.compactMap(\.song)
             members.append(("cast", array(cast.map(\.entry))))
             members.append(("osts", array(osts.map(\.entry))))
             members.append(("news", array(try newsEntries(id))))
         case "person":
             for name in ["key", "name", "aliases"] { field(name) }
-            // The order of Projection.sortByDrama: drama title, part, release, key (a role has
-            // neither part nor release).
-            var roles: [(title: String, key: String, entry: String)] = []
-            for row in try Row.fetchAll(
-                db.cachedStatement(sql: "SELECT p_title, key, p_entry FROM castings WHERE person_key = ?"),
-                arguments: [id.key])
-            {
-                roles.append((row[0], row[1], row[2]))
-            }
-            roles.sort { ($0.title, $0.key) < ($1.title, $1.key) }
-            var entries: [(title: String, part: Int64, release: Int64, key: String, entry: String)] = []
-            for row in try Row.fetchAll(
-                db.cachedStatement(
-                    sql: """
-                        SELECT o.p_title, o.part, o.release_at, o.key, o.p_entry, o.song
-                        FROM ost_artists a JOIN osts o ON o.key = a.ost_key WHERE a.person_key = ?
-                        """), arguments: [id.key])
-            {
-                entries.append((row[0], row[1] ?? Int64.max, row[2] ?? Int64.max, row[3], row[4]))
-                if let song: String = row[5] { songs.append(song) }
-            }
-            entries.sort { ($0.title, $0.part, $0.release, $0.key) < ($1.title, $1.part, $1.release, $1.key) }
+            let (roles, entries) = try documentParts(id).sorted()
+            songs = entries.compactMap(\.song)
             members.append(("roles", array(roles.map(\.entry))))
             members.append(("songs", array(entries.map(\.entry))))
             members.append(("news", array(try newsEntries(id))))
@@ -615,6 +632,90 @@ final class BatchApplier {
             return (Projection.articleDocument(article: data, seq: seq).serialized(), data, [])
         }
         return (Self.object(members), data, songs)
+    }
+
+    /// A drama's cast and OST entries, or a person's roles and songs: the cached parts
+    /// patched with this batch's changes, or else read from the entry rows.
+    private func documentParts(_ id: DocumentID) throws -> DocumentParts {
+        if let partsCache, var parts = partsCache.parts(of: id) {
+            patch(&parts, id)
+            partsCache.store(parts, for: id)
+            return parts
+        }
+        let parts = try readParts(id)
+        partsCache?.store(parts, for: id)
+        return parts
+    }
+
+    /// Brings cached parts up to date with this batch: every entry of an OST or casting the
+    /// batch rendered or deleted goes, then each rendered one that embeds in this document now
+    /// comes back. Every document that held or now holds a changed entry was marked by the
+    /// records that changed it, so it is rebuilt (and patched) in this batch.
+    private func patch(_ parts: inout DocumentParts, _ id: DocumentID) {
+        for key in parts.first.keys where renderedCastings[key] != nil || removedCastings.contains(key) {
+            parts.first[key] = nil
+        }
+        for key in parts.second.keys where renderedOSTs[key] != nil || removedOSTs.contains(key) {
+            parts.second[key] = nil
+        }
+        let isDrama = id.kind == "drama"
+        for (ost, key) in renderedByDocument[id] ?? [] {
+            guard let item = ost ? renderedOSTs[key] : renderedCastings[key] else { continue }
+            let part = isDrama ? item.dramaPart : item.personPart
+            if ost { parts.second[key] = part } else { parts.first[key] = part }
+        }
+    }
+
+    /// A document's parts from the entry rows, in the orders of Projection's sorts.
+    private func readParts(_ id: DocumentID) throws -> DocumentParts {
+        var parts = DocumentParts()
+        if id.kind == "drama" {
+            // Projection.sortCast: role type, then the shown name, then key.
+            let cast = try Row.fetchCursor(
+                db.cachedStatement(sql: "SELECT role_type, d_name, key, d_entry FROM castings WHERE drama_key = ?"),
+                arguments: [id.key])
+            while let row = try cast.next() {
+                let roleType: String? = row[0]
+                let key: String = row[2]
+                parts.first[key] = Part(
+                    order: PartOrder(
+                        rank: Projection.roleRank(roleType.map(JSON.string) ?? .null), text: row[1], key: key),
+                    entry: row[3])
+            }
+            // Projection.sortOSTs: part, then release (unknown last), then key.
+            let osts = try Row.fetchCursor(
+                db.cachedStatement(sql: "SELECT part, release_at, key, d_entry, song FROM osts WHERE drama_key = ?"),
+                arguments: [id.key])
+            while let row = try osts.next() {
+                let key: String = row[2]
+                parts.second[key] = Part(
+                    order: PartOrder(part: row[0] ?? Int64.max, release: row[1] ?? Int64.max, key: key), entry: row[3],
+                    song: row[4])
+            }
+        } else {
+            // Projection.sortByDrama: drama title, part, release, key (a role has neither part
+            // nor release).
+            let roles = try Row.fetchCursor(
+                db.cachedStatement(sql: "SELECT p_title, key, p_entry FROM castings WHERE person_key = ?"),
+                arguments: [id.key])
+            while let row = try roles.next() {
+                let key: String = row[1]
+                parts.first[key] = Part(order: PartOrder(text: row[0], key: key), entry: row[2])
+            }
+            let songs = try Row.fetchCursor(
+                db.cachedStatement(
+                    sql: """
+                        SELECT o.p_title, o.part, o.release_at, o.key, o.p_entry, o.song
+                        FROM ost_artists a JOIN osts o ON o.key = a.ost_key WHERE a.person_key = ?
+                        """), arguments: [id.key])
+            while let row = try songs.next() {
+                let key: String = row[3]
+                parts.second[key] = Part(
+                    order: PartOrder(text: row[0], part: row[1] ?? Int64.max, release: row[2] ?? Int64.max, key: key),
+                    entry: row[4], song: row[5])
+            }
+        }
+        return parts
     }
 
     /// A JSON object from members whose values are already serialized, written as
@@ -685,6 +786,7 @@ final class BatchApplier {
 
     private func rebuild(_ id: DocumentID, seq: Int64) throws -> DocumentEvent {
         guard let (text, document, searchText) = try assembleDocument(id, seq: seq) else {
+            partsCache?.remove(id)
             if let rowID = try Int64.fetchOne(
                 db.cachedStatement(sql: "DELETE FROM documents WHERE kind = ? AND key = ? RETURNING id"),
                 arguments: [id.kind, id.key])

@@ -13,11 +13,17 @@ import Logging
 public final class ReadModel: Sendable {
     private let pool: DatabasePool
     private let logger: Logger
+    /// Large documents' entries, kept between batches (see ``DocumentPartsCache``).
+    private let parts: DocumentPartsCache
     /// The file's path.
     public let path: String
 
     /// Opens (creating if needed) the read model at `path` and migrates its schema.
-    public init(path: String, logger: Logger) throws {
+    ///
+    /// `partsCacheBytes` bounds the memory that keeps recently changed documents' entries
+    /// between batches, so that one changed entry of a large document does not mean reading
+    /// all of them again (0 turns it off; documents are the same either way).
+    public init(path: String, partsCacheBytes: Int = 32 << 20, logger: Logger) throws {
         var configuration = Configuration()
         configuration.label = "dramawire.readmodel"
         configuration.busyMode = .timeout(5)
@@ -44,6 +50,7 @@ public final class ReadModel: Sendable {
         try Schema.migrator().migrate(pool)
         self.path = path
         self.logger = logger
+        self.parts = DocumentPartsCache(maximumBytes: max(0, partsCacheBytes))
     }
 
     /// Turns off SQLite's memory statistics for this process, and says whether that took.
@@ -76,7 +83,15 @@ public final class ReadModel: Sendable {
     /// Records at or below the applied seq are skipped (exactly-once); a record that does not
     /// follow the applied seq throws a `gap` error and nothing is written.
     public func apply(_ records: [ReceivedRecord]) async throws -> ApplyResult {
-        try await pool.write { db in try BatchApplier(db).run(records) }
+        do {
+            return try await pool.write { db in
+                try BatchApplier(db, parts: parts.maximumBytes > 0 ? parts : nil).run(records)
+            }
+        } catch {
+            // The batch's patches to the cached parts may describe rows that were rolled back.
+            parts.removeAll()
+            throw error
+        }
     }
 
     // MARK: - Reading

@@ -33,6 +33,9 @@ public struct SubscriberConfiguration: Sendable {
     public var watcherBufferBytes: Int
     /// Bytes of GET replies kept in memory (`DRAMAWIRE_CACHE_BYTES`); 0 turns the cache off.
     public var cacheBytes: Int = 64 << 20
+    /// Bytes of documents' entries the applier keeps between batches
+    /// (`DRAMAWIRE_PARTS_CACHE_BYTES`); 0 turns it off. Documents are the same either way.
+    public var partsCacheBytes: Int = 32 << 20
     /// The interval of `HEARTBEAT` lines to watchers.
     public var heartbeatInterval: Duration
     /// The first and the longest pause between reconnection attempts (jitter is added).

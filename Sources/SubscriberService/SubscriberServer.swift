@@ -31,7 +31,8 @@ public final class SubscriberServer: Service, Sendable {
     public init(configuration: SubscriberConfiguration, logger: Logger) throws {
         self.configuration = configuration
         self.logger = logger
-        readModel = try ReadModel(path: configuration.readModelPath, logger: logger)
+        readModel = try ReadModel(
+            path: configuration.readModelPath, partsCacheBytes: configuration.partsCacheBytes, logger: logger)
         hub = WatchHub(bufferBytes: configuration.watcherBufferBytes, logger: logger)
         cache = DocumentCache(capacityBytes: configuration.cacheBytes)
         metricsEndpoint = MetricsEndpoint(listen: configuration.metricsListen, logger: logger)

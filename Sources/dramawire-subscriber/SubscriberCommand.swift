@@ -25,6 +25,9 @@ struct SubscriberCommand: AsyncParsableCommand {
     @Option(help: "Unread bytes allowed per watcher [DRAMAWIRE_WATCH_BUFFER, 4194304].") var watchBuffer: Int?
     @Option(help: "Bytes of GET replies cached in memory; 0: off [DRAMAWIRE_CACHE_BYTES, 67108864].")
     var cacheBytes: Int?
+    @Option(
+        help: "Bytes of large documents' entries kept between batches; 0: off [DRAMAWIRE_PARTS_CACHE_BYTES, 33554432].")
+    var partsCacheBytes: Int?
     @Option(help: "host:port for Prometheus /metrics [DRAMAWIRE_METRICS_LISTEN, off].") var metricsListen: String?
     @Option(help: "Close connections silent for this many seconds [DRAMAWIRE_IDLE_TIMEOUT, 300].")
     var idleTimeout: Double?
@@ -73,6 +76,8 @@ struct SubscriberCommand: AsyncParsableCommand {
                 metricsListen: try Settings.optionalAddress(metricsListen, env: "DRAMAWIRE_METRICS_LISTEN"))
             configuration.cacheBytes = try Settings.nonNegativeInt(
                 cacheBytes, env: "DRAMAWIRE_CACHE_BYTES", default: 64 << 20)
+            configuration.partsCacheBytes = try Settings.nonNegativeInt(
+                partsCacheBytes, env: "DRAMAWIRE_PARTS_CACHE_BYTES", default: 32 << 20)
             configuration.idleTimeout = try Settings.seconds(idleTimeout, env: "DRAMAWIRE_IDLE_TIMEOUT", default: 300)
             configuration.lineTimeout = try Settings.seconds(lineTimeout, env: "DRAMAWIRE_LINE_TIMEOUT", default: 30)
             configuration.tls = try ServerTLS.fromSettings(certificate: tlsCert, key: tlsKey, clientCA: tlsClientCa)
