@@ -15,7 +15,7 @@ struct ArticleContext: Sendable {
     // MARK: Template fragments
 
     static let descriptor =
-        #"(?:(?:the\s+)?(?:(?:two|three|four|five|six|seven|both)\s+)?(?:[\w-]+\s+(?=members\s))?(?:(?:[a-z]+-member|[a-z]+-piece|producing)\s+)?(?:(?:ballad|girl|boy|co-ed|project|vocal|indie|rock|trot|veteran|rookie|popular|famous|talented|beloved|k-pop|hip-hop|r&b|musical|top)\s+)?(?:singer|singers|actor|actress|actors|actresses|group|girl group|boy group|band|duo|trio|vocalist|rapper|member|idol|artist|artists|soloist|trot singer|singer-songwriter|singer-actor|singer-actress|musician|rookie|veteran|ballad singer|balladeer|star|model|comedian|entertainer|k-pop|hitmaker|trio|quartet|members)\s+)?"#
+        #"(?:(?:the\s+)?(?:(?:two|three|four|five|six|seven|both)\s+)?(?:(?:south\s+)?korean\s+|\d{2}-year-old\s+)?(?:[\w-]+\s+(?=members\s))?(?:(?:[a-z]+-member|[a-z]+-piece|producing)\s+)?(?:(?:ballad|girl|boy|co-ed|project|vocal|indie|rock|trot|veteran|rookie|popular|famous|talented|beloved|k-pop|hip-hop|r&b|musical|top)\s+)?(?:singer|singers|actor|actress|actors|actresses|group|girl group|boy group|band|duo|trio|vocalist|rapper|member|idol|artist|artists|soloist|trot singer|singer-songwriter|singer-actor|singer-actress|musician|rookie|veteran|ballad singer|balladeer|star|model|comedian|entertainer|k-pop|hitmaker|trio|quartet|members|idols|rappers|models|lead\s+actors?|lead\s+actress(?:es)?)\s+)?"#
     static let art =
         descriptor
         + #"(?:(?:the\s+)?(?:(?:two|three|four|five|six|seven|both)\s+)?⟨[PNO]\d+⟩(?:'s?\s+(?:members?\s+|unit\s+|vocalist\s+|leader\s+|main vocalist\s+)?|\s+members?\s+))?⟨[PN]\d+⟩(?:\s+of\s+(?:(?:girl|boy|idol|co-ed|k-pop)\s+)?(?:(?:group|band|unit)\s+)?⟨[NOP]\d+⟩)?"#
@@ -55,6 +55,11 @@ struct ArticleContext: Sendable {
     /// "the team behind ⟨D⟩". The match is the token to drop (with its possessive).
     private static let modifierTitle = Pattern(
         #"⟨D\d+⟩(?:['’]s)?\s+(?=(?:star|actor|actress|actors|actresses|alum|alumna|alumnus|idol|co-stars?|fame)\s+⟨[PN]\d+⟩)|⟨D\d+⟩['’]s\s+(?=⟨[PN]\d+⟩)|(?<=behind\s)⟨D\d+⟩(?:['’]s)?"#
+            // A creator's credit: "a series by the ⟨D⟩ director", "from ⟨D⟩'s writer", "the PD of ⟨D⟩".
+            + #"|(?<=\b(?:by|from)\s)(?:the\s+)?⟨D\d+⟩(?:['’]s)?(?=\s+(?:director|writer|screenwriter|pd|producers?|creators?|team|production\s+team)\b)"#
+            + #"|(?<=\b(?:director|writer|screenwriter|pd|producer|creator|creators|team)\s(?:of|behind)\s)⟨D\d+⟩"#
+            // "X, along with the ⟨D⟩ star, declined": the title only says who the unnamed person is.
+            + #"|(?<=\bthe\s)⟨D\d+⟩(?:['’]s)?\s+(?=(?:star|actor|actress|alum)\b)"#
     )
     /// "X, who led ⟨D⟩, …", "X, whose recent works include A and ⟨D⟩, …": an aside about past work
     /// (not "who will play …", "who is …", "who has been cast in …").
@@ -256,6 +261,9 @@ struct ArticleContext: Sendable {
         upcomingReference.contains(clause) || otherWork.contains(clause)
     }
 
-    /// The article's only drama, for a clause that names no drama at all.
-    func onlyDrama() -> String? { dramaCount == 1 ? mainDrama : nil }
+    /// The article's only drama, for a clause that names no drama at all and does not speak of
+    /// another work ("… cast in another drama").
+    func onlyDrama(for clause: String) -> String? {
+        dramaCount == 1 && !ArticleContext.otherWork.contains(clause) ? mainDrama : nil
+    }
 }

@@ -32,8 +32,10 @@ enum CastingPatterns {
     /// A cast list whose names may each carry a parenthesis ("A (⟨D1⟩), B and C (Role)"); read it with
     /// `castList(_:_:)`, which drops what the parentheses hold.
     static let alParens =
-        "(" + ArticleContext.art + #"(?:\s*\([^()]{1,60}\))?(?:\s*(?:,\s*and|,|and|&)\s*"# + ArticleContext.art
-        + #"(?:\s*\([^()]{1,60}\))?){0,8})"#
+        "(" + ArticleContext.art
+        + #"(?:\s*\([^()]{1,60}\))?(?:\s*(?:,\s*and|,?\s*as\s+well\s+as|,?\s*along\s+with|,?\s*alongside|,|and|&)\s*"#
+        + ArticleContext.art
+        + #"(?:\s*\([^()]{1,60}\))?){0,8})(?:,?\s+and\s+(?:many\s+)?(?:more|others)\b|,?\s+among\s+others\b)?"#
     static let aux =
         #"(?:(?:has|have|had|is|are|was|were|will|would|also|officially|finally|recently|already|reportedly|currently|now|all|both|been|be|set to|slated to|expected to|likely to|going to|decided to|to|also|eventually|ultimately|reportedly|in the end|just|said|reported|rumou?red|understood|known|believed|to be|on\s+\w+day|meanwhile,|however,)\s+){0,7}"#
 
@@ -46,7 +48,7 @@ enum CastingPatterns {
     /// "X (…), who …, has been cast", "X, 33, has scored the lead": the subject, its asides, then the verb.
     private static func subjectCue(_ body: String) -> Pattern {
         Pattern(
-            #"(?:^|[,:"(]\s*|--\s*|\s-\s+|\bthat\s+|\bwhen\s+|\bafter\s+|\bas\s+)\s*"# + al
+            #"(?:^|[,:"(]\s*|--\s*|\s-\s+|\bthat\s+|\bwhen\s+|\bafter\s+|\bas\s+|\bwhere\s+|\bwhile\s+)\s*"# + alParens
                 + #"(?:\s*\([^)]*\))?(?:,\s*\d{1,2}(?=\s*,))?(?:,\s*who\s+[^,;⟨]{0,60}(?:⟨[DQ]\d+⟩[^,;⟨]{0,20})?,)?,?\s+(?:who\s+)?"#
                 + aux
                 + "(?:" + body + ")")
@@ -108,10 +110,23 @@ enum CastingPatterns {
     private static let invertedJoin = Pattern(
         #"^\s*(?:(?:meanwhile|additionally|also|and),?\s+)?(?:(?:also\s+)?joining\s+(?:⟨[PN]\d+⟩"#
             + #"(?:\s*(?:,\s*and|,|and|&)\s*⟨[PN]\d+⟩){0,3}|the\s+(?:[\w-]+\s+)?cast|them|him|her)"#
-            + #"|rounding\s+out\s+the\s+(?:[\w-]+\s+)?cast)"#
+            + #"|rounding\s+out\s+the\s+(?:[\w-]+\s+)?cast"#
+            // "Reprising their roles in the lead positions were A and B", "Set to lead the series
+            // is X", "Also starring in this K-drama are A and B".
+            + #"|reprising\s+(?:their|his|her)\s+roles?(?:\s+[^,.⟨]{0,40}?)?"#
+            + #"|set\s+to\s+(?:lead|star\s+in|headline)\s+(?:the\s+|this\s+)?(?:[\w-]+\s+){0,3}?(?:drama|series|k-drama|project|⟨D\d+⟩)"#
+            + #"|also\s+starring(?:\s+in\s+(?:the|this)\s+(?:[\w-]+\s+){0,2}?(?:drama|series|k-drama))?)"#
             + #"(?:\s+(?:in|for|on)\s+(?:the\s+|this\s+)?(?:[\w-]+\s+){0,3}?(?:drama|series|project|⟨D\d+⟩))?"#
-            + #",?\s+(?:are|is|will\s+be|were|was)\s+"#
-            + #"(?:(?:actors?|actress(?:es)?|newcomers?|veteran\s+actors?|the\s+[\w-]+)\s+)?"#
+            + #",?\s+(?:are|is|will\s+be|were|was|includes?)\s+"#
+            + #"(?:(?:south\s+)?korean\s+)?(?:(?:actors?|actress(?:es)?|newcomers?|veteran\s+actors?|the\s+[\w-]+)\s+)?"#
+            + alParens)
+    /// "It stars several major actors, including A, B and C", "starring top stars like A and B".
+    private static let quantifiedCast = Pattern(
+        #"\b(?:star|stars|starring|feature|features|featuring|cast\s+includes)\s+(?:(?:several|many|some|top|major|big|an?\s+ensemble\s+of|a\s+host\s+of|a\s+number\s+of)\s+)?(?:[\w-]+\s+){0,3}?(?:actors|actresses|stars|names|cast\s+members|idols|talents)(?:\s+(?:from|of)\s+[^,.]{0,30}?)?,?\s+(?:including|like|such\s+as)\s+"#
+            + alParens)
+    /// "Starring A and B, ⟨D⟩ tells the story of …": a cast list that opens the clause.
+    private static let frontedStarring = Pattern(
+        #"^\s*(?:also\s+)?(?:starring|featuring)\s+(?:(?:lead|leading)\s+)?(?:(?:actors?|actress(?:es)?)\s+)?"#
             + alParens)
     /// "The official lineup includes X, Y and Z": read as a cast list only outside soundtrack talk
     /// (the caller checks this sentence and the one before it), since an OST lineup is a singer list.
@@ -368,7 +383,7 @@ enum CastingPatterns {
                     drama = ctx.dramaSurface[main]
                     dramaConfidence = 0.85
                 } else if local.isEmpty, sentenceDramas.isEmpty, !sentence.sentence.isHeadline,
-                    let only = ctx.onlyDrama()
+                    let only = ctx.onlyDrama(for: clause)
                 {
                     drama = ctx.dramaSurface[only]
                     dramaConfidence = 0.75
@@ -419,7 +434,7 @@ enum CastingPatterns {
                 if found.isEmpty && !music {
                     for cue in cues {
                         if let m = cue.pattern.firstMatch(in: clause) {
-                            let ppl = ArticleContext.people(inList: m.group(1)!, sentence: sentence)
+                            let ppl = castList(m.group(1)!, sentence)
                             // "offered … and is positively reviewing": the later, stronger answer wins.
                             var status = cue.status
                             if status == "offered",
@@ -453,6 +468,12 @@ enum CastingPatterns {
                 }
                 if found.isEmpty, !music, let m = invertedJoin.firstMatch(in: clause) {
                     found.append((castList(m.group(1)!, sentence), "confirmed", 0.75))
+                }
+                if found.isEmpty, !music, let m = quantifiedCast.firstMatch(in: clause) {
+                    found.append((castList(m.group(1)!, sentence), "confirmed", 0.7))
+                }
+                if found.isEmpty, !music, let m = frontedStarring.firstMatch(in: clause) {
+                    found.append((castList(m.group(1)!, sentence), "confirmed", 0.7))
                 }
                 if found.isEmpty, !music, let m = additionToCast.firstMatch(in: clause) {
                     found.append((ArticleContext.people(inList: m.group(1)!, sentence: sentence), "confirmed", 0.75))

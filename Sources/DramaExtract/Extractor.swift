@@ -59,8 +59,14 @@ public struct Extractor: Sendable {
         // Variants of one title count together for picking the article's drama.
         var merged: [String: Int] = [:]
         for (k, w) in weights { merged[titles.key(ctx.dramaSurface[k] ?? k), default: 0] += w }
+        // One title counts as the article's drama once it is named twice (a headline counts
+        // three), or when it is the only drama the article names outside asides.
+        // (Not in a roundup: there, quoted titles of unknown kind are other stories' dramas.)
+        let named =
+            merged.filter { $0.value > 0 }.count
+            + lexicon.quoteKinds.values.filter { $0 == .quote }.count
         if let top = merged.max(by: { a, b in a.value != b.value ? a.value < b.value : a.key > b.key }),
-            top.value >= 2
+            top.value >= 2 || (top.value == 1 && named == 1)
         {
             let runnerUp = merged.filter { $0.key != top.key }.map(\.value).max() ?? 0
             if top.value > runnerUp {
@@ -83,7 +89,7 @@ public struct Extractor: Sendable {
 enum LexiconBuilder {
     /// "the drama X", "SBS melodrama X", "KBS drama special X".
     private static let bareTitle = Pattern(
-        #"\b(?:drama(?:\s+special)?|[Kk]-drama|series|sitcom|melodrama|rom-com|thriller|sageuk)\s+([A-Z][\w'’!?:#&-]*(?:\s+(?:of|the|a|an|in|on|from|to|with|and|for|at|my|your|is|[A-Z0-9][\w'’!?:#&-]*)){1,8})"#,
+        #"\b(?:drama(?:\s+special)?|[Kk]-[Dd]rama|series|sitcom|melodrama|rom-com|thriller|sageuk)\s+([A-Z][\w'’!?:#&-]*(?:\s+(?:of|the|a|an|in|on|from|to|with|and|for|at|my|your|is|[A-Z0-9][\w'’!?:#&-]*)){0,8})"#,
         caseSensitive: true)
     private static let bareBeforeOST = Pattern(
         #"(?:^|[,;]\s+|\bfor\s+|\bof\s+|\bthe\s+)((?:[A-Z][\w'’!?:#&-]*)(?:\s+(?:of|the|a|an|in|on|from|to|with|and|for|at|my|your|is|[A-Z0-9][\w'’!?:#&-]*)){1,8})\s+(?:OST|original soundtrack)\b"#,
@@ -105,7 +111,22 @@ enum LexiconBuilder {
         caseSensitive: true)
     /// "a new series titled X", "the drama, called X".
     private static let dramaTitled = Pattern(
-        #"\b(?:drama|[Kk]-drama|series|sitcom|melodrama|rom-com|thriller|sageuk),?\s+(?:titled|called)\s+((?:[A-Z][\w'’!?:#&-]*)(?:\s+(?:of|the|a|an|in|on|from|to|with|and|for|at|my|your|is|[A-Z0-9][\w'’!?:#&-]*)){1,8})"#,
+        #"\b(?:drama|[Kk]-[Dd]rama|series|sitcom|melodrama|rom-com|thriller|sageuk),?\s+(?:titled|called|named)\s+((?:[A-Z][\w'’!?:#&-]*)(?:\s+(?:of|the|a|an|in|on|from|to|with|and|for|at|my|your|is|[A-Z0-9][\w'’!?:#&-]*)){0,8})"#,
+        caseSensitive: true)
+
+    /// "… to lead Dream Road, a romantic comedy about …": a title explained by an appositive.
+    private static let appositiveTitle = Pattern(
+        #"\b(?:in|with|of|for|to|lead|leads|join|joins|joined|headline|star|stars|starring|titled|called)\s+"#
+            + #"((?:[A-Z][\w'’!?:#&-]*)(?:\s+(?:of|the|a|an|in|on|from|to|with|and|for|at|my|your|is|[A-Z0-9][\w'’!?:#&-]*)){0,8}),\s+(?:an?|the)\s+(?:[\w+-]+\s+){0,5}?(?:drama|k-drama|series|thriller|romance|romantic\s+comedy|rom-com|melodrama|sageuk|sitcom)\b"#,
+        caseSensitive: true)
+    /// "has been cast in Laurel Tree Tailors", "stars in The Last Empress": a title after a casting
+    /// verb and "in" (two words at least: "in Seoul" is a place).
+    private static let castInTitle = Pattern(
+        #"\b(?:cast|star|stars|starring|lead|leads|leading|join|joins|joined|appear|appears|appearing|role|roles|part)\s+(?:(?:as\s+)?the\s+(?:[\w-]+\s+){0,2}?(?:role|lead)\s+)?in\s+((?:[A-Z][\w'’!?:#&-]*)(?:\s+(?:of|the|a|an|in|on|from|to|with|and|for|at|my|your|is|[A-Z0-9][\w'’!?:#&-]*)){0,8})(?=\s*[,.;:!?)]|\s+[a-z]|\s*$)"#,
+        caseSensitive: true)
+    /// "MBC's upcoming Blow Breeze", "KBS' Bridal Mask": a title after a broadcaster's possessive.
+    private static let networkTitle = Pattern(
+        #"(?<![\p{L}\p{N}])(?:tvN|KBS2?|MBC|SBS|JTBC|ENA|OCN|MBN|Netflix|Disney\+|TVING|Wavve|Coupang\s+Play|Viki)(?:['’]s?)\s+(?:(?:new|upcoming|hit|latest|popular|weekend|romance|fantasy|historical|original|[A-Z][a-z]+day(?:-[A-Z][a-z]+day)?)\s+){0,2}((?:[A-Z][\w'’!?:#&-]*)(?:\s+(?:of|the|a|an|in|on|from|to|with|and|for|at|my|your|is|[A-Z0-9][\w'’!?:#&-]*)){0,8})"#,
         caseSensitive: true)
 
     /// Roundup lines, often in title case: "Jisung's “Manchurian Violet”, Kill Me Heal Me OST",
@@ -149,6 +170,14 @@ enum LexiconBuilder {
                 for s in surfaces[k]! where s.count >= 5 || s.contains(" ") { bare.append(s) }
             }
         }
+        // How often each capitalized word appears: a one-word title must recur to count.
+        var capitalized: [String: Int] = [:]
+        for s in sentences {
+            for word in s.text.split(whereSeparator: { !$0.isLetter && !$0.isNumber && $0 != "-" })
+            where word.first?.isUppercase == true {
+                capitalized[String(word), default: 0] += 1
+            }
+        }
         func register(_ found: String, minimumWords: Int) {
             var t = found
             while let last = t.split(separator: " ").last,
@@ -161,8 +190,17 @@ enum LexiconBuilder {
                 t = t.split(separator: " ").dropLast().joined(separator: " ")
             }
             let words = t.split(separator: " ")
-            guard words.count >= minimumWords, lexicon.quoteKinds[titleKey(t)] == nil else { return }
+            guard words.count >= min(minimumWords, 1), lexicon.quoteKinds[titleKey(t)] == nil else { return }
             if words.count == 1 && (t.count < 4 || Gazetteer.notNames.contains(t.lowercased())) { return }
+            // "the drama Link": one word is a title only if the article writes it capitalized again.
+            if words.count == 1, minimumWords > 1, (capitalized[t] ?? 0) < 2 { return }
+            if words.count == 1, Gazetteer.months[t.lowercased()] != nil || Gazetteer.surnames.contains(t) { return }
+            // "Monday-Tuesday drama", "Weekend Special": a time slot, not a title.
+            if t.range(of: #"^(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day\b|^Weekend\b"#, options: .regularExpression)
+                != nil
+            {
+                return
+            }
             // A bare run that starts with a Korean surname is more likely a person than a title.
             if Gazetteer.surnames.contains(String(words[0])) && words.count <= 3 { return }
             if words.contains(where: { Gazetteer.networks[$0.lowercased()] != nil }) { return }
@@ -172,10 +210,14 @@ enum LexiconBuilder {
         for s in sentences where !s.isHeadline && !isTitleCase(s.text) {
             var cues: [(Pattern, Int)] = [
                 (bareTitle, 2), (bareBeforeOST, 2), (bareWorkingTitle, 1), (tentativelyTitled, 1), (dramaTitled, 2),
+                (appositiveTitle, 2), (networkTitle, 2),
             ]
             if !songWords.contains(s.text) { cues.append((bareLiteralTitle, 1)) }
             for (p, minimumWords) in cues {
                 for m in p.matches(in: s.text) { register(m.group(1)!, minimumWords: minimumWords) }
+            }
+            for m in castInTitle.matches(in: s.text) where m.group(1)!.split(separator: " ").count >= 2 {
+                register(m.group(1)!, minimumWords: 2)
             }
         }
         // Roundup lines are often in title case; their shape marks the title.

@@ -36,7 +36,7 @@ enum MentionFinder {
 
     private static let koreanName = Pattern(
         #"(?<![\p{L}\p{N}'’-])((?i:"# + Gazetteer.surnames.sorted { $0.count > $1.count }.joined(separator: "|")
-            + #"))\s([A-Z][a-z]{1,6}(?:-[A-Za-z][a-z]{1,6})?)(?:\s([A-Z][a-z]{1,5}))?(?![\p{L}\p{N}])"#,
+            + #"))\s((?:[A-Z][a-z]{1,6}|[a-z]{2,6}(?=-))(?:-(?:[A-Za-z][a-z]{0,6}|[A-Z]{2,6}))?)(?:\s([A-Z][a-z]{1,5}))?(?![\p{L}\p{N}])"#,
         caseSensitive: true)
     private static let syllable = Pattern(
         #"^(?:(?:[bcdghjklmnprstwy]{0,3}(?:a|ae|ai|e|ee|ei|eo|eu|i|ie|o|oe|oh|oo|ou|u|ui|wa|wae|we|wi|wo|ya|yae|ye|yeo|yo|yoo|yu|ea|ue|uh|eh)(?:ng|n|m|l|k|p|t|r|b|h|ck|kk)?)){1,2}$"#
@@ -105,8 +105,19 @@ enum MentionFinder {
             let canonical = Gazetteer.platforms[surface.lowercased()] ?? surface
             mentions.append(Mention(kind: .platform, text: canonical, range: m.range))
         }
+        // "Yook Sungjae": a known one-word stage name inside a full Korean name is that name, not
+        // a stray surname before a stage name.
+        let fullNames = koreanName.re.matches(in: text, range: full).compactMap {
+            validKoreanName($0, in: ns, sentenceStart: $0.range.location == 0)
+        }
         for p in lexicon.knownPeoplePatterns {
             for m in p.re.matches(in: text, range: full) where free(m.range) {
+                if fullNames.contains(where: {
+                    $0.length > m.range.length && $0.location < m.range.location
+                        && NSMaxRange($0) >= NSMaxRange(m.range)
+                }) {
+                    continue
+                }
                 let surface = ns.substring(with: m.range)
                 guard surface.first?.isUppercase == true || surface.first?.isNumber == true else { continue }
                 mentions.append(Mention(kind: .person, text: surface, range: m.range))

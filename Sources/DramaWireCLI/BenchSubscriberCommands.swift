@@ -172,6 +172,8 @@ struct BenchReplayCommand: AsyncParsableCommand {
 
     @OptionGroup var ingest: IngestConnectionOptions
     @Option(help: "Read model file to build (deleted first) [a temporary file].") var readmodel: String?
+    @Option(help: "Bytes of documents' entries kept between batches; 0: off (as the subscriber's flag).")
+    var partsCacheBytes = 32 << 20
     @Flag(help: "Print one JSON object.") var json = false
 
     func run() async throws {
@@ -186,9 +188,9 @@ struct BenchReplayCommand: AsyncParsableCommand {
         try ReadModel.remove(path: path)
         var logger = Logger(label: "dramawire.bench")
         logger.logLevel = .warning
-        let server = try SubscriberServer(
-            configuration: SubscriberConfiguration(
-                port: 0, ingest: address, ingestToken: token, readModelPath: path), logger: logger)
+        var configuration = SubscriberConfiguration(port: 0, ingest: address, ingestToken: token, readModelPath: path)
+        configuration.partsCacheBytes = partsCacheBytes
+        let server = try SubscriberServer(configuration: configuration, logger: logger)
         let started = monotonicSeconds()
         let running = Task { try await server.run() }
         while server.appliedSeq < head {
