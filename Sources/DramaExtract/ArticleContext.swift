@@ -25,7 +25,7 @@ struct ArticleContext: Sendable {
 
     /// Cues that a clause recalls earlier work rather than reporting news about this drama.
     private static let background = Pattern(
-        #"\b(?:previously|previous|most recent|last time|known for|best known|famous for|well-known for|years ago|a decade ago|decade ago|in the past|also credited|has also been credited|back in (?:19|20)\d{2}|back in the day|earlier in (?:his|her|their) career|debuted|hits like|hits such as|after (?:his|her|their) (?:hit|success|role|turn|appearance)|starred alongside|starred in|previously starred|has starred|have starred|had starred|appeared in|sang for|who sang|where (?:he|she|they) sang|recorded for|filmography|credits include|last year's|formerly|the last time|once again proves|sang the|sang ⟨|sang "|sang ')"#
+        #"\b(?:previously|previous(?!\s+(?:day|night|episode|broadcast))|most recent|last time|known for|best known|famous for|well-known for|years ago|a decade ago|decade ago|in the past|also credited|has also been credited|back in (?:19|20)\d{2}|back in the day|earlier in (?:his|her|their) career|debuted|hits like|hits such as|after (?:his|her|their) (?:hit|success|role|turn|appearance)|starred alongside|starred in|previously starred|has starred|have starred|had starred|appeared in|sang for|who sang|where (?:he|she|they) sang|recorded for|filmography|credits include|last year's|formerly|the last time|once again proves|sang the|sang ⟨|sang "|sang ')"#
     )
     private static let backgroundTail = Pattern(
         #",?\s*(?:who|which|whose)\s+(?:has|had|have|is|was)?\s*(?:also\s+)?(?:previously|once|earlier|formerly|been|worked|starred|sang|appeared|known|best known|famous)\b.*$"#

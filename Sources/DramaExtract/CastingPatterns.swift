@@ -278,7 +278,10 @@ enum CastingPatterns {
     static func extract(_ ctx: ArticleContext) -> (records: [CastingRecord], overrides: [StatusOverride]) {
         var records: [CastingRecord] = []
         var overrides: [StatusOverride] = []
-        for (sentenceIndex, sentence) in ctx.sentences.enumerated() {
+        for (sentenceIndex, original) in ctx.sentences.enumerated() {
+            // "He withdrew from the project", "the 26-year-old will play …": the one person of the
+            // sentence or two before.
+            let sentence = resolvingPronoun(original, in: ctx, at: sentenceIndex)
             // "'Itaewon Class' actor X", "X, who led ⟨D⟩, …": titles that only describe a person are dropped.
             let template = ArticleContext.stripAsides(ArticleContext.withoutModifierTitles(sentence.template))
             // "The second OST is out. It features A and B": the sentence before decides what "it" is.
@@ -619,6 +622,35 @@ enum CastingPatterns {
             i -= 1
         }
         return nil
+    }
+
+    /// A subject pronoun or epithet that opens a clause ("He", "that she", "the 36-year-old
+    /// actor"), in a sentence that names no person.
+    private static let pronounSubject = Pattern(
+        #"(?:^|\bthat\s+|\bas\s+|,\s+)(?:[A-Z][a-z]+,\s+)?(he|she|He|She|[Tt]he\s+\d{2}-year-old(?:\s+(?:k-pop\s+|K-pop\s+)?(?:actor|actress|singer|idol|star|rapper))?)(?=\s+(?:has|had|is|was|will|would|also|recently|reportedly|officially|finally|eventually|voluntarily|then|already|decided|confirmed|declined|turned|withdrew|stepped|dropped|joined|joins|plays|stars|landed|received|accepted|could|may|might|\w+ed\b))"#,
+        caseSensitive: true)
+
+    /// The sentence with its subject pronoun read as the one person named in the (non-headline)
+    /// sentence or two before; unchanged when that person is not unique.
+    static func resolvingPronoun(_ sentence: AnalyzedSentence, in ctx: ArticleContext, at index: Int)
+        -> AnalyzedSentence
+    {
+        guard !sentence.sentence.isHeadline,
+            !ArticleContext.tokens(in: sentence.template).contains(where: { $0.kind == .person || $0.kind == .name }),
+            let m = pronounSubject.firstMatch(in: sentence.template), let pronoun = m.groupRange(1)
+        else { return sentence }
+        var people: [Mention] = []
+        for back in [index - 1, index - 2] where back >= 0 {
+            let earlier = ctx.sentences[back]
+            guard !earlier.sentence.isHeadline else { break }
+            people = earlier.mentions.filter { $0.kind == .person }
+            if !people.isEmpty { break }
+        }
+        guard let person = people.first, Set(people.map { nameKey($0.text) }).count == 1 else { return sentence }
+        var resolved = sentence
+        resolved.mentions.append(Mention(kind: .person, text: person.text, range: NSRange(location: 0, length: 0)))
+        resolved.template.replaceSubrange(pronoun, with: "⟨P\(resolved.mentions.count - 1)⟩")
+        return resolved
     }
 
     /// The people of a list read with `alParens`, leaving out what its parentheses hold ("A (⟨D1⟩, Role)").

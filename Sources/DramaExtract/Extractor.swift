@@ -120,9 +120,10 @@ enum LexiconBuilder {
             + #"((?:[A-Z][\w'’!?:#&-]*)(?:\s+(?:of|the|a|an|in|on|from|to|with|and|for|at|my|your|is|[A-Z0-9][\w'’!?:#&-]*)){0,8}),\s+(?:an?|the)\s+(?:[\w+-]+\s+){0,5}?(?:drama|k-drama|series|thriller|romance|romantic\s+comedy|rom-com|melodrama|sageuk|sitcom)\b"#,
         caseSensitive: true)
     /// "has been cast in Laurel Tree Tailors", "stars in The Last Empress": a title after a casting
-    /// verb and "in" (two words at least: "in Seoul" is a place).
+    /// verb and "in" (two words at least: "in Seoul" is a place; "appearing in" is left out, as
+    /// it is as often a variety show).
     private static let castInTitle = Pattern(
-        #"\b(?:cast|star|stars|starring|lead|leads|leading|join|joins|joined|appear|appears|appearing|role|roles|part)\s+(?:(?:as\s+)?the\s+(?:[\w-]+\s+){0,2}?(?:role|lead)\s+)?in\s+((?:[A-Z][\w'’!?:#&-]*)(?:\s+(?:of|the|a|an|in|on|from|to|with|and|for|at|my|your|is|[A-Z0-9][\w'’!?:#&-]*)){0,8})(?=\s*[,.;:!?)]|\s+[a-z]|\s*$)"#,
+        #"\b(?:cast|star|stars|starring|lead|leads|leading|join|joins|joined|role|roles|part)\s+(?:(?:as\s+)?the\s+(?:[\w-]+\s+){0,2}?(?:role|lead)\s+)?in\s+((?:[A-Z][\w'’!?:#&-]*)(?:\s+(?:of|the|a|an|in|on|from|to|with|and|for|at|my|your|is|[A-Z0-9][\w'’!?:#&-]*)){0,8})(?=\s*[,.;:!?)]|\s+[a-z]|\s*$)"#,
         caseSensitive: true)
     /// "MBC's upcoming Blow Breeze", "KBS' Bridal Mask": a title after a broadcaster's possessive.
     private static let networkTitle = Pattern(

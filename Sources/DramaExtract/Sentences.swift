@@ -150,6 +150,21 @@ enum SentenceSplitter {
                     j = text.index(after: j)
                 }
                 guard j < range.upperBound, text[j].isWhitespace else {
+                    // "… drama 'Life'.On January 8, …": a missing space, when a common sentence
+                    // opener follows a word (never "Part.3", "Dr.Romantic" or a domain name).
+                    if c == ".", j < range.upperBound, text[j].isUppercase, j > range.lowerBound,
+                        sentenceStarters.contains(String(text[j...].prefix { $0.isLetter })),
+                        text[j...].dropFirst(String(text[j...].prefix { $0.isLetter }).count).first?.isWhitespace
+                            == true,
+                        !abbreviations.contains(wordBefore(i, in: text, lower: range.lowerBound).lowercased()),
+                        i > range.lowerBound,
+                        text[text.index(before: i)].isLetter || closers.contains(text[text.index(before: i)])
+                    {
+                        result.append(start..<j)
+                        start = j
+                        i = j
+                        continue
+                    }
                     i = text.index(after: i)
                     continue
                 }
