@@ -134,7 +134,50 @@ enum MentionFinder {
             }
         }
         mentions.sort { $0.range.location < $1.range.location }
+        for i in mentions.indices where mentions[i].kind == .drama {
+            numberSeason(
+                &mentions[i], in: ns, next: i + 1 < mentions.count ? mentions[i + 1].range.location : ns.length)
+        }
         return AnalyzedSentence(sentence: sentence, mentions: mentions, template: template(for: ns, mentions: mentions))
+    }
+
+    /// "'Taxi Driver' season 2", "the third season of 'Taxi Driver'", "Tale of the Nine Tailed 1938":
+    /// a season or sequel number names its own drama ("Taxi Driver 3", as news and databases
+    /// title sequels). A number written right after a bare title joins it; after a quoted one
+    /// only "season N" does.
+    private static let seasonAfter = Pattern(#"^\s+[Ss]eason\s+(\d{1,2})(?![\p{L}\p{N}])"#, caseSensitive: true)
+    private static let numberAfter = Pattern(
+        #"^\s+(\d{1,2}|(?:19|20)\d{2})(?![\p{L}\p{N}.,:-]|\s*(?:episodes?|eps?\b|%|years?|days?|hours?|minutes?|percent|million|billion|p\.m|a\.m|pm\b|am\b|kst|st\b|nd\b|rd\b|th\b))"#,
+        caseSensitive: false)
+    private static let seasonBefore = Pattern(
+        #"(?:^|\s)(?:the\s+)?(second|third|fourth|fifth|sixth|2nd|3rd|4th|5th|6th)\s+(?:season|installment|instalment)\s+of\s+(?:[\w+]+['’]s?\s+)?(?:(?:hit|popular|drama|series)\s+)?$"#,
+        caseSensitive: false)
+    private static let ordinals = ["second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6]
+
+    private static func numberSeason(_ mention: inout Mention, in ns: NSString, next: Int) {
+        let end = NSMaxRange(mention.range)
+        guard end <= next else { return }
+        let after = ns.substring(with: NSRange(location: end, length: min(next, ns.length) - end))
+        let titleEndsInNumber = mention.text.last?.isNumber == true
+        if let m = seasonAfter.firstMatch(in: after), let n = m.group(1), !titleEndsInNumber {
+            if n != "1" { mention.text += " " + n }
+            mention.range.length += (m.value as NSString).length
+            return
+        }
+        if !mention.quoted, !titleEndsInNumber, let m = numberAfter.firstMatch(in: after), let n = m.group(1),
+            n != "1"
+        {
+            mention.text += " " + n
+            mention.range.length += (m.value as NSString).length
+            return
+        }
+        let before = ns.substring(to: mention.range.location)
+        if !titleEndsInNumber, let m = seasonBefore.firstMatch(in: String(before.suffix(80))),
+            let word = m.group(1)?.lowercased()
+        {
+            let n = ordinals[word] ?? Int(word.prefix { $0.isNumber }) ?? 0
+            if n >= 2 { mention.text += " \(n)" }
+        }
     }
 
     /// Checks a "Surname Given[-Given] [Given]" candidate and returns the range to keep.
