@@ -196,6 +196,13 @@ enum LexiconBuilder {
             // "the drama Link": one word is a title only if the article writes it capitalized again.
             if words.count == 1, minimumWords > 1, (capitalized[t] ?? 0) < 2 { return }
             if words.count == 1, Gazetteer.months[t.lowercased()] != nil || Gazetteer.surnames.contains(t) { return }
+            // "'Song', Part 3 of the OST": numbering, not a title.
+            if t.range(
+                of: #"^(?:Part|Pt|Vol|Volume|Season|Episode|Ep|Track|No)\.?\s*\d{1,3}$"#, options: .regularExpression)
+                != nil
+            {
+                return
+            }
             // "Monday-Tuesday drama", "Weekend Special": a time slot, not a title.
             if t.range(of: #"^(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day\b|^Weekend\b"#, options: .regularExpression)
                 != nil

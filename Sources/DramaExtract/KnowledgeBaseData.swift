@@ -1782,21 +1782,26 @@ Yumi's Cells	Yumiui Sepodeul | Yumi's Cells Season 2	tvN	2021
 Zombie Detective		KBS2	2020
 """#
 
-    /// 1484 performers: name, kind, variants (" | "), group.
+    /// 1759 performers: name, kind, variants (" | "), group.
     static let performers = #"""
 (G)I-DLE	group	G-IDLE | GIDLE | (G)-IDLE	
+10CM	group	Sipcenti | Sip Centi	
 1TEAM	group		
 1THE9	group	1the9	
 2AM	group		
+2BIC	group		
 2EYES	group		
 2NE1	group		
 2PM	group		
 2YOON	group		
 3RACHA	group		
+3rd Line Butterfly	group		
 3YE	group		
+4MEN	group		
 4MINUTE	group	4Minute | 4minute	
 4TEN	group		
 8Eight	group		
+9 and the Numbers	group		
 9MUSES A	group		
 A-JAX	group		
 A.C.E	group		
@@ -1807,6 +1812,9 @@ a.mond	actor
 A6P	group		
 AB6IX	group		
 ABRY	group		
+Acoustic Collabo	group		
+ADG7	group	Ak Dan Gwang Chil	
+ADOY	group		
 aespa	group		
 After School	group		
 Ahyoon	member		BOTOPASS
@@ -1834,6 +1842,9 @@ Areum	member		AREAL
 ARGON	group		
 ARIAZ	group	Ariaz	
 Asahi	member	Hanada Asahi	TREASURE
+ASH ISLAND	singer	Ash Island	
+Ash-B	singer	ASH-B	
+ASHGRAY	singer		
 Ashley Choi	member		Ladies' Code
 Astin	group		
 ASTRO	group		
@@ -1854,32 +1865,44 @@ Baby V.O.X	group
 Babysoul	member		Lovelyz
 BADKIZ	group	Badkiz	
 BAE173	group		
+Baechigi	group		
+Yerin Baek	singer		
 Baekah	member		XUM
+Baekdoosan	group	BAEKDOOSAN	
 Baekgyeul	member		E'LAST
 Baekho	member		NU'EST
 Baekhyun	member		EXO
 BamBam	member	Kunpimook Bhuwakul	GOT7
 Ban Hyo-jung	actor	Ban Hyo Jung | Ban Hyojung	
+Band Nah	group		
+Basick	singer		
 Bastarz	group		
 BC	member		1TEAM
+BE'O	singer		
 Be.A	group		
 Beatwin	group		
+Beenzino	singer		
 Bekah	member	Rebecca Kim	After School
 BEL	member		DUSTIN
 Benji	member		B.I.G
 Beomgyu	member		TXT
+Bernard Park	singer		
 Berry Good	group		
 BESTie	group		
+BewhY	singer		
 BIBI	singer		
 Big Byung	group		
+BIG Naughty	singer	Big Naughty	
 BIGBANG	group		
 Bigflo	group		
 BIGSTAR	group		
+Bily Acoustie	singer		
 BinChaenHyunSeuS	group		
 Bing Hye-jin	actor	Bing Hye Jin | Bing Hyejin	
 Binnie	member		Oh My Girl
 Bitsaeon	member		MONT
 Bitto	member		UP10TION
+Black Nut	singer		
 BLACK6IX	group		
 BLACKPINK	group		
 BlackSwan	group		
@@ -1898,26 +1921,34 @@ Bolbbalgan4	group	BOL4 | Bolppalgan Sachungi
 Bomin	member		Golden Child
 Bomin	member		REDSQUARE
 Bonus Baby	group		
+Boohwal	group	BOOHWAL	
 Boram	member		T-ara
+Bosudong Cooler	group		
 BOTOPASS	group		
 Boys Republic	group		
 Brave Girls	group		
 Brian Joo	singer		
+Broken Valentine	group		
 Brown Eyed Girls	group		
 BTOB	group		
 BTS	group		
+Bulldog Mansion	group		
 Bulldok	group		
 Bum Jun	actor		
+Bumjin	singer	BUMJIN	
+Bumkey	singer	BUMKEY	
 BVNDIT	group		
 BX	member		CIX
 BXK	group		
 Byungchan	member		VICTON
+C Jamm	singer	C JAMM	
 C-Clown	group		
 C-REAL	group		
 C.A.P	member		TEEN TOP
 C.I.V.A	group		
 Camila	group		
 Cao Lu	member		FIESTAR
+Car, the Garden	singer	Car the Garden | Mayson the Soul	
 Castle J	member		MCND
 Chaea	member		REDSQUARE
 Chaebin	member		NATURE
@@ -1939,11 +1970,13 @@ Chaeyeon	member		IZ*ONE
 Chaeyoung	member		fromis_9
 Chaeyoung	member		TWICE
 Chahee	member		MELODYDAY
+Chamane	singer	CHAMANE	
 Changbin	member		Stray Kids
 Changbum	singer		
 Changgyu	member		UNVS
 Changjo	member		TEEN TOP
 Changmin	actor		
+Changmo	singer	CHANGMO	
 Changsub	member		BTOB
 Changsun	member		24K
 Changuk	member		DRIPPIN
@@ -1953,14 +1986,18 @@ Chansung	member		2PM
 Chanyeol	member		EXO
 Chanyong	member		100%
 Chanyoung	member		D-CRUNCH
+Chawoo	singer		
 CHECKMATE	group		
+Cheeze	singer	CHEEZE | Dalchong	
 Cheng Xiao	member		WJSN
 Chenle	member	Zhong Chenle	NCT
 Cheongeum	member		Ho1iday
 Cherry Bullet	group		
+Cherry Filter	group		
 Cherry On Top	group		
 Chiayi	member	Li Chiayi	FANATICS
 Chihoon	member		TOO
+Chillin Homie	singer		
 ChoColat	group		
 Choerry	member		LOONA
 Chorong	member		Apink
@@ -1971,22 +2008,31 @@ cignature	group	Cignature
 Ciipher	group		
 CIX	group		
 CL	member		2NE1
+Clazziquai	group	Clazziquai Project	
 CLC	group		
 CNBLUE	group		
 CNU	member		B1A4
 CoCoSoRi	group		
+Code Kunst	singer		
+Colde	singer		
+Coogie	singer		
+Cotoba	group	cotoba	
 CRAVITY	group		
 CRAXY	group		
 Crayon Pop	group		
+Crezl	group	CREZL	
 CROSS GENE	group		
+Crying Nut	group		
 Cui Xiang	member		BOTOPASS
 D-CRUNCH	group	D-Crunch	
 D-Unit	group		
+D.Action	singer		
 D.ana	member		SONAMOO
 D.COY	group		
 D.Holic	group		
 D.O.	member	D.O	EXO
 D1CE	group		
+Dabda	group		
 Daehwi	member		AB6IX
 Daehyeon	member		WEi
 Daehyun	member		B.A.P
@@ -2016,7 +2062,14 @@ DAY6	group
 Dayoung	member		Blady
 Dayoung	member		WJSN
 Dayun	member		Bonus Baby
+Deepflow	singer		
+Defconn	singer		
+Deli Spice	group		
+Deulgukhwa	group		
+DeVita	singer		
 DIA	group		
+DickPunks	group	Dickpunks	
+Digiri	singer		
 Dita Karang	member		SECRET NUMBER
 DK	member		iKON
 DK	member		SEVENTEEN
@@ -2026,6 +2079,7 @@ Dohyon	member		BAE173
 Dohyuk	member		14U
 Dojin	member		ENOi
 Dokyun	member		HISTORY
+Don Malik	singer		
 Donggeon	member		TOO
 Donghae	member		Super Junior
 Donghan	member		WEi
@@ -2051,10 +2105,16 @@ Doyeon	member		Weki Meki
 Doyoung	member		NCT
 Doyoung	member		TREASURE
 Doyum	member		1THE9
+DPR Ian	singer	DPR IAN	
+DPR Live	singer	DPR LIVE	
+Dr. Core 911	group		
 Dreamcatcher	group	DreamCatcher	
 Dreamnote	group		
 DRIPPIN	group		
+Drunken Tiger	group		
 DUSTIN	group		
+Dynamic Duo	group	Dynamicduo	
+E Sens	singer	E-Sens | E SENS	
 E'Dawn	singer		
 E'LAST	group		
 E-Chan	member		DKB
@@ -2062,16 +2122,20 @@ E-tion	member		ONF
 E-Young	member		After School
 E.sol	member		14U
 E:U	member		EVERGLOW
+Eddy Kim	singer		
 Ellison Kim	member		U-KISS
 Elkie	member	Chong Ting Yan	CLC
 Ellin	member		Crayon Pop
 Ellyn	member		Girlkind
 ELRIS	group		
 ENHYPEN	group		
+Epik High	group		
+Eric Nam	singer		
 Euaerin	member		Nine Muses
 Euijin	member		Bigflo
 Euijin	member		SONAMOO
 Eum Moon-suk	actor	Eum Moon Suk | Eum Moonsuk	
+Euna Kim	singer		
 Eunbi	member		IZ*ONE
 Eunbin	member		CLC
 Eunchae	member		DIA
@@ -2107,8 +2171,12 @@ FANATICS	group
 FANATICS FLAVOR	group		
 Wang FeiFei	member		miss A
 FIESTAR	group	Fiestar	
+Fin.K.L	group	Fin.KL | Finkl	
 FLAVOR	group		
 Fly to the Sky	group		
+Forestella	group		
+Forte di Quattro	group		
+Fortena	group		
 fromis_9	group	fromis 9 | fromis9	
 FTISLAND	group		
 G-Dragon	member		BIGBANG
@@ -2120,6 +2188,7 @@ Gaeul	member		Favorite
 Gaeun	singer		
 Li Jia Jia	singer		
 Gahyeon	member		Dreamcatcher
+Galaxy Express	group		
 Beom Gaon	member		Bonus Baby
 Gate9	group		
 Gavy NJ	group		
@@ -2136,6 +2205,8 @@ GIDONGDAE	group
 Gihwan	member		SIGNAL
 Gijung	member		IM
 Gikwang	member		Highlight
+Gilgu Bonggu	group	GB9	
+Giriboy	singer	GIRIBOY	
 Girl's Day	group		
 Girlkind	group		
 Girls Girls	group		
@@ -2144,8 +2215,10 @@ Uchinaga Aeri	member		aespa
 Giseok	member		IM
 GK	member		DKB
 GLAM	group		
+Glen Check	group		
 Goeun	member		PURPLE KISS
 Gohyeon	member		14U
+GOLDBUUDA	singer		
 Golden Child	group		
 Gongchan	member		B1A4
 Good Day	group		
@@ -2154,8 +2227,11 @@ Gowon	member		LOONA
 Gowoon	member		Berry Good
 GP Basic	group		
 GreatGuys	group		
+GSoul	singer	G.Soul | G Soul	
+Guckkasten	group		
 gugudan	group	Gugudan	
 Gugudan Oguogu	group		
+GUMMY	singer		
 Gunmin	member		B.I.G
 Gunwoo	member		MYNAME
 GWSN	group		
@@ -2179,6 +2255,7 @@ Haeryeong	member		BESTie
 Haeun	member		3YE
 Haeyeon	member		Gate9
 Haeyoon	member		Cherry Bullet
+Hahn Dae-soo	singer	Hahn Dae Soo	
 Hajeong	singer		
 Hakmin	member		TRCNG
 HALO	group		
@@ -2189,18 +2266,25 @@ Handong	member		Dreamcatcher
 Haneul	member		ARGON
 Haneul	member		SATURDAY
 Hangyul	member		BAE173
+Hanhae	singer	HANHAE	
 Hanjun	actor		
+Hanroro	singer	HANRORO	
+Hans Band	group		
 Hanse	member		VICTON
 Hansol	singer		
 Hanwoom	member		PRECIOUS
+HAON	singer		
+Hareem	singer		
 Harin	member		BOTOPASS
 Harin	member		Lusty
 Harin	member		ONEWE
 Harin	member		Pink Fantasy
 Harry-June	member		DKB
+HarryBigButton	group		
 Abe Haruno	member		NATURE
 Haruto	member	Watanabe Haruto	TREASURE
 Haseul	member		LOONA
+Hash Swan	singer		
 HASHTAG	group	Hash Tag	
 Hayoon	member		Bonus Baby
 Hayoung	member		Apink
@@ -2222,6 +2306,7 @@ Heeseung	member		ENHYPEN
 Heesu	member		Maka Maka
 Heesun	member		Pink Fantasy
 Heeyu	member		MIXX
+Heize	singer	HEIZE	
 Hello Venus	group		
 Henny	singer		
 Henry Lau	member		Super Junior-M
@@ -2244,6 +2329,7 @@ Hojung	member		HOTSHOT
 Homme	group		
 Honey Popcorn	group		
 Honeyst	group		
+Isaac Hong	singer		
 Hongbin	member		VIXX
 Honggi	member		FTISLAND
 Hongil	member		Astin
@@ -2251,19 +2337,23 @@ Hongjoong	member		ATEEZ
 Hongseob	member		24K
 Hongseok	member		PENTAGON
 Hoony	member		WINNER
+Hoppipolla	group		
 Hoshi	member		SEVENTEEN
 Hot Blood Youth	group		
 Hoyoung	member		VERIVERY
+Huckleberry P	singer		
 Hueningkai	member		TXT
 Liang Hui	member		24K
 Huihyeon	member		DIA
 Huijun	member		MCND
+Humming Urban Stereo	singer		
 Hwall	member		THE BOYZ
 Hwanhee	member		UP10TION
 Hwani	member		DUSTIN
 Hwanwoong	member		ONEUS
 Hwarang	member		Spectrum
 Hwasa	member		MAMAMOO
+Hwayobi	singer		
 Hweseung	member		N.Flying
 Hwiyoung	member		SF9
 Hyangsuk	member		2EYES
@@ -2290,6 +2380,7 @@ Hyeseong	member		ELRIS
 Hyewon	member		IZ*ONE
 Hyeyeon	member		BESTie
 Hyeyeon	member		gugudan
+HYNN	singer		
 Hyogyeong	member		ARIAZ
 Hyojin	member		ONF
 Hyojung	member		Oh My Girl
@@ -2299,6 +2390,7 @@ Hyosun	member		H.U.B
 Hyosung	member		Secret
 Hyoyeon	member		Girls' Generation
 Hyukjin	member		100%
+Hyukoh	group	HYUKOH	
 Hyuna	member		4MINUTE
 Hyuna	member		Nine Muses
 Hyunbin	member		JBJ
@@ -2335,7 +2427,9 @@ I.M	member		MONSTA X
 I.N	member		Stray Kids
 I.O.I	group	IOI	
 ICU	group		
+Idiotape	group		
 Ilhoon	member		BTOB
+IloYlo	group		
 ILUV	group		
 Imfact	group		
 IN2IT	group		
@@ -2353,6 +2447,8 @@ ITZY	group
 IU	singer		
 IZ	group		
 IZ*ONE	group	IZONE	
+J Rabbit	group		
+J-Cera	singer		
 J-Hoon	member		B.I.G
 J-Hope	member		BTS
 J-Kid	member		ENOi
@@ -2375,6 +2471,7 @@ Jaehyun	member		Golden Child
 Jaehyun	member		N.Flying
 Jaehyun	member		NCT
 Jaejin	member		FTISLAND
+Jaejoo Boys	group		
 Jaejoong	member		JYJ
 Jaekyung	member		Rainbow
 Jaemin	member		NCT
@@ -2382,16 +2479,24 @@ Jaeseok	singer
 Jaeun	member		ARGON
 Jaeyoon	member		SF9
 Jaeyun	member		TOO
+Jambinai	group		
 Jangjun	member		Golden Child
+Jannabi	group	JANNABI	
+Jatanpung	group		
+Jaurim	group		
+Jay Park	singer		
+Jazzyfact	group		
 JB	member		GOT7
 JBJ	group		
 JBJ95	group		
+Jeebanoff	singer	jeebanoff	
 Jeewon	member		cignature
 Jehyun	member		1TEAM
 Jenissi	singer		
 Jeonghan	member		SEVENTEEN
 Jeonghee	member		Favorite
 Jeongkyun	singer		
+Jeongmilla	singer		
 Jeongmin	member		Boyfriend
 Jeongseung	member		D-CRUNCH
 Jeonguk	member		24K
@@ -2399,6 +2504,7 @@ Jeongwoo	member		TREASURE
 Jeongyeon	member		TWICE
 Jeonyul	member		Stellar
 Jerrry	member		Tahiti
+Jerry.K	singer		
 Jessi	singer	Jessica Ho	
 Jessica Jung	member		Girls' Generation
 Meng Jia	member		miss A
@@ -2431,6 +2537,7 @@ Jinkwon	member		Newkidd
 Jinsol	member		APRIL
 JinSoul	member		LOONA
 Jinsung	member		1THE9
+Jinusean	group	JINUSEAN	
 Jinwoo	member		1TEAM
 Jinwoo	member		ENOi
 Jinwoo	member		GHOST9
@@ -2466,6 +2573,7 @@ Jiyul	singer
 JJ	member		DUSTIN
 JJCC	group		
 JK	member		Girlkind
+John Park	singer		
 John Seo	member		NCT
 Johyun	member		Berry Good
 Jongho	member		ATEEZ
@@ -2480,15 +2588,20 @@ Jooan	member		We In The Zone
 Joochan	member		Golden Child
 Jooheon	member		MONSTA X
 Joon Park	actor		
+Joosuc	singer		
 Jooyeon	member		After School
+Jooyoung	singer	JOOYOUNG	
 JR	member		NU'EST
 Jueun	member		ARIAZ
 Jueun	member		DIA
 Juhaknyeon	member		THE BOYZ
 Juhyun	member		Bling Bling
+Jukjae	singer		
 Julien Kang	actor		
 Weng Junhui	member		SEVENTEEN
+Joonil Jung	singer		
 Jungah	member		After School
+Junggigo	singer		
 Junghoon	member		1TEAM
 Junghun	member		Astin
 Junghwa	member		EXID
@@ -2515,12 +2628,15 @@ Juntae	member		MY.st
 Junwook	member		TheEastLight
 Junyoung	member		IZ
 Takahashi Juri	member		Rocket Punch
+Justhis	singer	JUSTHIS	
 Juyeon	member		SATURDAY
 Juyeon	member		THE BOYZ
+Jvcki Wai	singer		
 JYJ	group		
 K-Much	group		
 K.Me	member		BADKIZ
 K.Will	singer		
+Kachisan	group		
 Kaeun	member		After School
 Kam Woo-sung	actor	Kam Woo Sung | Kam Woosung	
 Kanghyun	member		ONEWE
@@ -2534,8 +2650,11 @@ Kangta	singer
 KARA	group		
 Karam	actor		
 KARD	group		
+KARDI	group	Kardi	
+Kassy	singer		
 KB	member		OnlyOneOf
 Keeho	member		P1Harmony
+Keem Hyo-eun	singer	Keem Hyo Eun	
 KEEMBO	group		
 Keina	member		H.U.B
 Lin Kelly	member		TRI.BE
@@ -2546,13 +2665,19 @@ Keum Dong-hyun	actor	Keum Dong Hyun | Keum Donghyun
 Keumjo	member		Nine Muses
 Christopher Woo	member		U-KISS
 Kevin Jiyeop Kim	member		ZE:A
+Kevin Oh	singer		
 KHAN	group		
+Khundi Panda	singer		
 Kiara	singer		
 Kibum	member		Super Junior
 Kichun	singer		
+Kid Milli	singer		
 Kidoh	member		ToppDogg
 Kihyun	member		MONSTA X
+kimseungjoo	singer		
+Kimmuseum	singer	KIMMUSEUM	
 Kiseop	member		U-KISS
+Kisum	singer		
 Kitten Girls	group		
 Kiwon	member		GIDONGDAE
 KNK	group		
@@ -2560,6 +2685,7 @@ Kokoro	singer	Kato Kokoro
 Kongyeol	member		UP10TION
 Kongyoo	member		Bonus Baby
 Kookheon	member		B.O.Y
+Koyote	group	KOYOTE	
 Kriesha Chu	singer	Kriesha Ziskind Teo Tiu	
 Wu Yifan	member		EXO
 Krystal Jung	actor		
@@ -2569,6 +2695,8 @@ Kwangjin	member		N.Flying
 Kwangmin	member		Boyfriend
 Kyeongheon	member		We In The Zone
 Kyla Massie	member		PRISTIN
+KyoungSeo	singer	Kyoungseo	
+KyoungSeo Yeji	group		
 Kyuhwan	member		SIGNAL
 Kyuhyuk	member		Hot Blood Youth
 Kyuhyun	member		Super Junior
@@ -2579,17 +2707,29 @@ Kyungri	member		Nine Muses
 Kyungyoon	member		DONGKIZ
 L.Joe	member		TEEN TOP
 L.U.B	group		
+La Poem	group	LA POEM	
 LABOUM	group	Laboum	
 Ladies' Code	group		
 Lai Kuanlin	member		Wanna One
+Lang Lee	singer		
 Lanny Joon	actor		
 Zhang Yixing	member		EXO
 Layeon	member		Purplebeck
+Layone	singer		
 LE	member		EXID
 Ogawa Mizuki	member		SECRET NUMBER
+ISU	member		M.C the Max
 Leedo	member		ONEUS
+Leellamarz	singer		
+Leenalchi	group	LEENALCHI	
+Leessang	group		
 Leeteuk	member		Super Junior
 Lena Park	singer		
+Libelante	group		
+Lil Boi	singer	lIlBOI	
+Lil Cherry	singer		
+Onestar	singer		
+Limkim	singer		
 LIMITLESS	group		
 Lin Lin	singer	Huang Ziting	
 Linzy	member		FIESTAR
@@ -2603,17 +2743,23 @@ Loona 1/3	group
 Loona Odd Eye Circle	group		
 Loona yyxy	group		
 Loudi	member		14U
+Loveholics	group		
 Lovelyz	group		
 LU:KUS	group		
 Wong Junghei	member		NCT
 Lucente	group		
+Lucid Fall	singer		
+Lucite Tokki	group		
 Luhan	member		EXO
 LUNARSOLAR	group		
+M.C the Max	group	M.C THE MAX | MC the Max | MC THE MAX	
 M.I.B	group		
 M.O.N.T	group		
+Mad Clown	singer		
 Madtown	group		
 MAJORS	group		
 Maka Maka	group		
+MAKTUB	singer	Maktub	
 MAMAMOO	group	Mamamoo	
 Manny	member	Syo Dongchun	VARSITY
 MAP6	group		
@@ -2624,14 +2770,21 @@ Mashiho	member	Takata Mashiho	TREASURE
 Max Changmin	member		TVXQ
 Hirokawa Mao	member		Cherry Bullet
 MBLAQ	group		
+MC Mong	singer	MC MONG	
+MC Sniper	singer	MC SNIPER	
 MCND	group		
+Meaningful Stone	singer		
 Medic Jin	member		Girlkind
 Meiqi	member	Meng Meiqi	WJSN
 Melody Day	group		
 Melody Pink	group		
+MeloMance	group	Melomance	
+MFBTY	group		
 Mfect	group		
 Mi Ram	actor		
+Mighty Mouth	group		
 Mihee	member		BOTOPASS
+MIIII	singer		
 Mijoo	member		Lovelyz
 Myoui Mina	member		TWICE
 Minah	member		Girl's Day
@@ -2673,6 +2826,7 @@ Minyoung	member		Brave Girls
 Minzy	member		2NE1
 MIRAE	group		
 Mirae	singer		
+Mirani	singer		
 Su Mire	member		TRI.BE
 Miryo	member		Brown Eyed Girls
 miss A	group		
@@ -2683,11 +2837,14 @@ MJ	member		ASTRO
 MK	member		ONF
 Hirai Momo	member		TWICE
 MOMOLAND	group	Momoland	
+Monday Kiz	group		
 Monika	member		BADKIZ
+Monni	group		
 MONSTA X	group	Monsta X	
 Moonbyul	member		MAMAMOO
 Moonhee	member		Bonus Baby
 Moonvok	member		LIMITLESS
+Motte	singer		
 MR.MR	group		
 Munik	member		DONGKIZ
 MustB	group		
@@ -2700,9 +2857,11 @@ Myteen	group
 N-Sonic	group		
 N-Train	group		
 N.CUS	group		
+N.EX.T	group		
 N.Flying	group		
 Naeun	member		Apink
 Naeun	member		APRIL
+nafla	singer	Nafla	
 Nahyun	member		SONAMOO
 Yabuki Nako	member		IZ*ONE
 Nakta	singer		
@@ -2717,6 +2876,7 @@ Narsha	member		Brown Eyed Girls
 Nason	member		CHECKMATE
 Ahnatchaya Suputhipong	singer		
 NATURE	group		
+NAUL	singer		
 Nayeon	member		TWICE
 Nayoung	member		gugudan
 Nayoung	member		PRISTIN
@@ -2727,6 +2887,7 @@ NCT 127	group	NCT127
 NCT Dream	group	NCT DREAM	
 NCT U	group		
 NeonPunch	group		
+Nerd Connection	group		
 New Sun	member		SONAMOO
 Newkidd	group		
 Ni-Ki	member	Nishimura Riki	ENHYPEN
@@ -2735,25 +2896,45 @@ Nicole Jung	member		KARA
 Nine Muses	group	9Muses	
 Ningning	member	Ning Yizhuo	aespa
 Noeul	member		Rainbow
+NORAZO	group	Norazo	
 NTB	group		
 NU'EST	group	NUEST	
 NU'EST W	group	NUEST W	
+Nucksal	singer		
+Nunco	group		
 O.V	member		D-CRUNCH
+O.When	singer	O.WHEN	
+O3ohn	singer		
+oceanfromtheblue	singer		
 OFF THE CUFF	group		
+offonoff	group	Offonoff	
 OhBliss	group		
+Okasian	singer		
+OKDAL	group	Okdal	
 Olivia Hye	member		LOONA
+OLNL	singer		
 Onejunn	member		Boys Republic
 ONEUS	group	Oneus	
 ONEWE	group	Onewe	
 ONF	group		
 OnlyOneOf	group		
+Oohyo	singer	OOHYO	
 Orange Caramel	group		
+Oxen 80	group		
 P-Goon	singer		
+P-Type	singer		
 P.O	member		Block B
 P.O.P	group		
 P1Harmony	group		
+Paloalto	singer		
+Patti Kim	singer		
+Paul Blanco	singer		
+Paul Kim	singer		
 Peniel	member		BTOB
+Penomeco	singer	PENOMECO	
 PENTAGON	group		
+Peppertones	group		
+pH-1	singer		
 Pink Fantasy	group		
 PIXY	group		
 PRECIOUS	group		
@@ -2765,6 +2946,8 @@ PSY	singer
 Pungdeng-E	group		
 PURPLE KISS	group	Purple Kiss	
 PURPLEBECK	group		
+R.ef	group		
+Rad Museum	singer		
 Raina	member		After School
 Rainbow Blaxx	group		
 Rainbow Pixie	group		
@@ -2781,23 +2964,32 @@ RM	member		BTS
 Road Boyz	group		
 Rocket Punch	group		
 Rockit Girl	group		
+Rohann	singer		
 Rokhyun	member		100%
+Rolling Quartz	group		
+Romantic Punch	group		
 ROMEO	group		
 Romin	member		E'LAST
+Roo'ra	group		
 Rose Finger	group		
+Rose Motel	group		
 Roshin	actor		
 Roseanne Park	member		BLACKPINK
 Rowoon	member		SF9
+Roy Kim	singer		
 Royeon	member		ANS
 Rubber Soul	group		
 Watanabe Rui	member		H.U.B
+Rumble Fish	group		
 Ryeoun	actor		
 Ryeowook	member		Super Junior
 Ryujin	member		ITZY
 S#aFLA	group		
+S#arp	group		
 S.Coups	member		SEVENTEEN
 S.E.S	group		
 S.I.S	group		
+SAAY	singer		
 Saebom	member		Favorite
 Saebom	member		NATURE
 Saebyeok	member		Ho1iday
@@ -2806,6 +2998,10 @@ Saerom	member		fromis_9
 Sakang	member		TheEastLight
 Sakura	member	Miyawaki Sakura	IZ*ONE
 Liu Xiening	member		gugudan
+Sam Kim	singer		
+Sam Ock	singer		
+Samuel Seo	singer		
+San E	singer		
 Minatozaki Sana	member		TWICE
 Sandeul	member		B1A4
 Sanga	member		Pink Fantasy
@@ -2816,12 +3012,16 @@ Sangil	member		SNUPER
 Sangmin	member		CROSS GENE
 Sangyeon	member		THE BOYZ
 Sanha	member		ASTRO
+Sanullim	group	Sanulrim	
 SATURDAY	group		
+Say Sue Me	group		
+Se So Neon	group	SE SO NEON	
 Sebin	member		SNUPER
 SECHSKIES	group		
 SECRET	group		
 SECRET NUMBER	group		
 Seeun	member		STAYC
+SeeYa	group		
 Segye	member		AREAL
 Sehun	member		EXO
 Sehyung	member		Berry Good
@@ -2830,6 +3030,8 @@ Sejin	member		14U
 Sejun	member		VICTON
 Seline	member		cignature
 Semmi	member		Matilda
+Sentimental Scenery	singer		
+Seodo Band	group		
 Seogoong	singer		
 Seoham	member		KNK
 Seoho	member		ONEUS
@@ -2843,6 +3045,7 @@ Seonghwa	member		ATEEZ
 Seonglee	singer		
 Seongmin	member		CRAVITY
 Seongwu	member		Wanna One
+Seori	singer		
 Seoryoung	member		GWSN
 Seoyeon	member		Favorite
 Seoyeon	member		fromis_9
@@ -2904,23 +3107,33 @@ Sihyeon	member		ARIAZ
 Sihyeon	member		EVERGLOW
 Sihyoung	member		HISTORY
 Sihyun	member		SPICA
+Sik-K	singer		
 Ren Shika	member		FANATICS
+Simon Dominic	singer		
 Simyeong	member		BVNDIT
+Sinawe	group	SINAWE	
 SISTAR	group		
 SISTAR19	group		
+Sister's Barbershop	group		
 Siwan	member		ZE:A
 Siwon	member		Super Junior
 Siwoo	member		TRCNG
 Siyeon	member		Dreamcatcher
+Skinny Brown	singer		
 SNUPER	group	Snuper	
+So Chan-whee	singer	So Chan Whee | So Chanwhee	
 So Ji-sub	actor	So Ji Sub | So Jisub	
 So Joo-yeon	actor	So Joo Yeon | So Jooyeon	
 So Ju-yeon	actor	So Ju Yeon | So Juyeon	
+So Soo-bin	singer	So Soo Bin	
+So!YoON!	singer		
 Soeun	member		TRI.BE
 Soeun	member		Weeekly
+Sogumm	singer	sogumm	
 Sohee	member		ELRIS
 Sohee	member		NATURE
 Sohee	member		Rocket Punch
+Sohyang	singer		
 Sohye	member		I.O.I
 Sohyun	member		4MINUTE
 Sojin	member		Girl's Day
@@ -2933,7 +3146,9 @@ Somin	member		BADKIZ
 Somin	member		KARD
 Somyi	member		DIA
 SONAMOO	group	Sonamoo	
+Sondia	singer		
 Songhee	member		BVNDIT
+Songolmae	group	Songgolmae	
 SongSun	member		TRI.BE
 Songyee	member		woo!ah!
 Soobin	member		TXT
@@ -2944,9 +3159,12 @@ Soojin	member		(G)I-DLE
 Soojin	member		Weeekly
 Sooyoung	member		Girls' Generation
 Sakata Sora	member		woo!ah!
+Soran	group		
 Chonnasorn Sajakul	member		CLC
 Wang Chingyi	member		GWSN
 Haku Shota	member		P1Harmony
+Soul Dive	group		
+Soulstar	group		
 Sowon	member		GFRIEND
 Soyee	member		gugudan
 Soyeon	member		(G)I-DLE
@@ -2959,12 +3177,15 @@ SPICA	group
 SPICA-S	group		
 SS501	group		
 St. Van	member		VAV
+Standing Egg	group		
 STAYC	group		
+Stella Jang	singer		
 Stray Kids	group	SKZ	
 Su Hwan	actor		
 Subin	member		Dal Shabet
 Subin	member		HASHTAG
 Subin	member		VICTON
+Sugarbowl	group		
 Sugyeong	member		Favorite
 Suhyeon	member		S#aFLA
 Suhyun	member		SNUPER
@@ -2993,24 +3214,35 @@ Sungwon	member		1THE9
 Sungwoon	member		Wanna One
 Sungyeol	member		INFINITE
 Sungyeon	member		PRISTIN
+Sunhae Im	singer		
 Sunhwa	member		Secret
 Sunmi	member		Wonder Girls
 Sunny Hill	group		
 Sunoo	member		ENHYPEN
 Sunwoo	member		Boys Republic
 Sunwoo	member		THE BOYZ
+Sunwoo Jung-a	singer	Sunwoojunga | Sunwoo Junga	
 Sunyoul	member		UP10TION
 Super Junior	group		
 Super Junior-M	group	SJ-M | Super Junior M	
+Superbee	singer	SUPERBEE	
 SuperM	group		
+Supreme Team	group		
+Suran	singer	SURAN	
 Surin	member		Two X
+SURL	group		
 Suwoong	member		Boys Republic
 Suyeon	member		Weki Meki
 Suyun	member		Rocket Punch
+Sweden Laundry	group		
 T-ara	group		
+T-Max	group		
 T.O.P	member		BIGBANG
+T.T.Ma	group		
 T1419	group		
+Tabber	singer		
 Tae In-ho	actor	Tae In Ho | Tae Inho	
+Tae Jin-ah	singer	Tae Jin Ah	
 Taecyeon	member		2PM
 Taedong	member		GIDONGDAE
 Taeeun	member		IM
@@ -3036,16 +3268,25 @@ Taeyeon	member		Girls' Generation
 Taeyong	member		NCT
 Taeyoung	member		CRAVITY
 TAG	member		Golden Child
+Takeone	singer	TAKEONE	
 Takuya	member	Terada Takuya	CROSS GENE
 TEEN TEEN	group		
 TEEN TOP	group	Teen Top	
 Chittaphon Leechaiyapornkul	member		NCT
+THAMA	singer		
+The Ade	group		
+The Barberettes	group		
+The Black Skirts	singer	Black Skirts	
 THE BOYZ	group	The Boyz	
 The Grace	group		
+The Koxx	group	THE KOXX	
 The Legend	group		
 THE MAN BLK	group		
+The Quiett	singer		
 Xu Minghao	member		SEVENTEEN
 TheEastLight	group	The Eastlight	
+Thornapple	group	THORNAPPLE	
+Tiger JK	singer		
 Timoteo	member		HOTSHOT
 Christine Joy Park	member		Blady
 Tiny-G	group		
@@ -3053,6 +3294,8 @@ Toheart	group
 Tony Ahn	singer		
 TOO	group		
 ToppDogg	group		
+Trade L	singer	TRADE L	
+Transfixion	group		
 TRAX	group		
 TRCNG	group		
 TREASURE	group		
@@ -3063,44 +3306,59 @@ TTS	group
 Turbo	group		
 TVXQ	group	TVXQ! | DBSK	
 TWICE	group		
+Twin Folio	group		
 Two X	group		
 TXT	group	TOMORROW X TOGETHER	
+Tymee	singer		
 Tzuyu	member	Chou Tzuyu	TWICE
 Mizuguchi Yuto	member		ONF
+U Sung-eun	singer	U Sung Eun	
 U-KISS	group		
 U-Know Yunho	member	U-Know | Yunho	TVXQ
 U-Kwon	member		Block B
 U-Si	member		BADKIZ
 Uchae	member		NATURE
+Ulala Session	group	ULALA SESSION	
 UNB	group		
+Uneducated Kid	singer	UNEDUCATED KID	
 Uni.T	group		
 UNIQ	group		
+Untitle	group		
 UNVS	group		
 UP10TION	group		
+Urban Zakapa	group		
+V.O.S	group		
+Vanilla Acoustic	group		
 VANNER	group		
 VARSITY	group		
 VAV	group		
+Verbal Jint	singer		
 VERIVERY	group	Verivery	
 VERMUDA	group		
 VICTON	group		
+Vincent Blue	singer		
 Wong Viian	member		LOONA
 VIXX	group		
 VIXX LR	group	VIXX-LR	
 VOISPER	group		
 VROMANCE	group		
 Wable	group		
+Walking After U	group		
 Wang Bit-na	actor	Wang Bit Na | Wang Bitna	
 Wang Ji-hye	actor	Wang Ji Hye | Wang Jihye	
 Wanna One	group		
 Wanna.B	group		
 WASSUP	group	Wassup	
+Wave to Earth	group	wave to earth	
 We Girls	group		
 We In The Zone	group		
 Weeekly	group		
 Weki Meki	group		
 Wenhan	member	Li Wenhan	UNIQ
 Wheein	member		MAMAMOO
+Wheesung	singer	Realslow	
 WINNER	group		
+Winterplay	group		
 Winwin	member		NCT
 WJMK	group		
 WJSN	group	Cosmic Girls	
@@ -3113,12 +3371,14 @@ Wonjin	member		CRAVITY
 Wonjin	member		GIDONGDAE
 Wonjun	member		E'LAST
 Wonpil	member		DAY6
+Wonstein	singer		
 Wontak	singer		
 Wonwoo	member		SEVENTEEN
 Wonyoung	member		IZ*ONE
 Woobin	member		CRAVITY
 Woochul	member		Newkidd
 Woodam	member		D1CE
+Woodz	singer	WOODZ	
 Woohee	member		Dal Shabet
 Woohyun	member		INFINITE
 Woojin	member		AB6IX
@@ -3130,6 +3390,7 @@ Woojoo	member		14U
 Woojoo	member		WASSUP
 Woolim	member		Playback
 Woonggi	member		TOO
+WoongSan	singer	Woong San	
 Woori	member		Rainbow
 Wooseok	member		PENTAGON
 Wooshin	member		UP10TION
@@ -3151,9 +3412,13 @@ Xiyeon	member		PRISTIN
 Xuanyi	member	Wu Xuanyi	WJSN
 XUM	group		
 Yan An	member		PENTAGON
+Yanghongwon	singer		
+Yangpa	singer		
+YB	group		
 Ye Ji-won	actor	Ye Ji Won | Ye Jiwon	
 Ye Soo-jung	actor	Ye Soo Jung | Ye Soojung	
 Yebin	member		DIA
+Yebit	singer		
 Yechan	member		1THE9
 Yechan	member		Pink Fantasy
 Yedam	member		TREASURE
@@ -3223,8 +3488,11 @@ Yoosung	singer
 Yooyoung	member		Hello Venus
 Yoseob	member		Highlight
 Yoshinori	member	Kanemoto Yoshinori	TREASURE
+youjeen	singer	Youjeen	
+Youn Sun Nah	singer	Nah Youn-sun	
 Youn Yuh Jung	actor		
 Young K	member		DAY6
+Young Tak	singer	Youngtak	
 Youngbin	member		SF9
 Youngho	member		SIGNAL
 Younghoon	member		THE BOYZ
@@ -3235,9 +3503,13 @@ Youngmin	member		Boyfriend
 Youngmin	member		MXM
 Youngseo	member		BAE173
 Youngwoong	member		14U
+Younha	singer		
+Youra	singer	youra	
+Yozoh	singer		
 Yubin	member		Bling Bling
 Yubin	member		Pink Fantasy
 Yubin	member		Wonder Girls
+Yudabin Band	group		
 Yugyeom	member		GOT7
 Yujeong	member		Brave Girls
 Yujeong	member		LABOUM
@@ -3258,6 +3530,7 @@ Yunmin	member		Newkidd
 Yunseong	member		DRIPPIN
 Yunsung	member		Romeo
 Yurim	member		3YE
+Yurisangja	group		
 Nakamoto Yuta	member		NCT
 Adachi Yuto	member		PENTAGON
 Yuuri	member	Tokunaga Yuuri	LUNARSOLAR
@@ -3267,6 +3540,8 @@ Z-UK	singer
 Z.flat	actor		
 ZE:A	group		
 Zhou Mi	member		Super Junior-M
+Zion.T	singer	Zion T	
+Zitten	singer		
 ZN	member		LABOUM
 """#
 }

@@ -51,6 +51,10 @@ enum MentionFinder {
         #"(?<![\p{L}\p{N}])(Netflix|Disney\+|Disney Plus|TVING|Wavve|Coupang Play|Rakuten Viki|Viki|Amazon Prime Video|Prime Video|Amazon Prime|Apple TV\+|iQIYI|Viu|Kocowa\+?|Hulu|WeTV|Watcha|HBO Max|Naver TV|KakaoTV|Kakao TV|Vidio)(?![\p{L}\p{N}])"#,
         caseSensitive: false)
 
+    private static let groupMember = Pattern(
+        #"(?<![\p{L}\p{N}])([A-Z][A-Z0-9&]{1,7})['’]s?\s+([A-Z][a-z]{1,10}|[A-Z])(?![\p{L}\p{N}'’-]|\s+[A-Z][a-z])"#,
+        caseSensitive: true)
+
     static func bareTitlePattern(_ title: String) -> Pattern {
         let escaped = NSRegularExpression.escapedPattern(for: title).replacingOccurrences(of: "\\ ", with: "\\s+")
         return Pattern(#"(?<![\p{L}\p{N}])"# + escaped + #"(?![\p{L}\p{N}])"#)
@@ -123,6 +127,16 @@ enum MentionFinder {
                 mentions.append(Mention(kind: .person, text: surface, range: m.range))
             }
         }
+        // "BTS' V", "B2ST's Yoseob": after an all-caps group's possessive, the next capitalized word
+        // is a member's stage name, however short.
+        for m in groupMember.re.matches(in: text, range: full) where free(m.range(at: 2)) {
+            let group = ns.substring(with: m.range(at: 1))
+            let member = ns.substring(with: m.range(at: 2))
+            guard Gazetteer.networks[group.lowercased()] == nil, !["OST", "KST", "TV", "PD", "CEO"].contains(group),
+                !Gazetteer.notNames.contains(member.lowercased()) || member.count <= 2
+            else { continue }
+            mentions.append(Mention(kind: .person, text: member, range: m.range(at: 2)))
+        }
         for m in koreanName.re.matches(in: text, range: full) {
             guard let r = validKoreanName(m, in: ns, sentenceStart: m.range.location == 0) else { continue }
             guard free(r) else { continue }
@@ -145,7 +159,7 @@ enum MentionFinder {
     /// a season or sequel number names its own drama ("Taxi Driver 3", as news and databases
     /// title sequels). A number written right after a bare title joins it; after a quoted one
     /// only "season N" does.
-    private static let seasonAfter = Pattern(#"^\s+[Ss]eason\s+(\d{1,2})(?![\p{L}\p{N}])"#, caseSensitive: true)
+    private static let seasonAfter = Pattern(#"^\s+(?:[Ss]eason\s+|S)(\d{1,2})(?![\p{L}\p{N}])"#, caseSensitive: true)
     private static let numberAfter = Pattern(
         #"^\s+(\d{1,2}|(?:19|20)\d{2})(?![\p{L}\p{N}.,:-]|\s*(?:episodes?|eps?\b|%|years?|days?|hours?|minutes?|percent|million|billion|p\.m|a\.m|pm\b|am\b|kst|st\b|nd\b|rd\b|th\b))"#,
         caseSensitive: false)

@@ -36,7 +36,7 @@ enum OSTPatterns {
             + #"(?:⟨[WL]\d+⟩(?:'s)?\s+)?(?:[\w'-]+\s+){0,3}?⟨D\d+⟩"#
     )
     private static let singFor = Pattern(
-        #"\b(?:sing|sings|singing|sang|lend(?:s|ing)?\s+(?:his|her|their)\s+voices?|voices?)\s+(?:for|to|in)\s+(?:the\s+)?(?:[\w-]+\s+){0,3}?⟨D\d+⟩"#
+        #"\b(?:sing|sings|singing|sang|lend(?:s|ing)?\s+(?:his|her|their)\s+(?:[\w-]+\s+)?(?:voices?|vocals?)|croon(?:s|ed|ing)?|voices?)\s+(?:for|to|in)\s+(?:the\s+)?(?:(?:[\w-]+\s+){0,3}?|(?:[\w’'-]+\s+){0,7}?(?:drama|series|show)\s+)⟨D\d+⟩"#
     )
 
     private static let explicitDrama: [Pattern] = [
@@ -45,7 +45,7 @@ enum OSTPatterns {
             #"\b(?:osts?|original sound ?tracks?|sound ?tracks?)\b(?:\s*\([^)]*\))?[^⟨.]{0,60}?\b(?:for|of|from|to|in)\s+(?:the\s+)?(?:[\w+'-]+\s+){0,6}?⟨D(\d+)⟩"#
         ),
         Pattern(
-            #"\b(?:sing|sings|singing|sang|voices?|lend(?:s|ing)?\s+(?:his|her|their)\s+voices?)\s+(?:for|to|in)\s+(?:the\s+)?(?:[\w-]+\s+){0,3}?⟨D(\d+)⟩"#
+            #"\b(?:sing|sings|singing|sang|voices?|croon(?:s|ed|ing)?|lend(?:s|ing)?\s+(?:his|her|their)\s+(?:[\w-]+\s+)?(?:voices?|vocals?))\s+(?:for|to|in)\s+(?:the\s+)?(?:(?:[\w-]+\s+){0,3}?|(?:[\w’'-]+\s+){0,7}?(?:drama|series|show)\s+)⟨D(\d+)⟩"#
         ),
     ]
     private static let epithet = Pattern(
@@ -77,7 +77,7 @@ enum OSTPatterns {
     private static let dashCredit = Pattern(
         #"^\s*"# + al + #"\s+-\s+⟨([NSQ])(\d+)⟩\s*\(\s*⟨D\d+⟩\s+(?:ost|original soundtrack)\s*\)\s*$"#)
     private static let soundtrackFeatures = Pattern(
-        #"\b(?:osts?|soundtracks?|original soundtracks?)\b(?:\s+(?:of|for)\s+[^.;]{0,80}?)?\s+(?:will\s+|also\s+|is set to\s+)*(?:feature|features|featured|include|includes|included|boast|boasts)\s+"#
+        #"\b(?:osts?|soundtracks?|original soundtracks?)\b(?:\s+(?:of|for)\s+[^.;]{0,80}?)?(?:,?\s+(?:released|unveiled|dropped|out)\s+(?:on|in|last|this)\s+[^.;⟨]{0,30}?,?)?\s+(?:will\s+|also\s+|is set to\s+)*(?:feature|features|featured|include|includes|included|boast|boasts)\s+"#
             + al)
     /// "Part 1 'Paper Boat' by A and Part 2 'Dear' by B were released": each listed part is a credit.
     private static let partSongBy = Pattern(
@@ -128,6 +128,10 @@ enum OSTPatterns {
     )
     private static let partWord = Pattern(
         #"(?<!\b(?:his|her|their|its|my)\s)\b(first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|thirteenth|fourteenth|fifteenth)\s+(?:ost|soundtrack|original soundtrack|part(?=\s+of\s+(?:the\s+)?(?:[\w-]+'s?\s+|⟨D\d+⟩(?:'s)?\s+)?(?:ost|soundtrack|original soundtrack)\b|\s*,?\s+(?:sung|performed)\s+by\b))\b(?!\s*(?:line-?up|batch|set|album|s\b|artists?|singers?|participants?))"#
+    )
+    /// "the fourth part of the ⟨D⟩ OST", "the 2nd single to the drama's soundtrack".
+    private static let partOf = Pattern(
+        #"\b(first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|\d{1,2}(?:st|nd|rd|th))\s+(?:part|single|installment|instalment|release|track)\s+(?:of|to|for|from)\s+(?:the\s+)?(?:[\w’'-]+\s+|⟨D\d+⟩(?:['’]s)?\s+){0,4}?(?:ost|soundtrack|original soundtrack)\b"#
     )
     private static let songNear: [Pattern] = [
         Pattern(
@@ -550,6 +554,12 @@ enum OSTPatterns {
         var parts = Set<Int>()
         for m in partNumber.matches(in: clause) {
             if let n = Int(m.group(1)!), (1...999).contains(n) { parts.insert(n) }
+        }
+        if parts.isEmpty {
+            for m in partOf.matches(in: clause) {
+                let w = m.group(1)!.lowercased()
+                if let n = Gazetteer.ordinals[w] ?? Int(w.prefix { $0.isNumber }) { parts.insert(n) }
+            }
         }
         if parts.isEmpty {
             for m in partDigits.matches(in: clause) { if let n = Int(m.group(1)!) { parts.insert(n) } }
