@@ -283,7 +283,9 @@ enum CastingPatterns {
             // sentence or two before.
             let sentence = resolvingPronoun(original, in: ctx, at: sentenceIndex)
             // "'Itaewon Class' actor X", "X, who led ⟨D⟩, …": titles that only describe a person are dropped.
+            // "A as well as B" joins a list; read as "and", so that "as B" is never a role.
             let template = ArticleContext.stripAsides(ArticleContext.withoutModifierTitles(sentence.template))
+                .replacingOccurrences(of: #"\s+as\s+well\s+as\s+"#, with: " and ", options: .regularExpression)
             // "The second OST is out. It features A and B": the sentence before decides what "it" is.
             let previousMusic =
                 sentenceIndex > 0

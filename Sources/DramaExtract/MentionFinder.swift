@@ -164,7 +164,7 @@ enum MentionFinder {
         #"^\s+(\d{1,2}|(?:19|20)\d{2})(?![\p{L}\p{N}.,:-]|\s*(?:episodes?|eps?\b|%|years?|days?|hours?|minutes?|percent|million|billion|p\.m|a\.m|pm\b|am\b|kst|st\b|nd\b|rd\b|th\b))"#,
         caseSensitive: false)
     private static let seasonBefore = Pattern(
-        #"(?:^|\s)(?:the\s+)?(second|third|fourth|fifth|sixth|2nd|3rd|4th|5th|6th)\s+(?:season|installment|instalment)\s+of\s+(?:[\w+]+['’]s?\s+)?(?:(?:hit|popular|drama|series)\s+)?$"#,
+        #"(?:^|\s)(?:the\s+)?(second|third|fourth|fifth|sixth|2nd|3rd|4th|5th|6th)\s+(?:season|installment|instalment)\s+of\s+(?:the\s+)?(?:[\w+]+['’]s?\s+)?(?:(?:hit|popular|drama|series)\s+)?$"#,
         caseSensitive: false)
     private static let ordinals = ["second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6]
 
@@ -285,6 +285,14 @@ enum MentionFinder {
             && before.range(of: #"\b(?:band|group|duo|trio)\s$"#, options: [.regularExpression, .caseInsensitive])
                 != nil
         while !keepThe, let f = tokens.first, isStop(f.0) { tokens.removeFirst() }
+        // "Joining the cast are …", "Reprising their roles …": a sentence that opens with a
+        // gerund has no name in that word.
+        if let f = tokens.first, f.1.location == 0 || before.trimmingCharacters(in: .whitespaces).isEmpty,
+            clean(f.0).count > 5, clean(f.0).hasSuffix("ing"), clean(f.0).dropFirst().allSatisfy(\.isLowercase)
+        {
+            tokens.removeFirst()
+            while let f = tokens.first, isStop(f.0) { tokens.removeFirst() }
+        }
         while tokens.count > 1 || (tokens.first.map { isStop($0.0) } ?? false), let l = tokens.last, isStop(l.0) {
             // "XANADU Entertainment" keeps its suffix: it marks an organisation.
             if tokens.count > 1, Gazetteer.organizationSuffixes.contains(clean(l.0).lowercased()) { break }

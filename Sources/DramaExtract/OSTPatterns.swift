@@ -190,6 +190,9 @@ enum OSTPatterns {
         Pattern(#"\b(?:music\s+)?producers?\s+"# + al + #"(?=[^⟨]{0,40}\b(?:song|track|ost|ballad|produced)\b)"#),
         Pattern(al + #",?\s+who\s+(?:also\s+)?produced\b"#),
     ]
+    private static let songIntro = Pattern(
+        #"^\s*(?:titled|called|named)\s+⟨[SQ](\d+)⟩|^\s*⟨[SQ](\d+)⟩\s*,?\s+(?:is|was|will\s+be)\s+(?:a|an|the)\s+(?:[\w-]+\s+){0,3}?(?:ballad|song|track|number|single|tune|melody|duet)\b"#
+    )
     private static let songReference = Pattern(
         #"^\s*(?:meanwhile,?\s+)?(?:the|this|that|the new|her|his|their)\s+(?:new\s+)?(?:track|song|single|ballad|ost|number|tune)\b|^\s*(?:it|the track|the song)\s+(?:was|will|is|has|came|dropped|arrived|followed)\b"#
     )
@@ -219,6 +222,19 @@ enum OSTPatterns {
                 {
                     records[i].song = s
                     songKeys.insert(titleKey(s))
+                }
+                // "Titled 'Tidewater', the song …", "'Tidewater' is a ballad about …": a quoted title
+                // introduced as a song right after a credit without one.
+                if let m = songIntro.firstMatch(in: clause),
+                    let i = (m.group(1) ?? m.group(2)).flatMap(Int.init), let main = lastMain,
+                    records[main].song == nil,
+                    records[main].evidence.paragraph >= sentence.sentence.paragraph - 1,
+                    records[main].evidence.field == sentence.sentence.field
+                {
+                    let title = sentence.mentions[i].text
+                    records[main].song = title
+                    songKeys.insert(titleKey(title))
+                    lastSong = (title, sentence.sentence.paragraph, sentence.sentence.field)
                 }
                 if let s = explicitSong { lastSong = (s, sentence.sentence.paragraph, sentence.sentence.field) }
 

@@ -56,6 +56,7 @@ def check():
         for i, f in enumerate(doc.get("facts", [])):
             if f.get("kind") not in KINDS: problems.append(f"{ident}: fact {i}: kind")
             if "primary" not in f: problems.append(f"{ident}: fact {i}: no primary flag")
+            if f.get("kind") == "ost" and not f.get("artists"): problems.append(f"{ident}: fact {i}: an OST needs an artist")
         if not os.path.exists(os.path.join(TEXTS, ident + ".txt")): problems.append(f"{ident}: no local text")
     for p in problems: print(p)
     print(f"{len(seen)} articles, {len(problems)} problems")
