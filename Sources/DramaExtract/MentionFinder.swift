@@ -114,7 +114,8 @@ enum MentionFinder {
         let fullNames = koreanName.re.matches(in: text, range: full).compactMap {
             validKoreanName($0, in: ns, sentenceStart: $0.range.location == 0)
         }
-        for p in lexicon.knownPeoplePatterns {
+        let knownPatterns = lexicon.knownPeoplePatterns
+        for p in knownPatterns {
             for m in p.re.matches(in: text, range: full) where free(m.range) {
                 if fullNames.contains(where: {
                     $0.length > m.range.length && $0.location < m.range.location
@@ -137,8 +138,7 @@ enum MentionFinder {
             else { continue }
             mentions.append(Mention(kind: .person, text: member, range: m.range(at: 2)))
         }
-        for m in koreanName.re.matches(in: text, range: full) {
-            guard let r = validKoreanName(m, in: ns, sentenceStart: m.range.location == 0) else { continue }
+        for r in fullNames {
             guard free(r) else { continue }
             mentions.append(Mention(kind: .person, text: ns.substring(with: r), range: r))
         }

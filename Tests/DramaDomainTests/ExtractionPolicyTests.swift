@@ -152,6 +152,16 @@ func extracted(_ fact: Fact, _ confidence: Double) -> Fact {
         #expect(names.dramas == ["Queen of Tears"])
         #expect(index.names(in: "Nothing known here.").people.isEmpty)
     }
+
+    /// Names are found by whole words however spaced or hyphenated, with a possessive after
+    /// them, and never inside a longer word; 25,000 known names cost one lookup each.
+    @Test func findsWholeWordsAmongManyNames() {
+        var people = ["Kim Soo-hyun", "Ali", "Lee Hi"]
+        for i in 0..<25_000 { people.append("Person Number\(i)") }
+        let index = KnownNameIndex(people: people, dramas: [])
+        let names = index.names(in: "Kim Soohyun's agency said Alison and LEE HI will duet.")
+        #expect(names.people == ["Kim Soo-hyun", "Lee Hi"])
+    }
 }
 
 @Suite struct ExtractionEvaluationTests {
