@@ -152,9 +152,8 @@ public struct KnownNameIndex: Sendable {
 
     /// Indexes display names and titles.
     public init(people: [String], dramas: [String]) {
-        self.people = people.map { (NameKey.normalize($0, kind: .person), $0) }.filter { $0.0.count >= 2 }
-        self.dramas = dramas.map { (NameKey.normalize($0, kind: .person), $0) }
-            .filter { $0.0.count >= Self.minimumTitleKeyLength }
+        self.people = people.map { (KnowledgeBase.runKey($0), $0) }.filter { $0.0.count >= 2 }
+        self.dramas = dramas.map { (KnowledgeBase.runKey($0), $0) }.filter { $0.0.count >= Self.minimumTitleKeyLength }
     }
 
     /// The known names whose key occurs in `text` (compared as keys, so "Kim Soo Hyun" in the
@@ -164,7 +163,7 @@ public struct KnownNameIndex: Sendable {
     /// consecutive words of the text: one hash lookup per name. (A substring search of the
     /// whole text per name took 450 ms an article with 25,000 names known.)
     public func names(in text: String) -> KnownNames {
-        let grams = Self.wordGrams(text)
+        let grams = KnowledgeBase.wordRunKeys(text, maximumWords: Self.maximumWords)
         return KnownNames(
             people: people.filter { grams.contains($0.key) }.map(\.name),
             dramas: dramas.filter { grams.contains($0.key) }.map(\.name))
@@ -172,33 +171,4 @@ public struct KnownNameIndex: Sendable {
 
     /// The most words a known name can have and still be found.
     public static let maximumWords = 12
-
-    /// The keys of every run of 1 to ``maximumWords`` consecutive words, written together.
-    /// Words are split at every character that is not a letter or digit, so "Soo-hyun's" gives
-    /// "soo", "hyun" and "s", and "Kim Soo-hyun" is found as "kimsoohyun" however it is spaced.
-    static func wordGrams(_ text: String) -> Set<String> {
-        var words: [String] = []
-        var current = ""
-        func flush() {
-            if !current.isEmpty {
-                let key = NameKey.normalize(current, kind: .person)
-                if !key.isEmpty { words.append(key) }
-                current = ""
-            }
-        }
-        for c in text {
-            if c.isLetter || c.isNumber { current.append(c) } else { flush() }
-        }
-        flush()
-        var grams = Set<String>()
-        grams.reserveCapacity(words.count * 6)
-        for i in words.indices {
-            var joined = ""
-            for j in i..<min(words.count, i + maximumWords) {
-                joined += words[j]
-                grams.insert(joined)
-            }
-        }
-        return grams
-    }
 }

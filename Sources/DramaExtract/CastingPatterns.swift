@@ -33,7 +33,7 @@ enum CastingPatterns {
     /// `castList(_:_:)`, which drops what the parentheses hold.
     static let alParens =
         "(" + ArticleContext.art
-        + #"(?:\s*\([^()]{1,60}\))?(?:\s*(?:,\s*and|,?\s*as\s+well\s+as|,?\s*along\s+with|,?\s*alongside|,|and|&)\s*"#
+        + #"(?:\s*\([^()]{1,60}\))?(?:\s*(?:,\s*and|,?\s*along\s+with|,?\s*alongside|,|and|&)\s*"#
         + ArticleContext.art
         + #"(?:\s*\([^()]{1,60}\))?){0,8})(?:,?\s+and\s+(?:many\s+)?(?:more|others)\b|,?\s+among\s+others\b)?"#
     static let aux =

@@ -15,13 +15,6 @@ public struct Extractor: Sendable {
 
     /// Extracts the facts of one article, merged per drama, per OST song or part, and per credit.
     public func extract(_ article: Article) -> [ExtractedFact] {
-        // Only the known names that can occur in this article take part: every later step
-        // costs per known name (a pattern each, normalization keys), and a database of 20,000
-        // people made EXTRACT fifteen times slower when all of them were tried on every article.
-        let grams = Self.wordGrams(article.headline + "\n" + article.body)
-        let known = KnownNames(
-            people: self.known.people.filter { Self.occurs($0, in: grams) },
-            dramas: self.known.dramas.filter { Self.occurs($0, in: grams) })
         var sentences =
             SentenceSplitter.sentences(of: article.headline, field: .headline)
             + SentenceSplitter.sentences(of: article.body, field: .body)
@@ -93,44 +86,6 @@ public struct Extractor: Sendable {
 
 /// Decides, for the whole article, which quoted titles are dramas and which are songs, and which
 /// bare titles to look for.
-extension Extractor {
-    /// The longest name, in words, that ``occurs(_:in:)`` can find.
-    static let maximumNameWords = 10
-
-    /// Every run of 1 to ``maximumNameWords`` consecutive words of `text`, lowercased and
-    /// written together ("Kim Soo-hyun" gives "kim", "soo", "kimsoo", "kimsoohyun", …).
-    static func wordGrams(_ text: String) -> Set<String> {
-        var words: [String] = []
-        var current = ""
-        for c in text.lowercased() {
-            if c.isLetter || c.isNumber {
-                current.append(c)
-            } else if !current.isEmpty {
-                words.append(current)
-                current = ""
-            }
-        }
-        if !current.isEmpty { words.append(current) }
-        var grams = Set<String>()
-        grams.reserveCapacity(words.count * 4)
-        for i in words.indices {
-            var joined = ""
-            for j in i..<min(words.count, i + maximumNameWords) {
-                joined += words[j]
-                grams.insert(joined)
-            }
-        }
-        return grams
-    }
-
-    /// Whether a name can occur in the text `grams` came from, however it is spaced, hyphenated
-    /// or capitalized there (the patterns that find names allow all three to vary).
-    static func occurs(_ name: String, in grams: Set<String>) -> Bool {
-        let key = String(name.lowercased().filter { $0.isLetter || $0.isNumber })
-        return !key.isEmpty && grams.contains(key)
-    }
-}
-
 enum LexiconBuilder {
     /// "the drama X", "SBS melodrama X", "KBS drama special X".
     private static let bareTitle = Pattern(
@@ -236,7 +191,8 @@ enum LexiconBuilder {
                 t = t.split(separator: " ").dropLast().joined(separator: " ")
             }
             let words = t.split(separator: " ")
-            guard words.count >= min(minimumWords, 1), lexicon.quoteKinds[titleKey(t)] == nil else { return }
+            // `minimumWords` above one means a one-word title must recur (checked below).
+            guard !words.isEmpty, lexicon.quoteKinds[titleKey(t)] == nil else { return }
             if words.count == 1 && (t.count < 4 || Gazetteer.notNames.contains(t.lowercased())) { return }
             // "the drama Link": one word is a title only if the article writes it capitalized again.
             if words.count == 1, minimumWords > 1, (capitalized[t] ?? 0) < 2 { return }

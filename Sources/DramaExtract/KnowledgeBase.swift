@@ -80,6 +80,26 @@ public enum KnowledgeBase {
         return KnownNames(people: people, dramas: dramas)
     }
 
+    /// The keys of every run of 1 to `maximumWords` consecutive words of `text`, the words
+    /// written together: a name is among them, however it is spaced or hyphenated there, when
+    /// ``runKey(_:)`` of the name is ("Kim Soohyun's" gives "kimsoohyun", the key of "Kim Soo-hyun").
+    public static func wordRunKeys(_ text: String, maximumWords: Int) -> Set<String> {
+        let tokens = words(text)
+        var keys = Set<String>()
+        keys.reserveCapacity(tokens.count * min(maximumWords, 6))
+        for start in tokens.indices {
+            var key = ""
+            for end in start..<min(tokens.count, start + maximumWords) {
+                key += tokens[end]
+                keys.insert(key)
+            }
+        }
+        return keys
+    }
+
+    /// A name's key for ``wordRunKeys(_:maximumWords:)``: its words written together.
+    public static func runKey(_ name: String) -> String { words(name).joined() }
+
     /// Whether every letter of `name` is a capital (and it has at least two).
     static func isCapitals(_ name: String) -> Bool {
         let letters = name.unicodeScalars.filter { $0.properties.isAlphabetic }

@@ -114,8 +114,7 @@ enum MentionFinder {
         let fullNames = koreanName.re.matches(in: text, range: full).compactMap {
             validKoreanName($0, in: ns, sentenceStart: $0.range.location == 0)
         }
-        let knownPatterns = lexicon.knownPeoplePatterns
-        for p in knownPatterns {
+        for p in lexicon.knownPeoplePatterns {
             for m in p.re.matches(in: text, range: full) where free(m.range) {
                 if fullNames.contains(where: {
                     $0.length > m.range.length && $0.location < m.range.location

@@ -161,6 +161,37 @@ func extracted(_ fact: Fact, _ confidence: Double) -> Fact {
         let index = KnownNameIndex(people: people, dramas: [])
         let names = index.names(in: "Kim Soohyun's agency said Alison and LEE HI will duet.")
         #expect(names.people == ["Kim Soo-hyun", "Lee Hi"])
+        #expect(index.names(in: "Girls' Generation and KIM SOO-HYUN").people == ["Kim Soo-hyun"])
+    }
+
+    /// Through the service's path (the index, then the extractor), 20,000 names an article never
+    /// mentions change nothing, and a known spelling in the text still wins.
+    @Test func absentKnownNamesChangeNothing() {
+        let article = Article(
+            headline: "Casting news",
+            body: "Yoon Harin and Min Tae-gu have been cast in 'Glass Orchard', tvN's new drama.",
+            publishedAt: "2025-03-04T18:00:00+09:00")
+        let text = article.headline + "\n" + article.body
+        var people = ["Yoon Ha-rin"]
+        var dramas = ["Glass Orchard"]
+        let few = KnownNameIndex(people: people, dramas: dramas).names(in: text)
+        for i in 0..<20_000 {
+            people.append("Person Number\(i)")
+            if i % 4 == 0 { dramas.append("Drama Title \(i)") }
+        }
+        let many = KnownNameIndex(people: people, dramas: dramas).names(in: text)
+        #expect(many.people == ["Yoon Ha-rin"] && many.dramas == ["Glass Orchard"])
+        func castings(_ known: KnownNames) -> [CastingFacts] {
+            Extractor(known: known).extract(article).compactMap {
+                if case .casting(let f) = $0 { return f }
+                return nil
+            }
+        }
+        let a = castings(few)
+        let b = castings(many)
+        #expect(a.map(\.person).sorted() == ["Min Tae-gu", "Yoon Ha-rin"])
+        #expect(b.map(\.person).sorted() == a.map(\.person).sorted())
+        #expect(b.map(\.drama) == a.map(\.drama))
     }
 }
 
