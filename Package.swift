@@ -212,7 +212,7 @@ let package = Package(
             name: "SubscriberIntegrationTests",
             dependencies: [
                 "TestSupport", "TestUtilities", "SubscriberService", "SQLiteStore", "DramaWireClient", "LineProtocol",
-                "DramaDomain", "LineServer",
+                "DramaDomain", "LineServer", "DramaWireCLI",
             ]
         ),
     ],

@@ -22,7 +22,10 @@ struct BenchIngestCommand: AsyncParsableCommand {
         discussion: """
             The default data set models real news (RealisticNews): --dramas dramas and --people \
             people with Zipf popularity, at most 30 OST parts and 50 cast entries per drama, and a mix \
-            of new articles, re-sent duplicates, corrections and status changes. --dramas 20 is a \
+            of new articles, re-sent duplicates, corrections and status changes. Dramas enter and \
+            leave the news as they air (150 at a time, a new one every 200 articles, Zipf among \
+            them) and articles arrive in publication order; --popularity stationary keeps the whole \
+            catalogue in the news forever instead. --dramas 20 is a \
             hot-spot stress (a few dramas while they air). --preload N first ingests N new articles, \
             pipelined, so the run measures a database with that much history. --data legacy is the \
             old generator (every item on 100 dramas and 200 people; documents grow without bound).
@@ -35,6 +38,20 @@ struct BenchIngestCommand: AsyncParsableCommand {
     @Option(help: "Dramas in the catalogue (realistic data).") var dramas = 5000
     @Option(help: "People in the catalogue (realistic data).") var people = 20000
     @Option(help: "New articles to ingest before measuring (at most 10,000,000).") var preload = 0
+    @Option(
+        help: """
+            How articles pick their drama (realistic data): airing (a sliding window of dramas in \
+            the news, articles in publication order) or stationary (Zipf over the whole catalogue \
+            forever, dates at random).
+            """)
+    var popularity = RealisticNews.Popularity.airing
+    @Option(
+        help: """
+            Article position on the news timeline where this run starts (realistic data): the \
+            preload, if any, then the measured run right after it. Give the number of articles \
+            earlier runs stored to continue their timeline.
+            """)
+    var timelineStart = 0
     @Option(help: "Facts per item (legacy data).") var facts = 3
     @Option(help: "WATCH ALL connections held open on the subscriber during the run (0-1000).") var watchers = 0
     @Option(
@@ -47,6 +64,7 @@ struct BenchIngestCommand: AsyncParsableCommand {
         guard ["realistic", "legacy"].contains(data) else { throw ValidationError("--data is realistic or legacy") }
         guard (0...1000).contains(watchers) else { throw ValidationError("--watchers must be 0...1000") }
         guard (0...10_000_000).contains(preload) else { throw ValidationError("--preload must be 0...10000000") }
+        guard timelineStart >= 0 else { throw ValidationError("--timeline-start must be ≥ 0") }
         guard dramas >= 1, people >= 2 else { throw ValidationError("--dramas ≥ 1 and --people ≥ 2") }
     }
 
@@ -54,13 +72,15 @@ struct BenchIngestCommand: AsyncParsableCommand {
         let address = try connection.address()
         let runID = String(UInt64.random(in: 0..<UInt64.max), radix: 36)
         let factsPerItem = max(1, facts)
-        let news = RealisticNews(dramas: dramas, people: people)
+        let catalogue = RealisticNews(dramas: dramas, people: people, popularity: popularity)
         let legacy = data == "legacy"
         if preload > 0 {
+            let early = catalogue.continued(workers: Preload.connections, start: timelineStart)
             try await Preload.run(count: preload, address: address, token: connection.resolvedToken) { worker, n in
-                "INGEST " + news.article(run: runID + "p", worker: worker, n: n, variant: 0)
+                "INGEST " + early.article(run: runID + "p", worker: worker, n: n, variant: 0)
             }
         }
+        let news = catalogue.continued(workers: connections, start: timelineStart + preload)
         // The subscriber is only contacted when asked about: --watchers or --subscriber.
         let subscriber = try (watchers > 0 || subscriberURL != nil) ? subscriberAddress(subscriberURL) : nil
         var watching: WatchLoad?
@@ -225,10 +245,12 @@ final class WatchLoad: Sendable {
 
 /// Fills the database before a measurement: `count` requests over four pipelined connections.
 enum Preload {
+    /// Connections a preload uses, each with a window of pipelined requests.
+    static let connections = 4
+
     static func run(
         count: Int, address: ServiceAddress, token: String?, line: @escaping @Sendable (Int, Int) -> String
     ) async throws {
-        let connections = 4
         let window = 128
         let started = monotonicSeconds()
         let failed = try await withThrowingTaskGroup(of: Int.self) { group in

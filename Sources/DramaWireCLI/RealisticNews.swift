@@ -1,3 +1,4 @@
+import ArgumentParser
 import LineProtocol
 
 #if canImport(Glibc)
@@ -16,17 +17,78 @@ import LineProtocol
 struct RealisticNews: Sendable {
     static let maximumCast = 50
     static let maximumOSTParts = 30
+    /// How many dramas are in the news at once under ``Popularity/airing`` (about a year of
+    /// Korean dramas: those in production, airing or just ended).
+    static let inTheNews = 150
+    /// Articles between one drama entering the news and the next (airing popularity).
+    static let articlesPerDrama = 200
+    /// Articles per day of publication dates (about 128,000 a year).
+    static let articlesPerDay = 350
+
+    /// How articles pick their drama.
+    enum Popularity: String, Sendable, CaseIterable, ExpressibleByArgument {
+        /// A sliding window of ``inTheNews`` dramas is in the news at any time, each entering
+        /// ``articlesPerDrama`` articles after the previous one, with Zipf popularity among them
+        /// (each drama has a fixed rank, a hit or not). Articles arrive in publication order, and
+        /// corrections and re-sends concern recent articles. So a drama's coverage, and every
+        /// history about it, stops growing once it leaves the news, as in real news, while the
+        /// database's total history grows without end.
+        case airing
+        /// Zipf popularity over the whole catalogue at all times, dates uniform over eight years:
+        /// the top drama gets a ninth of all news forever, so its documents grow without bound.
+        case stationary
+    }
 
     let dramas: Int
     let people: Int
+    let popularity: Popularity
+    /// Connections the items are spread over, and the article position the run starts at: the
+    /// timeline position of item `n` of `worker` is `start + n * workers + worker`.
+    let workers: Int
+    let start: Int
     private let dramaCDF: [Double]
     private let personCDF: [Double]
+    /// Airing popularity: each drama's Zipf weight, from its fixed rank among ``inTheNews``.
+    private let dramaWeight: [Double]
 
-    init(dramas: Int, people: Int) {
+    init(dramas: Int, people: Int, popularity: Popularity = .airing, workers: Int = 1, start: Int = 0) {
         self.dramas = max(1, dramas)
         self.people = max(2, people)
+        self.popularity = popularity
+        self.workers = max(1, workers)
+        self.start = max(0, start)
         dramaCDF = Self.zipfCDF(self.dramas, exponent: 1.0)
         personCDF = Self.zipfCDF(self.people, exponent: 0.9)
+        let cohort = min(self.dramas, Self.inTheNews)
+        dramaWeight = (0..<self.dramas).map { d in 1 / Double(1 + Int(Self.seed(d, 9) % UInt64(cohort))) }
+    }
+
+    /// The same catalogue and popularity, for another set of connections starting elsewhere on
+    /// the timeline (a run that follows a preload continues its timeline).
+    func continued(workers: Int, start: Int) -> RealisticNews {
+        RealisticNews(dramas: dramas, people: people, popularity: popularity, workers: workers, start: start)
+    }
+
+    /// Where item `n` of `worker` is on the timeline, in articles.
+    func position(worker: Int, n: Int) -> Int { start + n * workers + worker }
+
+    /// The drama an article at timeline position `t` is about, for a uniform `u` in 0..<1.
+    func drama(at t: Int, _ u: Double) -> Int {
+        guard popularity == .airing, dramas > Self.inTheNews else {
+            // Stationary, or a catalogue small enough to be in the news all at once (the
+            // hot-spot stress): Zipf over every drama, the first the most popular.
+            return Self.draw(dramaCDF, u)
+        }
+        let first = t / Self.articlesPerDrama
+        var total = 0.0
+        for i in 0..<Self.inTheNews { total += dramaWeight[(first + i) % dramas] }
+        var target = u * total
+        for i in 0..<Self.inTheNews {
+            let d = (first + i) % dramas
+            target -= dramaWeight[d]
+            if target < 0 { return d }
+        }
+        return (first + Self.inTheNews - 1) % dramas
     }
 
     // MARK: - Names
@@ -138,15 +200,17 @@ struct RealisticNews: Sendable {
     }
 
     /// Item `n` of `worker` in `run`: 75 % new articles, 10 % re-sent duplicates, 8 % corrections,
-    /// 7 % status changes (dropping out, declining).
+    /// 7 % status changes (dropping out, declining). Under airing popularity a duplicate or a
+    /// correction is of one of the worker's last 50 articles (a few days of news), not of any.
     func item(run: String, worker: Int, n: Int) -> String {
         var s = Stream(state: Self.seed(worker, n, 5))
         let roll = s.unit()
+        func earlier() -> Int { popularity == .airing ? n - 1 - s.below(min(n, 50)) : s.below(n) }
         if n > 0 && roll < 0.10 {
-            return article(run: run, worker: worker, n: s.below(n), variant: 0)
+            return article(run: run, worker: worker, n: earlier(), variant: 0)
         }
         if n > 0 && roll < 0.18 {
-            return article(run: run, worker: worker, n: s.below(n), variant: 1 + s.below(3))
+            return article(run: run, worker: worker, n: earlier(), variant: 1 + s.below(3))
         }
         if roll < 0.25 {
             return statusChange(run: run, worker: worker, n: n)
@@ -158,18 +222,40 @@ struct RealisticNews: Sendable {
         "https://bench.example/\(run)/\(worker)/\(n)"
     }
 
-    private func date(_ s: inout Stream) -> String {
-        let year = 2019 + s.below(8)
-        let month = 1 + s.below(12)
-        let day = 1 + s.below(28)
-        return "\(year)-\(month < 10 ? "0" : "")\(month)-\(day < 10 ? "0" : "")\(day)T\(10 + s.below(10)):00:00+09:00"
+    /// A publication instant: under airing popularity the timeline's day (from 2019-01-01 KST),
+    /// else uniform over eight years.
+    private func date(_ s: inout Stream, at t: Int) -> String {
+        let hour = 10 + s.below(10)
+        guard popularity == .airing else {
+            let year = 2019 + s.below(8)
+            let month = 1 + s.below(12)
+            let day = 1 + s.below(28)
+            return "\(year)-\(month < 10 ? "0" : "")\(month)-\(day < 10 ? "0" : "")\(day)T\(hour):00:00+09:00"
+        }
+        let (year, month, day) = Self.civil(daysSinceEpoch: 17_897 + t / Self.articlesPerDay)  // 2019-01-01
+        return "\(year)-\(month < 10 ? "0" : "")\(month)-\(day < 10 ? "0" : "")\(day)T\(hour):00:00+09:00"
+    }
+
+    /// The proleptic Gregorian date of a day count since 1970-01-01 (Howard Hinnant's
+    /// civil_from_days).
+    static func civil(daysSinceEpoch: Int) -> (year: Int, month: Int, day: Int) {
+        let z = daysSinceEpoch + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let day = doy - (153 * mp + 2) / 5 + 1
+        let month = mp < 10 ? mp + 3 : mp - 9
+        return (yoe + era * 400 + (month <= 2 ? 1 : 0), month, day)
     }
 
     /// A new article (variant 0) or a correction of it (another variant: other statuses and parts).
     func article(run: String, worker: Int, n: Int, variant: Int) -> String {
         var s = Stream(state: Self.seed(worker, n, 6))
-        let d = Self.draw(dramaCDF, s.unit())
-        let published = date(&s)
+        let t = position(worker: worker, n: n)
+        let d = drama(at: t, s.unit())
+        let published = date(&s, at: t)
         var v = Stream(state: Self.seed(worker, n, 7, variant))
         let title = Self.drama(d)
         var facts: [JSON] = []
@@ -214,11 +300,12 @@ struct RealisticNews: Sendable {
     /// A later article: someone in a drama's cast drops out or declines.
     func statusChange(run: String, worker: Int, n: Int) -> String {
         var s = Stream(state: Self.seed(worker, n, 8))
-        let d = Self.draw(dramaCDF, s.unit())
+        let t = position(worker: worker, n: n)
+        let d = drama(at: t, s.unit())
         let j = s.below(castSize(d))
         let title = Self.drama(d)
         let item: JSON = [
-            "url": .string(url(run, worker, n)), "source": "Yonhap", "published_at": .string(date(&s)),
+            "url": .string(url(run, worker, n)), "source": "Yonhap", "published_at": .string(date(&s, at: t)),
             "headline": .string("Change in the cast of \(title)"),
             "facts": [
                 [
