@@ -95,21 +95,27 @@ public struct Timestamp: Sendable, Hashable, CustomStringConvertible {
         return era * 146_097 + doe - 719_468
     }
 
+    /// The proleptic Gregorian date of a day count since 1970-01-01 (Howard Hinnant's
+    /// civil_from_days; the inverse of ``daysFromCivil(year:month:day:)``).
+    public static func civilFromDays(_ days: Int) -> (year: Int, month: Int, day: Int) {
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let day = doy - (153 * mp + 2) / 5 + 1
+        let month = mp < 10 ? mp + 3 : mp - 9
+        return (yoe + era * 400 + (month <= 2 ? 1 : 0), month, day)
+    }
+
     /// Formats Unix milliseconds as RFC 3339 UTC with milliseconds, e.g. `2024-04-19T00:31:02.120Z`.
     public static func formatUTC(millis: Int64) -> String {
         let totalSeconds = millis >= 0 ? millis / 1000 : (millis - 999) / 1000
         let ms = Int(millis - totalSeconds * 1000)
-        var days = Int(totalSeconds >= 0 ? totalSeconds / 86_400 : (totalSeconds - 86_399) / 86_400)
+        let days = Int(totalSeconds >= 0 ? totalSeconds / 86_400 : (totalSeconds - 86_399) / 86_400)
         let secs = Int(totalSeconds - Int64(days) * 86_400)
-        days += 719_468
-        let era = (days >= 0 ? days : days - 146_096) / 146_097
-        let doe = days - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let d = doy - (153 * mp + 2) / 5 + 1
-        let m = mp < 10 ? mp + 3 : mp - 9
-        let y = yoe + era * 400 + (m <= 2 ? 1 : 0)
+        let (y, m, d) = civilFromDays(days)
         func pad(_ v: Int, _ n: Int) -> String {
             let s = String(v)
             return String(repeating: "0", count: max(0, n - s.count)) + s

@@ -1,4 +1,5 @@
 import ArgumentParser
+import DramaDomain
 import LineProtocol
 
 #if canImport(Glibc)
@@ -226,28 +227,11 @@ struct RealisticNews: Sendable {
     /// else uniform over eight years.
     private func date(_ s: inout Stream, at t: Int) -> String {
         let hour = 10 + s.below(10)
-        guard popularity == .airing else {
-            let year = 2019 + s.below(8)
-            let month = 1 + s.below(12)
-            let day = 1 + s.below(28)
-            return "\(year)-\(month < 10 ? "0" : "")\(month)-\(day < 10 ? "0" : "")\(day)T\(hour):00:00+09:00"
-        }
-        let (year, month, day) = Self.civil(daysSinceEpoch: 17_897 + t / Self.articlesPerDay)  // 2019-01-01
+        let (year, month, day) =
+            popularity == .airing
+            ? Timestamp.civilFromDays(17_897 + t / Self.articlesPerDay)  // 2019-01-01
+            : (2019 + s.below(8), 1 + s.below(12), 1 + s.below(28))
         return "\(year)-\(month < 10 ? "0" : "")\(month)-\(day < 10 ? "0" : "")\(day)T\(hour):00:00+09:00"
-    }
-
-    /// The proleptic Gregorian date of a day count since 1970-01-01 (Howard Hinnant's
-    /// civil_from_days).
-    static func civil(daysSinceEpoch: Int) -> (year: Int, month: Int, day: Int) {
-        let z = daysSinceEpoch + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let day = doy - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        return (yoe + era * 400 + (month <= 2 ? 1 : 0), month, day)
     }
 
     /// A new article (variant 0) or a correction of it (another variant: other statuses and parts).

@@ -1,3 +1,4 @@
+import DramaDomain
 import LineProtocol
 import Testing
 
@@ -67,9 +68,9 @@ import Testing
     }
 
     @Test func civilDates() {
-        #expect(RealisticNews.civil(daysSinceEpoch: 0) == (1970, 1, 1))
-        #expect(RealisticNews.civil(daysSinceEpoch: 17_897) == (2019, 1, 1))
-        #expect(RealisticNews.civil(daysSinceEpoch: 19_782) == (2024, 2, 29))
-        #expect(RealisticNews.civil(daysSinceEpoch: 19_783) == (2024, 3, 1))
+        #expect(Timestamp.civilFromDays(0) == (1970, 1, 1))
+        #expect(Timestamp.civilFromDays(17_897) == (2019, 1, 1))
+        #expect(Timestamp.civilFromDays(19_782) == (2024, 2, 29))
+        #expect(Timestamp.civilFromDays(19_783) == (2024, 3, 1))
     }
 }
