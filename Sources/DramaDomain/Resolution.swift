@@ -104,9 +104,12 @@ public enum Resolver {
         // assertions are large values, and moving them around in every sort dominated
         // recomputation. Every field below takes its value from the first assertion that has
         // one, which is ExtractionPolicy's rule.
-        let sorted = assertions.indices.sorted { Assertion.precedes(assertions[$0], assertions[$1]) }.map {
-            assertions[$0]
-        }
+        // The tiers are read once: a tier comes from the fact's extraction, and reading it in
+        // every comparison copied (retained and released) the extraction each time.
+        let tiers = assertions.map(\.tier)
+        let sorted = assertions.indices.sorted { a, b in
+            tiers[a] != tiers[b] ? tiers[a] > tiers[b] : Assertion.later(assertions[a], assertions[b])
+        }.map { assertions[$0] }
         let dramaRef: JSON = ["key": .string(drama.key), "title": .string(drama.name)]
         func person(_ key: String) -> JSON {
             ["key": .string(key), "name": .string(personNames[key] ?? key)]
@@ -146,16 +149,7 @@ public enum Resolver {
                 if case .casting(let f) = a.fact { return f }
                 fatalError("grouped only casting facts")
             }
-            var history: [JSON] = []
-            for a in group.sorted(by: { Assertion.later($1, $0) }) {
-                guard case .casting(let f) = a.fact, let status = f.status else { continue }
-                var entry: [String: JSON] = [
-                    "status": .string(status.rawValue), "as_of": .string(a.publishedAt.text),
-                    "article": .string(a.articleID),
-                ]
-                if f.extraction?.unconfirmed == true { entry["unconfirmed"] = true }
-                history.append(.object(entry))
-            }
+            let history = statusHistory(group)
             return DerivedState(
                 key: key,
                 json: markedUnconfirmed(
@@ -207,6 +201,35 @@ public enum Resolver {
         }
         return ResolvedDrama(
             drama: DerivedState(key: drama.key, json: dramaJSON), osts: osts, castings: castings, allKeys: allKeys)
+    }
+
+    /// A casting's status over time: its status changes in publication order. Consecutive
+    /// reports of one status are one entry, dated by the first of them (`as_of`, `article`), and
+    /// marked unconfirmed only if every one of them is; a different status in between starts a
+    /// new entry, so conflicting reports are all kept. Without the folding, a casting reported
+    /// "confirmed" by every article about its drama carried one entry per article in each of its
+    /// records and documents, growing for as long as the drama was in the news.
+    static func statusHistory(_ group: [Assertion]) -> [JSON] {
+        var runs: [(status: CastingStatus, first: Assertion, unconfirmed: Bool)] = []
+        // Sorted through indices: assertions are large values (see `resolve`).
+        for i in group.indices.sorted(by: { Assertion.later(group[$1], group[$0]) }) {
+            let a = group[i]
+            guard case .casting(let f) = a.fact, let status = f.status else { continue }
+            let unconfirmed = f.extraction?.unconfirmed == true
+            if let last = runs.last, last.status == status {
+                runs[runs.count - 1].unconfirmed = last.unconfirmed && unconfirmed
+            } else {
+                runs.append((status, a, unconfirmed))
+            }
+        }
+        return runs.map { run in
+            var entry: [String: JSON] = [
+                "status": .string(run.status.rawValue), "as_of": .string(run.first.publishedAt.text),
+                "article": .string(run.first.articleID),
+            ]
+            if run.unconfirmed { entry["unconfirmed"] = true }
+            return .object(entry)
+        }
     }
 
     /// `"unconfirmed": true` for a state only unconfirmed extractions support (documents show

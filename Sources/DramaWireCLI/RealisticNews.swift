@@ -11,9 +11,10 @@ import LineProtocol
 /// A catalogue of `dramas` dramas and `people` people, each drama with a fixed roster of at most
 /// ``maximumCast`` cast entries and ``maximumOSTParts`` OST parts, as real dramas have. Articles
 /// pick their drama with Zipf popularity (a few dramas are in the news all the time, most rarely),
-/// and are a mix of new articles (casting news moving from rumoured to confirmed, OST parts
-/// announced then released, drama details), re-sent duplicates, corrections of an earlier article
-/// and status changes. Every item is a pure function of (run, worker, n), so a duplicate or a
+/// and are a mix of new articles (casting news moving from rumoured to confirmed as the drama's
+/// time in the news goes on, OST parts announced then released, drama details), re-sent
+/// duplicates, corrections of an earlier article and status changes (one cast member leaves each
+/// drama, and is no longer reported in it afterwards). Every item is a pure function of (run, worker, n), so a duplicate or a
 /// correction regenerates the earlier item without shared state between connections.
 struct RealisticNews: Sendable {
     static let maximumCast = 50
@@ -185,14 +186,47 @@ struct RealisticNews: Sendable {
     func ostParts(_ d: Int) -> Int { 3 + Int(Self.seed(d, 2) % UInt64(Self.maximumOSTParts - 2)) }
 
     /// The person in slot `j` of drama `d`'s cast (or singing part `k`): popular people more often.
+    /// A drama's cast are distinct people (one role each), so a slot whose draw is already in an
+    /// earlier slot draws again.
     func castMember(_ d: Int, _ j: Int) -> Int {
-        var s = Stream(state: Self.seed(d, j, 3))
-        return Self.draw(personCDF, s.unit())
+        var taken = Set<Int>()
+        var member = 0
+        for slot in 0...j {
+            var s = Stream(state: Self.seed(d, slot, 3))
+            repeat { member = Self.draw(personCDF, s.unit()) } while taken.contains(member) && taken.count < people
+            taken.insert(member)
+        }
+        return member
     }
     func singer(_ d: Int, _ k: Int) -> Int {
         var s = Stream(state: Self.seed(d, k, 4))
         return Self.draw(personCDF, s.unit())
     }
+
+    /// How far drama `d` is through its time in the news at timeline position `t`: 0 when it
+    /// enters, towards 1 when it leaves. A catalogue that is in the news all at once (stationary
+    /// popularity, the hot-spot stress) goes through the stages every 30,000 articles instead.
+    func newsAge(_ d: Int, at t: Int) -> Double {
+        guard popularity == .airing, dramas > Self.inTheNews else { return Double(t % 30_000) / 30_000 }
+        // The window is dramas first ..< first + inTheNews; the one that entered last is at its end.
+        let offset = ((d - t / Self.articlesPerDrama) % dramas + dramas) % dramas
+        return Double(max(0, Self.inTheNews - 1 - offset)) / Double(Self.inTheNews)
+    }
+
+    /// A casting's status as the news reports it at a drama's `age`: rumoured, then offered or in
+    /// talks, then confirmed, each casting at its own moment early in the drama's time in the
+    /// news (real castings are settled before a drama airs, and later articles repeat them).
+    func castingStatus(_ d: Int, _ j: Int, age: Double) -> String {
+        var s = Stream(state: Self.seed(d, j, 10))
+        let confirmedAt = 0.05 + 0.15 * s.unit()
+        if age >= confirmedAt { return "confirmed" }
+        if age < confirmedAt / 2 { return "rumored" }
+        return s.below(2) == 0 ? "offered" : "in_talks"
+    }
+
+    /// The cast slot of drama `d` whose member leaves the drama, and when (its age in the news).
+    func leaving(_ d: Int) -> Int { Int(Self.seed(d, 11) % UInt64(castSize(d))) }
+    func leavingAge(_ d: Int) -> Double { 0.2 + 0.5 * Double(Self.seed(d, 13) % 1000) / 1000 }
 
     // MARK: - Items
 
@@ -252,9 +286,12 @@ struct RealisticNews: Sendable {
             ])
         }
         let castCount = s.below(4)
+        // A correction may set a status back to an earlier stage (what it was a few days before).
+        let age = max(0, newsAge(d, at: t) - 0.02 * Double(variant))
         for _ in 0..<castCount {
-            let j = s.below(castSize(d))
-            let status = ["rumored", "in_talks", "offered", "confirmed", "confirmed", "confirmed"][v.below(6)]
+            var j = s.below(castSize(d))
+            if j == leaving(d), age >= leavingAge(d) { j = (j + 1) % castSize(d) }  // gone, not reported
+            let status = castingStatus(d, j, age: age)
             facts.append([
                 "kind": "casting", "drama": .string(title), "person": .string(Self.person(castMember(d, j))),
                 "role": .string("Character \(j)"), "role_type": .string(j < 2 ? "lead" : "supporting"),
@@ -281,12 +318,14 @@ struct RealisticNews: Sendable {
         return item.serialized()
     }
 
-    /// A later article: someone in a drama's cast drops out or declines.
+    /// A later article: the member of a drama's cast who leaves it drops out or declines (the
+    /// news reports it again and again); before they leave, a new article.
     func statusChange(run: String, worker: Int, n: Int) -> String {
         var s = Stream(state: Self.seed(worker, n, 8))
         let t = position(worker: worker, n: n)
         let d = drama(at: t, s.unit())
-        let j = s.below(castSize(d))
+        guard newsAge(d, at: t) >= leavingAge(d) else { return article(run: run, worker: worker, n: n, variant: 0) }
+        let j = leaving(d)
         let title = Self.drama(d)
         let item: JSON = [
             "url": .string(url(run, worker, n)), "source": "Yonhap", "published_at": .string(date(&s, at: t)),
@@ -294,7 +333,7 @@ struct RealisticNews: Sendable {
             "facts": [
                 [
                     "kind": "casting", "drama": .string(title), "person": .string(Self.person(castMember(d, j))),
-                    "status": .string(["withdrawn", "declined"][s.below(2)]),
+                    "status": .string(Self.seed(d, 12) % 2 == 0 ? "withdrawn" : "declined"),
                 ]
             ],
         ]

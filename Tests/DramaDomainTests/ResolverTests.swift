@@ -100,6 +100,61 @@ let names = ["kimsoohyun": "Kim Soo-hyun", "kimjiwon": "Kim Ji-won", "kimsohyun"
         #expect(resolved.castings == [DerivedState(key: "queenoftears/kimjiwon", json: expected)])
     }
 
+    /// Re-reports of a status are one history entry (from the first report); a different status
+    /// in between starts a new one, so a flip and a flip back are both kept.
+    @Test func historyListsStatusChangesNotReports() {
+        func report(_ id: String, _ day: Int, _ status: CastingStatus) -> Assertion {
+            assertion(
+                id, "2024-01-\(day < 10 ? "0" : "")\(day)T09:00:00+09:00", 0,
+                casting("Queen of Tears", "Kim Ji-won", status: status))
+        }
+        let reports = [
+            report("1", 1, .rumored), report("2", 2, .rumored), report("3", 3, .confirmed), report("4", 4, .confirmed),
+            report("5", 5, .confirmed), report("6", 6, .withdrawn), report("7", 7, .confirmed),
+        ]
+        let expected: JSON = [
+            ["status": "rumored", "as_of": "2024-01-01T09:00:00+09:00", "article": "1"],
+            ["status": "confirmed", "as_of": "2024-01-03T09:00:00+09:00", "article": "3"],
+            ["status": "withdrawn", "as_of": "2024-01-06T09:00:00+09:00", "article": "6"],
+            ["status": "confirmed", "as_of": "2024-01-07T09:00:00+09:00", "article": "7"],
+        ]
+        var generator = SeededRandom(seed: 7)
+        for _ in 0..<20 {
+            let resolved = Resolver.resolve(
+                drama: queen, aliases: [], assertions: reports.shuffled(using: &generator), personNames: names)
+            #expect(resolved.castings[0].json["history"] == expected)
+            #expect(resolved.castings[0].json["sources"] == ["1", "2", "3", "4", "5", "6", "7"])
+        }
+        // A report inside a run (same instant as 4, a later url) splits it, as its status differs.
+        let inside = Resolver.resolve(
+            drama: queen, aliases: [], assertions: reports + [report("8", 4, .declined)], personNames: names)
+        #expect(
+            inside.castings[0].json["history"].arrayValue?.map { $0["article"] } == ["1", "3", "8", "5", "6", "7"])
+    }
+
+    /// A folded entry is unconfirmed only when every report in it is.
+    @Test func foldedHistoryEntryIsUnconfirmedOnlyIfAllReportsAre() {
+        let weak = assertion(
+            "1", "2024-01-01T09:00:00+09:00", 0,
+            extracted(casting("Queen of Tears", "Kim Ji-won", status: .confirmed), 0.3))
+        let weakAgain = assertion(
+            "2", "2024-01-02T09:00:00+09:00", 0,
+            extracted(casting("Queen of Tears", "Kim Ji-won", status: .confirmed), 0.4))
+        let supplied = assertion(
+            "3", "2024-01-03T09:00:00+09:00", 0, casting("Queen of Tears", "Kim Ji-won", status: .confirmed))
+        let onlyWeak = Resolver.resolve(drama: queen, aliases: [], assertions: [weakAgain, weak], personNames: names)
+        #expect(
+            onlyWeak.castings[0].json["history"] == [
+                ["status": "confirmed", "as_of": "2024-01-01T09:00:00+09:00", "article": "1", "unconfirmed": true]
+            ])
+        let mixed = Resolver.resolve(
+            drama: queen, aliases: [], assertions: [supplied, weakAgain, weak], personNames: names)
+        #expect(
+            mixed.castings[0].json["history"] == [
+                ["status": "confirmed", "as_of": "2024-01-01T09:00:00+09:00", "article": "1"]
+            ])
+    }
+
     @Test func tiesAreBrokenByURLNotByOrder() {
         let a = assertion(
             "a", "2024-01-05T09:00:00+09:00", 0, casting("Queen of Tears", "Kim Ji-won", status: .declined))

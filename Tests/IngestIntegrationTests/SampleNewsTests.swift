@@ -40,10 +40,9 @@ import Testing
                 "drama": ["key": "queenoftears", "title": "Queen of Tears"],
                 "person": ["key": "kimsoohyun", "name": "Kim Soo-hyun"],
                 "role": "Baek Hyun-woo", "role_type": "lead", "status": "confirmed",
+                // Three reports of one status are one entry, from the first.
                 "history": [
-                    ["status": "confirmed", "as_of": "2024-04-19T10:12:00+09:00", "article": .string(Self.u5)],
-                    ["status": "confirmed", "as_of": "2024-04-19T14:40:00+09:00", "article": .string(Self.u6)],
-                    ["status": "confirmed", "as_of": "2024-04-19T18:05:00+09:00", "article": .string(Self.u7)],
+                    ["status": "confirmed", "as_of": "2024-04-19T10:12:00+09:00", "article": .string(Self.u5)]
                 ],
                 "sources": [.string(Self.u6), .string(Self.u7), .string(Self.u5)],
             ])

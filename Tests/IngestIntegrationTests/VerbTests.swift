@@ -249,7 +249,9 @@ func okJSON(_ reply: Reply, sourceLocation: SourceLocation = #_sourceLocation) -
         #expect(try await db.keys("castings") == ["lovelyrunner/byeonwooseok"])
         let casting = try #require(try await db.state("castings", key: "lovelyrunner/byeonwooseok"))
         #expect(casting["role"] == "Ryu Sun-jae")
-        #expect(casting["history"].arrayValue?.count == 2)
+        // Both spellings reported "confirmed": one status, one history entry, from the earlier.
+        #expect(casting["history"].arrayValue?.map { $0["article"] } == [casting["sources"][0]])
+        #expect(casting["history"].arrayValue?.map { $0["status"] } == ["confirmed"])
         #expect(
             try await db.state("osts", key: "lovelyrunner/song/suddenshower")?["artists"].arrayValue?.first?["key"]
                 == "byeonwooseok")

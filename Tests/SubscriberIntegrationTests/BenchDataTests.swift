@@ -67,6 +67,54 @@ import Testing
         #expect(first["published_at"].stringValue!.hasPrefix("2019-10-13"))
     }
 
+    /// Castings move from rumoured to confirmed early in their drama's time in the news, later
+    /// articles repeat the status, one member leaves each drama: a hit casting is reported
+    /// hundreds of times, but its status history (as the resolver folds it) stays short.
+    @Test func castingStatusesProgressSoHistoriesStayShort() throws {
+        let news = RealisticNews(dramas: 5000, people: 20000)
+        // What the store would hold after 45,000 items of one connection: the latest content of
+        // each url (re-sends and corrections replace it).
+        var latest: [String: NewsItem] = [:]
+        for n in 0..<45_000 {
+            let item = try NewsItem.validate(try JSON.parse(news.item(run: "r", worker: 0, n: n)))
+            latest[item.url] = item
+        }
+        var byCasting: [String: [Assertion]] = [:]
+        for item in latest.values {
+            for (index, fact) in item.facts.enumerated() {
+                guard case .casting = fact else { continue }
+                let drama = NameKey.normalize(fact.dramaName, kind: .drama)
+                let person = NameKey.normalize(fact.personNames[0], kind: .person)
+                byCasting["\(drama)/\(person)", default: []].append(
+                    Assertion(
+                        articleID: item.url, url: item.url, publishedAt: item.publishedAt, index: index, fact: fact,
+                        dramaKey: drama, personKeys: [person]))
+            }
+        }
+        let reports = byCasting.values.map(\.count).max() ?? 0
+        let histories = byCasting.values.map { assertions in
+            Resolver.resolve(
+                drama: EntityRef(key: assertions[0].dramaKey, name: "d"), aliases: [], assertions: assertions,
+                personNames: [:]
+            ).castings[0].json["history"].arrayValue ?? []
+        }
+        let longest = histories.max { $0.count < $1.count } ?? []
+        #expect(reports > 150, "\(reports)")
+        // Conflicting reports cluster around a change (same-day articles in any hour order,
+        // corrections dated a few days back), so even the longest history is a few flips there.
+        #expect(longest.count <= 16, "\(longest.map { "\($0["status"].stringValue!) \($0["as_of"].stringValue!)" })")
+        let lengths = histories.map(\.count).sorted()
+        #expect(lengths[lengths.count / 2] <= 3, "median \(lengths[lengths.count / 2])")
+        // Every stage occurs somewhere, a drop-out included.
+        let statuses = Set(
+            latest.values.flatMap { $0.facts }.compactMap { fact -> String? in
+                if case .casting(let f) = fact { return f.status?.rawValue }
+                return nil
+            })
+        #expect(statuses.isSuperset(of: ["rumored", "in_talks", "offered", "confirmed"]))
+        #expect(!statuses.isDisjoint(with: ["withdrawn", "declined"]))
+    }
+
     @Test func civilDates() {
         #expect(Timestamp.civilFromDays(0) == (1970, 1, 1))
         #expect(Timestamp.civilFromDays(17_897) == (2019, 1, 1))

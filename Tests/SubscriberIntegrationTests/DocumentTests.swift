@@ -62,20 +62,13 @@ import Testing
                     [
                         "key": "queenoftears/kimjiwon", "person": ["key": "kimjiwon", "name": "Kim Ji-won"],
                         "role": "Hong Hae-in", "role_type": "lead", "status": "confirmed",
-                        "history": [
-                            ["article": a6, "as_of": "2024-04-19T14:40:00+09:00", "status": "confirmed"],
-                            ["article": a7, "as_of": "2024-04-19T18:05:00+09:00", "status": "confirmed"],
-                        ],
+                        "history": [["article": a6, "as_of": "2024-04-19T14:40:00+09:00", "status": "confirmed"]],
                         "sources": [a6, a7],
                     ],
                     [
                         "key": "queenoftears/kimsoohyun", "person": ["key": "kimsoohyun", "name": "Kim Soo-hyun"],
                         "role": "Baek Hyun-woo", "role_type": "lead", "status": "confirmed",
-                        "history": [
-                            ["article": a5, "as_of": "2024-04-19T10:12:00+09:00", "status": "confirmed"],
-                            ["article": a6, "as_of": "2024-04-19T14:40:00+09:00", "status": "confirmed"],
-                            ["article": a7, "as_of": "2024-04-19T18:05:00+09:00", "status": "confirmed"],
-                        ],
+                        "history": [["article": a5, "as_of": "2024-04-19T10:12:00+09:00", "status": "confirmed"]],
                         "sources": [a5, a6, a7],
                     ],
                 ],
