@@ -60,6 +60,11 @@ public struct Assertion: Sendable, Hashable {
 public struct DerivedState: Sendable, Hashable {
     public var key: String
     public var json: JSON
+
+    public init(key: String, json: JSON) {
+        self.key = key
+        self.json = json
+    }
 }
 
 /// Everything derived for one drama from the non-retracted assertions about it.
@@ -73,6 +78,10 @@ public struct ResolvedDrama: Sendable, Hashable {
     /// The keys of every OST and casting the assertions support, including those that
     /// `include` left out of `osts` and `castings`.
     public var allKeys: Set<String>
+    /// What the drama's own state and each casting's state were resolved from (``StateFold``),
+    /// to store beside them.
+    public var dramaFold = StateFold()
+    public var castingFolds: [String: StateFold] = [:]
 }
 
 /// Which derived entity `Resolver.resolve` is asked about.
@@ -140,6 +149,7 @@ public enum Resolver {
             }
         }
         var allKeys = Set<String>()
+        var castingFolds: [String: StateFold] = [:]
         let castings = castingGroups.keys.sorted().compactMap { personKey -> DerivedState? in
             let group = castingGroups[personKey]!  // latest first
             let key = "\(drama.key)/\(personKey)"
@@ -149,7 +159,9 @@ public enum Resolver {
                 if case .casting(let f) = a.fact { return f }
                 fatalError("grouped only casting facts")
             }
-            let history = statusHistory(group)
+            let fold = castingFold(group)
+            castingFolds[key] = fold
+            let history = fold.runs.map(\.entry)
             return DerivedState(
                 key: key,
                 json: markedUnconfirmed(
@@ -200,36 +212,8 @@ public enum Resolver {
                     ]))
         }
         return ResolvedDrama(
-            drama: DerivedState(key: drama.key, json: dramaJSON), osts: osts, castings: castings, allKeys: allKeys)
-    }
-
-    /// A casting's status over time: its status changes in publication order. Consecutive
-    /// reports of one status are one entry, dated by the first of them (`as_of`, `article`), and
-    /// marked unconfirmed only if every one of them is; a different status in between starts a
-    /// new entry, so conflicting reports are all kept. Without the folding, a casting reported
-    /// "confirmed" by every article about its drama carried one entry per article in each of its
-    /// records and documents, growing for as long as the drama was in the news.
-    static func statusHistory(_ group: [Assertion]) -> [JSON] {
-        var runs: [(status: CastingStatus, first: Assertion, unconfirmed: Bool)] = []
-        // Sorted through indices: assertions are large values (see `resolve`).
-        for i in group.indices.sorted(by: { Assertion.later(group[$1], group[$0]) }) {
-            let a = group[i]
-            guard case .casting(let f) = a.fact, let status = f.status else { continue }
-            let unconfirmed = f.extraction?.unconfirmed == true
-            if let last = runs.last, last.status == status {
-                runs[runs.count - 1].unconfirmed = last.unconfirmed && unconfirmed
-            } else {
-                runs.append((status, a, unconfirmed))
-            }
-        }
-        return runs.map { run in
-            var entry: [String: JSON] = [
-                "status": .string(run.status.rawValue), "as_of": .string(run.first.publishedAt.text),
-                "article": .string(run.first.articleID),
-            ]
-            if run.unconfirmed { entry["unconfirmed"] = true }
-            return .object(entry)
-        }
+            drama: DerivedState(key: drama.key, json: dramaJSON), osts: osts, castings: castings, allKeys: allKeys,
+            dramaFold: dramaFold(sorted), castingFolds: castingFolds)
     }
 
     /// `"unconfirmed": true` for a state only unconfirmed extractions support (documents show

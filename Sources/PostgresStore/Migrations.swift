@@ -7,6 +7,7 @@ enum Migrations {
         (1, v1),
         (2, v2),
         (3, v3),
+        (4, v4),
     ]
 
     static let v1 = """
@@ -209,5 +210,14 @@ enum Migrations {
         CREATE INDEX facts_ost_part ON facts (drama_id, part) WHERE kind = 'ost' AND part IS NOT NULL;
         CREATE INDEX castings_person ON castings (person_id);
         CREATE INDEX ost_artists_person ON ost_artists (person_id);
+        """
+
+    static let v4 = """
+        -- What a drama's own state and a casting's state were resolved from (StateFold: each
+        -- field's winning assertion, a casting's history entries with their first and last
+        -- report), so new articles fold into a state without re-reading its assertions. NULL
+        -- (rows from before this version, or written without one): resolve from every assertion.
+        ALTER TABLE dramas ADD COLUMN fold text;
+        ALTER TABLE castings ADD COLUMN fold text;
         """
 }

@@ -70,8 +70,13 @@ extension WritePath {
             }
         }
         if !dramas.isEmpty {
+            // Folding new articles into stored states needs every assertion added since they
+            // were resolved to be among this batch's new ones: not after a merge, nor where a
+            // stored fact was replaced, nor in the full check.
+            let folding = !touched.namesFromAliases && !touched.merged
             try refreshDramas(
-                dramas, scopes: scopes, fromAliases: touched.namesFromAliases, db: db, derived: &derived)
+                dramas, scopes: scopes, fromAliases: touched.namesFromAliases,
+                adding: folding ? touched.added : nil, rewritten: touched.rewritten, db: db, derived: &derived)
         }
         return derived
     }
@@ -281,13 +286,13 @@ extension WritePath {
         var deleteCastings: [String?] = []
         var osts: [[String?]] = []  // key, drama_id, song, part, release, status, state, article_ids
         var ostArtists: [[String?]] = []  // ost_key, position, person_id, credited_as
-        var castings: [[String?]] = []  // key, drama_id, person_id, role, role_type, status, state, article_ids
+        var castings: [[String?]] = []  // key, drama_id, person_id, role, role_type, status, state, article_ids, fold
         var history: [[String?]] = []  // casting_key, position, status, as_of, article_id
         /// Updated castings, with how many leading history rows stay as they are.
         var keptHistory: [(key: String, count: Int)] = []
         /// Updated OSTs, whose artist rows are replaced.
         var replacedArtists: [String?] = []
-        var dramas: [[String?]] = []  // id, title, state
+        var dramas: [[String?]] = []  // id, title, state, fold
     }
 
     /// Parsed stored facts, keyed by their canonical JSON text: hashing the text is far cheaper
@@ -381,22 +386,47 @@ extension WritePath {
     /// assertions, a titled OST on its own plus the untitled announcements that join it, and
     /// those are all loaded together with every song they could join), and compared with the
     /// stored rows of the same keys.
+    ///
+    /// When `adding` holds every assertion added since the stored states were resolved (the
+    /// batch's new articles), a drama's own state and its castings are folded instead
+    /// (``StateFold``, stored beside each state): their assertions are not read at all. A
+    /// drama in `rewritten` (a stored fact replaced or retracted), a state without a fold, and
+    /// a casting whose new report would split a history entry are resolved from every assertion.
     static func refreshDramas(
-        _ touched: [Int64: Int], scopes: [Int64: DramaScope], fromAliases: Bool, db: isolated PQConnection,
-        derived: inout [Int: [Change]]
+        _ touched: [Int64: Int], scopes: [Int64: DramaScope], fromAliases: Bool, adding: [AddedFact]? = nil,
+        rewritten: Set<Int64> = [], db: isolated PQConnection, derived: inout [Int: [Change]]
     ) throws {
         let ids = touched.keys.sorted()
         let idArray = SQLValue.intArray(ids)
         var dramaRows: [Int64: [String?]] = [:]
-        let results = try run(
-            [
-                ("SELECT id, key, title, state, merged_into FROM dramas WHERE id = ANY($1::bigint[])", [idArray]),
-                spellingUsesStatement(.drama, ids: ids, fromAliases: fromAliases),
-            ], pipelined: !fromAliases, db: db)
+        // The stored castings that may take a fold, by (drama, person), read with the dramas.
+        let foldable = adding == nil ? [] : ids.filter { scopes[$0]?.full != true && !rewritten.contains($0) }
+        let castingPairs = foldable.flatMap { id in (scopes[id]?.castings ?? []).sorted().map { (id, $0) } }
+        var statements = [
+            ("SELECT id, key, title, state, merged_into, fold FROM dramas WHERE id = ANY($1::bigint[])", [idArray]),
+            spellingUsesStatement(.drama, ids: ids, fromAliases: fromAliases),
+        ]
+        if !castingPairs.isEmpty {
+            statements.append(
+                (
+                    """
+                    SELECT c.drama_id, c.person_id, c.state, c.fold FROM unnest($1::bigint[], $2::bigint[]) AS w(d, p)
+                    JOIN castings c ON c.person_id = w.p AND c.drama_id = w.d WHERE c.fold IS NOT NULL
+                    """,
+                    [SQLValue.intArray(castingPairs.map(\.0)), SQLValue.intArray(castingPairs.map(\.1))]
+                ))
+        }
+        let results = try run(statements, pipelined: !fromAliases, db: db)
         for row in results[0].rows {
             dramaRows[Int64(row[0]!)!] = row
         }
         let names = spellingUses(rows: results[1])
+        var castingRows: [[Int64]: (state: String, fold: String)] = [:]
+        if !castingPairs.isEmpty {
+            for row in results[2].rows {
+                castingRows[[Int64(row[0]!)!, Int64(row[1]!)!]] = (row[2]!, row[3]!)
+            }
+        }
 
         // Each drama's title first: a changed title is in every record of the drama.
         var scope: [Int64: DramaScope] = [:]
@@ -411,6 +441,36 @@ extension WritePath {
         }
         let whole = ids.filter { scope[$0]?.full == true }
         let partial = ids.filter { scope[$0].map { !$0.full } ?? false }
+
+        // Folds first: what folds is not loaded. References (titles, names) are set later.
+        var addedByDrama: [Int64: [AddedFact]] = [:]
+        for fact in adding ?? [] { addedByDrama[fact.drama, default: []].append(fact) }
+        var foldedDramas: [Int64: (state: JSON, fold: StateFold)] = [:]
+        var foldedCastings: [Int64: [Int64: (state: JSON, fold: StateFold)]] = [:]
+        for id in partial where foldable.contains(id) {
+            let added = addedByDrama[id] ?? []
+            if scope[id]!.drama, let row = dramaRows[id], let text = row[3], let foldText = row[5],
+                let fold = StateFold(text: foldText), let state = try? JSON.parse(text)
+            {
+                let facts = added.filter { if case .drama = $0.assertion.fact { true } else { false } }
+                foldedDramas[id] = Resolver.foldDrama(
+                    state: state, fold: fold, adding: facts.map(\.assertion), title: titles[id]!,
+                    aliases: Array((names[id] ?? ([], [])).aliases))
+            }
+            for person in scope[id]!.castings {
+                guard let row = castingRows[[id, person]], let fold = StateFold(text: row.fold),
+                    let state = try? JSON.parse(row.state)
+                else { continue }
+                let facts = added.filter {
+                    if case .casting = $0.assertion.fact { $0.people.first == person } else { false }
+                }
+                if let folded = Resolver.foldCasting(
+                    state: state, fold: fold, adding: facts.map(\.assertion), drama: .null, person: .null)
+                {
+                    foldedCastings[id, default: [:]][person] = folded
+                }
+            }
+        }
         // Any OST change can move an untitled announcement, so the drama's untitled ones
         // (song key "") come along.
         var songPairs: [(Int64, String)] = []
@@ -419,9 +479,10 @@ extension WritePath {
             scope[id]!.songs.insert("")
         }
         var loaded = try loadFacts(
-            whole: whole, dramaFacts: partial.filter { scope[$0]!.drama },
-            castings: partial.flatMap { id in scope[id]!.castings.sorted().map { (id, $0) } }, songs: songPairs,
-            db: db)
+            whole: whole, dramaFacts: partial.filter { scope[$0]!.drama && foldedDramas[$0] == nil },
+            castings: partial.flatMap { id in
+                scope[id]!.castings.sorted().filter { foldedCastings[id]?[$0] == nil }.map { (id, $0) }
+            }, songs: songPairs, db: db)
         // Untitled announcements bring the songs they may join.
         var parts: Set<[Int64]> = []
         var artists: Set<[Int64]> = []
@@ -475,9 +536,26 @@ extension WritePath {
                     articleID: f.articleID, url: f.url, publishedAt: f.published, index: f.index, fact: f.fact,
                     dramaKey: key, personKeys: f.people.map { personKeys[$0] ?? String($0) })
             }
-            let resolved = Resolver.resolve(
+            var resolved = Resolver.resolve(
                 drama: EntityRef(key: key, name: titles[id]!), aliases: Array((names[id] ?? ([], [])).aliases),
                 assertions: assertions, personNames: personNames)
+            if let folded = foldedDramas[id] {
+                resolved.drama = DerivedState(key: key, json: folded.state)
+                resolved.dramaFold = folded.fold
+            }
+            if let folded = foldedCastings[id] {
+                let dramaRef: JSON = ["key": .string(key), "title": .string(titles[id]!)]
+                for (person, (state, fold)) in folded {
+                    guard case .object(var fields) = state, let personKey = personKeys[person] else { continue }
+                    fields["drama"] = dramaRef
+                    fields["person"] = ["key": .string(personKey), "name": .string(personNames[personKey] ?? personKey)]
+                    let castingKey = "\(key)/\(personKey)"
+                    resolved.castings.append(DerivedState(key: castingKey, json: .object(fields)))
+                    resolved.castingFolds[castingKey] = fold
+                    resolved.allKeys.insert(castingKey)
+                }
+                resolved.castings.sort { $0.key < $1.key }
+            }
             resolvedByDrama[id] = resolved
             guard let s = scope[id], !s.full else { continue }
             storedKeys.append(contentsOf: resolved.allKeys.sorted())
@@ -485,17 +563,18 @@ extension WritePath {
             for song in s.songs.sorted() where !song.isEmpty { storedKeys.append("\(key)/song/\(song)") }
         }
         let untitledScoped = partial.filter { scope[$0]!.songs.contains("") }
-        var current: [Int64: [String: (kind: String, state: String)]] = [:]
+        var current: [Int64: [String: (kind: String, state: String, fold: String?)]] = [:]
         for row in try db.query(
             """
-            SELECT 'ost', drama_id, key, state FROM osts
+            SELECT 'ost', drama_id, key, state, NULL FROM osts
             WHERE key = ANY($1::text[]) OR drama_id = ANY($2::bigint[])
                OR (song IS NULL AND drama_id = ANY($3::bigint[]))
             UNION ALL
-            SELECT 'casting', drama_id, key, state FROM castings WHERE key = ANY($1::text[]) OR drama_id = ANY($2::bigint[])
+            SELECT 'casting', drama_id, key, state, fold FROM castings
+            WHERE key = ANY($1::text[]) OR drama_id = ANY($2::bigint[])
             """, [SQLValue.textArray(storedKeys), SQLValue.intArray(whole), SQLValue.intArray(untitledScoped)]
         ).rows {
-            current[Int64(row[1]!)!, default: [:]][row[2]!] = (row[0]!, row[3]!)
+            current[Int64(row[1]!)!, default: [:]][row[2]!] = (row[0]!, row[3]!, row[4])
         }
 
         var writes = DerivedWrites()
@@ -511,8 +590,11 @@ extension WritePath {
             // The drama's own state was rebuilt only if its facts or spellings were loaded.
             if !merged && (s.full || s.drama) {
                 let text = resolved.drama.json.serialized()
+                let fold = resolved.dramaFold.text
+                if text != dramaRow[3] || fold != dramaRow[5] {
+                    writes.dramas.append([String(dramaID), title, text, fold])
+                }
                 if text != dramaRow[3] {
-                    writes.dramas.append([String(dramaID), title, text])
                     changes.append(Change(.dramaUpserted, key: key, data: resolved.drama.json))
                 }
             }
@@ -558,7 +640,9 @@ extension WritePath {
             }
             for casting in resolved.castings {
                 let text = casting.json.serialized()
-                guard stored[casting.key]?.state != text else { continue }
+                let fold = resolved.castingFolds[casting.key]?.text
+                // A state that stays can still get a fold (rows from before folds existed).
+                guard stored[casting.key]?.state != text || stored[casting.key]?.fold != fold else { continue }
                 let s = casting.json
                 // A status history mostly grows at its end: rows that stay are not rewritten.
                 let history = s["history"].arrayValue ?? []
@@ -571,7 +655,7 @@ extension WritePath {
                 writes.castings.append([
                     casting.key, String(dramaID), personIDByKey[s["person"]["key"].stringValue ?? ""].map(String.init),
                     s["role"].stringValue, s["role_type"].stringValue, s["status"].stringValue ?? "confirmed", text,
-                    articleIDs(s),
+                    articleIDs(s), fold,
                 ])
                 for (position, entry) in history.enumerated() where position >= kept {
                     writes.history.append([
@@ -579,7 +663,9 @@ extension WritePath {
                         entry["article"].stringValue,
                     ])
                 }
-                changes.append(Change(.castingUpserted, key: casting.key, data: casting.json))
+                if stored[casting.key]?.state != text {
+                    changes.append(Change(.castingUpserted, key: casting.key, data: casting.json))
+                }
             }
             if !changes.isEmpty { derived[touched[dramaID]!, default: []].append(contentsOf: changes) }
         }
@@ -604,9 +690,10 @@ extension WritePath {
             statements.append(
                 (
                     """
-                    UPDATE dramas d SET title = u.title, state = u.state
-                    FROM unnest($1::bigint[], $2::text[], $3::text[]) AS u(id, title, state) WHERE d.id = u.id
-                    """, columns(w.dramas, 3)
+                    UPDATE dramas d SET title = u.title, state = u.state, fold = u.fold
+                    FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[]) AS u(id, title, state, fold)
+                    WHERE d.id = u.id
+                    """, columns(w.dramas, 4)
                 ))
         }
         if !w.deleteOSTs.isEmpty {
@@ -649,14 +736,14 @@ extension WritePath {
             statements.append(
                 (
                     """
-                    INSERT INTO castings AS c (key, drama_id, person_id, role, role_type, status, state, article_ids)
-                    SELECT k, d, p, r, rt, st, sta, a::bigint[]
-                    FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[])
-                        AS t(k, d, p, r, rt, st, sta, a)
+                    INSERT INTO castings AS c (key, drama_id, person_id, role, role_type, status, state, article_ids, fold)
+                    SELECT k, d, p, r, rt, st, sta, a::bigint[], f
+                    FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[])
+                        AS t(k, d, p, r, rt, st, sta, a, f)
                     ON CONFLICT (key) DO UPDATE SET drama_id = excluded.drama_id, person_id = excluded.person_id,
                         role = excluded.role, role_type = excluded.role_type, status = excluded.status,
-                        state = excluded.state, article_ids = excluded.article_ids
-                    """, columns(w.castings, 8)
+                        state = excluded.state, article_ids = excluded.article_ids, fold = excluded.fold
+                    """, columns(w.castings, 9)
                 ))
         }
         if !w.keptHistory.isEmpty {

@@ -278,6 +278,8 @@ public enum WritePath {
         var rows: [String?]
         /// The use of every alias: publication instant and url.
         var use: [String?]
+        /// Per fact, its drama and people ids.
+        var refs: [(drama: Int64, people: [Int64])] = []
 
         /// The statement that stores the item if its url is new, returning the article id (no
         /// row: the url is known).
@@ -340,6 +342,7 @@ public enum WritePath {
         var touches = Affected()
         var facts: [[String?]] = []  // idx, kind, drama_id, person_ids, body, subject, song_norm, part
         var aliases: [[String?]] = []  // kind, entity_id, spelling, norm
+        var refs: [(drama: Int64, people: [Int64])] = []
         if !item.facts.isEmpty {
             let dramaIDs = try names.ids(.drama, item.facts.map(\.dramaName), db: db)
             let personIDs = try names.ids(.person, item.facts.flatMap(\.personNames), db: db)
@@ -357,6 +360,7 @@ public enum WritePath {
                     part = f.part
                 }
                 touches.touch(kind: fact.kind, drama: dramaID, people: ids, subject: subject, song: song)
+                refs.append((dramaID, ids))
                 if let song, !song.isEmpty {
                     for person in ids {
                         touches.ostArtists.insert(OSTArtistKey(drama: dramaID, person: person, song: song))
@@ -379,7 +383,8 @@ public enum WritePath {
         func column(_ rows: [[String?]], _ c: Int) -> String? { SQLValue.textArray(rows.map { $0[c] }) }
         let rowParameters = (0..<8).map { column(facts, $0) } + (0..<4).map { column(aliases, $0) }
         let use = [String(item.publishedAt.instantMillis), item.url]
-        return PreparedIngest(item: item, content: content, touches: touches, rows: rowParameters, use: use)
+        return PreparedIngest(
+            item: item, content: content, touches: touches, rows: rowParameters, use: use, refs: refs)
     }
 
     /// Completes an ingest after `insertIfNew` (which gave `newID` if the url was new): a known
@@ -399,6 +404,16 @@ public enum WritePath {
         if let id = newID {
             articleID = id
             version = 1
+            // Assertions no stored state was resolved from: they can be folded into one.
+            for (index, fact) in item.facts.enumerated() {
+                let ref = prepared.refs[index]
+                affected.added.append(
+                    AddedFact(
+                        drama: ref.drama, people: ref.people,
+                        assertion: Assertion(
+                            articleID: String(id), url: item.url, publishedAt: item.publishedAt, index: index,
+                            fact: fact, dramaKey: "", personKeys: [])))
+            }
         } else {
             guard
                 let row = try db.query(
@@ -416,6 +431,8 @@ public enum WritePath {
             // two writers correcting one url take turns; otherwise the second would read and
             // delete the facts the first replaced, and the article would keep both new sets.
             try affected.touch(storedFactsOf: articleID, db: db)
+            // The new facts replace stored ones: their dramas are resolved from every assertion.
+            for ref in prepared.refs { affected.rewritten.insert(ref.drama) }
             affected.removedUses.insert(articleID)
             try db.execute("DELETE FROM facts WHERE article_id = $1", [String(articleID)])
             let updated = try db.query(
@@ -679,6 +696,14 @@ struct OSTArtistKey: Hashable {
     var song: String
 }
 
+/// A fact of a new article, with its drama and people ids. Its assertion's keys are filled in
+/// when it is folded.
+struct AddedFact {
+    var drama: Int64
+    var people: [Int64]
+    var assertion: Assertion
+}
+
 /// The people and dramas an operation touched.
 struct Affected {
     var people = Set<Int64>()
@@ -691,6 +716,11 @@ struct Affected {
     var ostArtists = Set<OSTArtistKey>()
     /// A merge happened: ids noted before it may name an entity merged away.
     var merged = false
+    /// The facts of new articles (assertions no stored state includes yet).
+    var added: [AddedFact] = []
+    /// Dramas some of whose stored facts were replaced or retracted: their states must be
+    /// resolved from every assertion, not folded.
+    var rewritten = Set<Int64>()
 
     /// Notes one fact about `drama`.
     mutating func touch(kind: String, drama: Int64, people ids: [Int64], subject: Int64?, song: String?) {
@@ -718,6 +748,7 @@ struct Affected {
         ).rows {
             let id = Int64(row[1]!)!
             if row[0] == "fact" {
+                rewritten.insert(id)
                 touch(
                     kind: row[3]!, drama: id, people: SQLValue.parseIntArray(row[2]),
                     subject: row[4].flatMap { Int64($0) }, song: row[5])
@@ -736,6 +767,8 @@ struct Affected {
         spellingArticles.formUnion(other.spellingArticles)
         removedUses.formUnion(other.removedUses)
         ostArtists.formUnion(other.ostArtists)
+        added += other.added
+        rewritten.formUnion(other.rewritten)
     }
 
     /// Marks whole dramas for recomputation.
@@ -753,6 +786,8 @@ struct Affected {
         var ostArtists = Set<OSTArtistKey>()
         /// The batch merged entities.
         var merged = false
+        var added: [AddedFact] = []
+        var rewritten = Set<Int64>()
         /// Recompute from the aliases rather than `name_spellings` (the full check).
         var namesFromAliases = false
 
@@ -766,6 +801,8 @@ struct Affected {
             removedUses.formUnion(affected.removedUses)
             ostArtists.formUnion(affected.ostArtists)
             merged = merged || affected.merged
+            added += affected.added
+            rewritten.formUnion(affected.rewritten)
         }
     }
 }

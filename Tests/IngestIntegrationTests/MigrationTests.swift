@@ -21,12 +21,12 @@ import Testing
             for try await versions in group { all.append(versions) }
             return all
         }
-        #expect(applied.filter { !$0.isEmpty } == [[1, 2, 3]])
+        #expect(applied.filter { !$0.isEmpty } == [[1, 2, 3, 4]])
         let db = try await Inspector.open(url)
         defer { Task { await db.close() } }
         #expect(
             try await db.connection.query("SELECT version FROM schema_migrations ORDER BY version").rows == [
-                ["1"], ["2"], ["3"],
+                ["1"], ["2"], ["3"], ["4"],
             ])
     }
 

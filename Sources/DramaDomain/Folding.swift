@@ -1,0 +1,280 @@
+import LineProtocol
+
+/// An assertion's place in the two orders resolution uses: precedence (confidence tier, then
+/// latest first) for fields, publication order for a status history.
+public struct AssertionRank: Sendable, Hashable {
+    public var tier: Int
+    public var millis: Int64
+    public var url: String
+    public var index: Int
+
+    init(_ a: Assertion) {
+        tier = a.tier
+        millis = a.publishedAt.instantMillis
+        url = a.url
+        index = a.index
+    }
+
+    init(tier: Int, millis: Int64, url: String, index: Int) {
+        self.tier = tier
+        self.millis = millis
+        self.url = url
+        self.index = index
+    }
+
+    /// Whether a field from `self` wins over one from `other` (``Assertion/precedes(_:_:)``).
+    func precedes(_ other: AssertionRank) -> Bool {
+        tier != other.tier ? tier > other.tier : isLater(than: other)
+    }
+
+    /// Publication order (``Assertion/later(_:_:)``).
+    func isLater(than other: AssertionRank) -> Bool {
+        (millis, url, index) > (other.millis, other.url, other.index)
+    }
+
+    var json: JSON { [.int(Int64(tier)), .int(millis), .string(url), .int(Int64(index))] }
+
+    init?(_ json: JSON) {
+        guard let a = json.arrayValue, a.count == 4, let tier = a[0].intValue, let millis = a[1].intValue,
+            let url = a[2].stringValue, let index = a[3].intValue
+        else { return nil }
+        self.init(tier: Int(tier), millis: millis, url: url, index: Int(index))
+    }
+}
+
+/// What a stored drama or casting state was resolved from, beyond the state itself: for each
+/// field the rank of the assertion that gave it, and a casting's status history with the first
+/// and last report of each entry. Kept beside the state, it lets assertions that only add to the
+/// set (new articles) be folded into the state without reading the assertions already there:
+/// a field changes only if a new assertion outranks its winner, a history entry only if a new
+/// report lands next to it. The result equals resolving the whole set again (the property
+/// tests check it); a report that lands inside an entry with another status would split it,
+/// which needs the entry's other reports, so there ``Resolver/foldCasting`` gives up and the
+/// caller resolves from every assertion.
+public struct StateFold: Sendable, Hashable {
+    /// Per field, the rank of the assertion whose value the state shows.
+    public var winners: [String: AssertionRank] = [:]
+    /// A casting's status history, in publication order.
+    public var runs: [Run] = []
+    /// Whether every assertion is an unconfirmed extraction (a casting's `unconfirmed`).
+    public var allUnconfirmed = true
+
+    /// One status history entry: consecutive reports of one status.
+    public struct Run: Sendable, Hashable {
+        public var status: String
+        public var first: AssertionRank
+        public var last: AssertionRank
+        /// The first report's article and date, as the entry shows them.
+        public var article: String
+        public var asOf: String
+        public var unconfirmed: Bool
+
+        var entry: JSON {
+            var entry: [String: JSON] = [
+                "status": .string(status), "as_of": .string(asOf), "article": .string(article),
+            ]
+            if unconfirmed { entry["unconfirmed"] = true }
+            return .object(entry)
+        }
+    }
+
+    public init() {}
+
+    /// The stored form (compact JSON text).
+    public var text: String {
+        JSON.object([
+            "w": .object(winners.mapValues(\.json)),
+            "r": .array(
+                runs.map {
+                    [
+                        .string($0.status), $0.first.json, $0.last.json, .string($0.article), .string($0.asOf),
+                        .bool($0.unconfirmed),
+                    ]
+                }),
+            "u": .bool(allUnconfirmed),
+        ]).serialized()
+    }
+
+    /// Parses ``text``; nil for anything else (the caller then resolves from every assertion).
+    public init?(text: String) {
+        guard let json = try? JSON.parse(text), let w = json["w"].objectValue, let r = json["r"].arrayValue,
+            let u = json["u"].boolValue
+        else { return nil }
+        for (field, rank) in w {
+            guard let rank = AssertionRank(rank) else { return nil }
+            winners[field] = rank
+        }
+        for run in r {
+            guard let p = run.arrayValue, p.count == 6, let status = p[0].stringValue, let first = AssertionRank(p[1]),
+                let last = AssertionRank(p[2]), let article = p[3].stringValue, let asOf = p[4].stringValue,
+                let unconfirmed = p[5].boolValue
+            else { return nil }
+            runs.append(
+                Run(status: status, first: first, last: last, article: article, asOf: asOf, unconfirmed: unconfirmed))
+        }
+        allUnconfirmed = u
+    }
+}
+
+extension Resolver {
+    /// The fold of a drama's own state: the winners of its fields among `assertions` (any kind;
+    /// only drama facts count).
+    public static func dramaFold(_ assertions: [Assertion]) -> StateFold {
+        var fold = StateFold()
+        for a in assertions { fold.addDramaWinners(a) }
+        return fold
+    }
+
+    /// The fold of a casting's state from all its assertions, its status history included: the
+    /// casting's status changes in publication order. Consecutive reports of one status are one
+    /// entry, dated by the first of them (`as_of`, `article`), and marked unconfirmed only if
+    /// every one of them is; a different status in between starts a new entry, so conflicting
+    /// reports are all kept. Without the folding, a casting reported "confirmed" by every article
+    /// about its drama carried one entry per article in each of its records and documents,
+    /// growing for as long as the drama was in the news.
+    public static func castingFold(_ group: [Assertion]) -> StateFold {
+        var fold = StateFold()
+        for a in group { fold.addCastingWinners(a) }
+        fold.allUnconfirmed = group.allSatisfy { $0.fact.extraction?.unconfirmed == true }
+        for i in group.indices.sorted(by: { Assertion.later(group[$1], group[$0]) }) {
+            let a = group[i]
+            guard case .casting(let f) = a.fact, let status = f.status else { continue }
+            let rank = AssertionRank(a)
+            let unconfirmed = f.extraction?.unconfirmed == true
+            if let last = fold.runs.last, last.status == status.rawValue {
+                fold.runs[fold.runs.count - 1].last = rank
+                fold.runs[fold.runs.count - 1].unconfirmed = last.unconfirmed && unconfirmed
+            } else {
+                fold.runs.append(
+                    StateFold.Run(
+                        status: status.rawValue, first: rank, last: rank, article: a.articleID,
+                        asOf: a.publishedAt.text, unconfirmed: unconfirmed))
+            }
+        }
+        return fold
+    }
+
+    /// A drama's own state with `adding` (assertions not in what `state` was resolved from)
+    /// folded in, under its current title and aliases.
+    public static func foldDrama(
+        state: JSON, fold: StateFold, adding: [Assertion], title: String, aliases: [String]
+    ) -> (state: JSON, fold: StateFold) {
+        var fold = fold
+        var fields = state.objectValue ?? [:]
+        var sources = Set((state["sources"].arrayValue ?? []).compactMap(\.stringValue))
+        for a in adding {
+            guard case .drama(let f) = a.fact else { continue }
+            sources.insert(a.articleID)
+            let rank = AssertionRank(a)
+            func take(_ field: String, _ value: JSON?) {
+                guard let value, fold.winners[field].map({ rank.precedes($0) }) ?? true else { return }
+                fold.winners[field] = rank
+                fields[field] = value
+            }
+            take("network", f.network.map { .string($0) })
+            take("platforms", f.platforms.map { .array($0.map { .string($0) }) })
+            take("premiere", f.premiere.map { .string($0.text) })
+            take("episodes", f.episodes.map { .int(Int64($0)) })
+        }
+        fields["title"] = .string(title)
+        fields["aliases"] = .array(Set(aliases).sorted().map { .string($0) })
+        fields["sources"] = sortedSources(sources)
+        return (.object(fields), fold)
+    }
+
+    /// A casting's state with `adding` folded in, under the current drama and person
+    /// references; nil when a new report lands inside a history entry of another status (the
+    /// caller resolves from every assertion instead).
+    public static func foldCasting(
+        state: JSON, fold: StateFold, adding: [Assertion], drama: JSON, person: JSON
+    ) -> (state: JSON, fold: StateFold)? {
+        var fold = fold
+        var fields = state.objectValue ?? [:]
+        var sources = Set((state["sources"].arrayValue ?? []).compactMap(\.stringValue))
+        // In publication order, so a batch's reports of one casting extend entries in turn.
+        for i in adding.indices.sorted(by: { Assertion.later(adding[$1], adding[$0]) }) {
+            let a = adding[i]
+            guard case .casting(let f) = a.fact else { continue }
+            sources.insert(a.articleID)
+            let unconfirmed = f.extraction?.unconfirmed == true
+            fold.allUnconfirmed = fold.allUnconfirmed && unconfirmed
+            let rank = AssertionRank(a)
+            func take(_ field: String, _ value: JSON?) {
+                guard let value, fold.winners[field].map({ rank.precedes($0) }) ?? true else { return }
+                fold.winners[field] = rank
+                fields[field] = value
+            }
+            take("role", f.role.map { .string($0) })
+            take("role_type", f.roleType.map { .string($0.rawValue) })
+            take("status", f.status.map { .string($0.rawValue) })
+            guard let status = f.status?.rawValue else { continue }
+            let newRun = StateFold.Run(
+                status: status, first: rank, last: rank, article: a.articleID, asOf: a.publishedAt.text,
+                unconfirmed: unconfirmed)
+            // The last entry that begins before this report.
+            guard let i = fold.runs.lastIndex(where: { rank.isLater(than: $0.first) }) else {
+                if fold.runs.first?.status == status {
+                    fold.runs[0].first = rank
+                    fold.runs[0].article = a.articleID
+                    fold.runs[0].asOf = a.publishedAt.text
+                    fold.runs[0].unconfirmed = fold.runs[0].unconfirmed && unconfirmed
+                } else {
+                    fold.runs.insert(newRun, at: 0)
+                }
+                continue
+            }
+            if fold.runs[i].status == status {
+                if rank.isLater(than: fold.runs[i].last) { fold.runs[i].last = rank }
+                fold.runs[i].unconfirmed = fold.runs[i].unconfirmed && unconfirmed
+            } else if !rank.isLater(than: fold.runs[i].last) {
+                return nil  // inside an entry of another status: it splits
+            } else if i + 1 < fold.runs.count && fold.runs[i + 1].status == status {
+                fold.runs[i + 1].first = rank
+                fold.runs[i + 1].article = a.articleID
+                fold.runs[i + 1].asOf = a.publishedAt.text
+                fold.runs[i + 1].unconfirmed = fold.runs[i + 1].unconfirmed && unconfirmed
+            } else {
+                fold.runs.insert(newRun, at: i + 1)
+            }
+        }
+        fields["drama"] = drama
+        fields["person"] = person
+        if fields["status"] == nil || fields["status"] == .null { fields["status"] = "confirmed" }
+        fields["history"] = .array(fold.runs.map(\.entry))
+        fields["sources"] = sortedSources(sources)
+        if fold.allUnconfirmed { fields["unconfirmed"] = true } else { fields["unconfirmed"] = nil }
+        return (.object(fields), fold)
+    }
+
+    /// Article ids in the order states list them (``sourcesJSON(_:)``).
+    static func sortedSources(_ ids: Set<String>) -> JSON {
+        .array(ids.sorted { ($0.count, $0) < ($1.count, $1) }.map { .string($0) })
+    }
+}
+
+extension StateFold {
+    mutating func addDramaWinners(_ a: Assertion) {
+        guard case .drama(let f) = a.fact else { return }
+        let rank = AssertionRank(a)
+        func take(_ field: String, _ present: Bool) {
+            guard present, winners[field].map({ rank.precedes($0) }) ?? true else { return }
+            winners[field] = rank
+        }
+        take("network", f.network != nil)
+        take("platforms", f.platforms != nil)
+        take("premiere", f.premiere != nil)
+        take("episodes", f.episodes != nil)
+    }
+
+    mutating func addCastingWinners(_ a: Assertion) {
+        guard case .casting(let f) = a.fact else { return }
+        let rank = AssertionRank(a)
+        func take(_ field: String, _ present: Bool) {
+            guard present, winners[field].map({ rank.precedes($0) }) ?? true else { return }
+            winners[field] = rank
+        }
+        take("role", f.role != nil)
+        take("role_type", f.roleType != nil)
+        take("status", f.status != nil)
+    }
+}
