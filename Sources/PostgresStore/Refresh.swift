@@ -548,7 +548,8 @@ extension WritePath {
                 for (person, (state, fold)) in folded {
                     guard case .object(var fields) = state, let personKey = personKeys[person] else { continue }
                     fields["drama"] = dramaRef
-                    fields["person"] = ["key": .string(personKey), "name": .string(personNames[personKey] ?? personKey)]
+                    let name = personNames[personKey] ?? personKey
+                    fields["person"] = ["key": .string(personKey), "name": .string(name)]
                     let castingKey = "\(key)/\(personKey)"
                     resolved.castings.append(DerivedState(key: castingKey, json: .object(fields)))
                     resolved.castingFolds[castingKey] = fold
