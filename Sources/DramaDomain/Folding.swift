@@ -58,6 +58,14 @@ public struct StateFold: Sendable, Hashable {
     public var runs: [Run] = []
     /// Whether every assertion is an unconfirmed extraction (a casting's `unconfirmed`).
     public var allUnconfirmed = true
+    /// An OST's artists (person key, as credited), from its top assertion.
+    public var artists: [Artist] = []
+
+    /// A credited artist: person key, and the name as credited.
+    public struct Artist: Sendable, Hashable {
+        public var key: String
+        public var credited: String
+    }
 
     /// One status history entry: consecutive reports of one status.
     public struct Run: Sendable, Hashable {
@@ -92,6 +100,7 @@ public struct StateFold: Sendable, Hashable {
                     ]
                 }),
             "u": .bool(allUnconfirmed),
+            "a": .array(artists.map { [.string($0.key), .string($0.credited)] }),
         ]).serialized()
     }
 
@@ -113,6 +122,12 @@ public struct StateFold: Sendable, Hashable {
                 Run(status: status, first: first, last: last, article: article, asOf: asOf, unconfirmed: unconfirmed))
         }
         allUnconfirmed = u
+        for artist in json["a"].arrayValue ?? [] {
+            guard let pair = artist.arrayValue, pair.count == 2, let key = pair[0].stringValue,
+                let credited = pair[1].stringValue
+            else { return nil }
+            artists.append(Artist(key: key, credited: credited))
+        }
     }
 }
 
@@ -276,5 +291,89 @@ extension StateFold {
         take("role", f.role != nil)
         take("role_type", f.roleType != nil)
         take("status", f.status != nil)
+    }
+}
+
+extension Resolver {
+    /// The fold of a titled OST's state from all its assertions (a cluster no untitled
+    /// announcement joined): its fields' winners, the top assertion (whose artists it shows) with
+    /// those artists, and the first announcement.
+    public static func ostFold(_ group: [Assertion]) -> StateFold {
+        var fold = StateFold()
+        for a in group { fold.addOSTWinners(a) }
+        fold.allUnconfirmed = group.allSatisfy { $0.fact.extraction?.unconfirmed == true }
+        return fold
+    }
+
+    /// A titled OST's state with `adding` folded in (valid only while no untitled announcement
+    /// joins the OST), under the current drama reference and people's names.
+    public static func foldOST(
+        state: JSON, fold: StateFold, adding: [Assertion], drama: JSON, personNames: [String: String]
+    ) -> (state: JSON, fold: StateFold) {
+        var fold = fold
+        var fields = state.objectValue ?? [:]
+        var sources = Set((state["sources"].arrayValue ?? []).compactMap(\.stringValue))
+        for a in adding {
+            guard case .ost(let f) = a.fact else { continue }
+            sources.insert(a.articleID)
+            fold.allUnconfirmed = fold.allUnconfirmed && f.extraction?.unconfirmed == true
+            let changed = fold.addOSTWinners(a)
+            let rank = AssertionRank(a)
+            func take(_ field: String, _ value: JSON?) {
+                if let value, changed.contains(field), fold.winners[field] == rank { fields[field] = value }
+            }
+            take("song", f.song.map { .string($0) })
+            take("part", f.part.map { .int(Int64($0)) })
+            take("release", f.release.map { .string($0.text) })
+            take("status", f.status.map { .string($0.rawValue) })
+            take("credits", f.credits.map(\.json))
+            if changed.contains("announced") { fields["announced_at"] = .string(a.publishedAt.text) }
+        }
+        fields["drama"] = drama
+        fields["artists"] = .array(
+            fold.artists.map {
+                [
+                    "key": .string($0.key), "name": .string(personNames[$0.key] ?? $0.credited),
+                    "credited_as": .string($0.credited),
+                ]
+            })
+        fields["sources"] = sortedSources(sources)
+        if fold.allUnconfirmed { fields["unconfirmed"] = true } else { fields["unconfirmed"] = nil }
+        return (.object(fields), fold)
+    }
+}
+
+extension StateFold {
+    /// Takes `a` into an OST's winners; returns the fields it now gives.
+    @discardableResult
+    mutating func addOSTWinners(_ a: Assertion) -> Set<String> {
+        guard case .ost(let f) = a.fact else { return [] }
+        let rank = AssertionRank(a)
+        var changed = Set<String>()
+        func take(_ field: String, _ present: Bool) {
+            guard present, winners[field].map({ rank.precedes($0) }) ?? true else { return }
+            winners[field] = rank
+            changed.insert(field)
+        }
+        take("song", f.song != nil)
+        take("part", f.part != nil)
+        take("release", f.release != nil)
+        take("status", f.status != nil)
+        take("credits", f.credits != nil)
+        // The artists are the top assertion's, as credited there.
+        take("top", true)
+        if changed.contains("top") { artists = zip(a.personKeys, f.artists).map { Artist(key: $0, credited: $1) } }
+        // The first announcement: the earliest instant, and of equal instants the first in
+        // precedence order (as the resolver's `min` finds it).
+        if let first = winners["announced"] {
+            if rank.millis < first.millis || (rank.millis == first.millis && rank.precedes(first)) {
+                winners["announced"] = rank
+                changed.insert("announced")
+            }
+        } else {
+            winners["announced"] = rank
+            changed.insert("announced")
+        }
+        return changed
     }
 }

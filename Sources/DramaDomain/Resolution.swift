@@ -82,6 +82,8 @@ public struct ResolvedDrama: Sendable, Hashable {
     /// to store beside them.
     public var dramaFold = StateFold()
     public var castingFolds: [String: StateFold] = [:]
+    /// Folds of the titled OSTs no untitled announcement joined (only those can take one).
+    public var ostFolds: [String: StateFold] = [:]
 }
 
 /// Which derived entity `Resolver.resolve` is asked about.
@@ -178,11 +180,19 @@ public enum Resolver {
                     ]))
         }
 
+        var ostFolds: [String: StateFold] = [:]
         let osts = resolveOSTs(dramaKey: drama.key, assertions: sorted).compactMap { cluster -> DerivedState? in
             allKeys.insert(cluster.key)
             guard include(.ost, cluster.key, Set(cluster.members.map { sorted[$0].articleID })) else { return nil }
             // Members are indices into `sorted`, so ascending order is latest first.
             let group = cluster.members.sorted().map { sorted[$0] }
+            if cluster.key.hasPrefix("\(drama.key)/song/"),
+                !group.contains(where: { a in
+                    if case .ost(let f) = a.fact { songKeyOf(f).isEmpty } else { false }
+                })
+            {
+                ostFolds[cluster.key] = ostFold(group)
+            }
             let facts = group.map { a -> OSTFact in
                 if case .ost(let f) = a.fact { return f }
                 fatalError("clustered only OST facts")
@@ -213,7 +223,7 @@ public enum Resolver {
         }
         return ResolvedDrama(
             drama: DerivedState(key: drama.key, json: dramaJSON), osts: osts, castings: castings, allKeys: allKeys,
-            dramaFold: dramaFold(sorted), castingFolds: castingFolds)
+            dramaFold: dramaFold(sorted), castingFolds: castingFolds, ostFolds: ostFolds)
     }
 
     /// `"unconfirmed": true` for a state only unconfirmed extractions support (documents show
@@ -246,12 +256,17 @@ public enum Resolver {
     /// title is known. Untitled assertions that match nothing are grouped with each other when
     /// their parts are equal or, lacking a part, when they share an artist. Every choice depends
     /// only on the set of assertions.
+    /// The key that groups an OST assertion by title (`""`: untitled).
+    static func songKeyOf(_ f: OSTFact) -> String {
+        f.song.map { NameKey.normalize($0, kind: .person) } ?? ""
+    }
+
     static func resolveOSTs(dramaKey: String, assertions: [Assertion]) -> [OSTCluster] {
         var titled: [String: [Int]] = [:]
         var untitled: [Int] = []
         for (i, a) in assertions.enumerated() {
             guard case .ost(let f) = a.fact else { continue }
-            let songKey = f.song.map { NameKey.normalize($0, kind: .person) } ?? ""
+            let songKey = songKeyOf(f)
             if !songKey.isEmpty {
                 titled[songKey, default: []].append(i)
             } else {

@@ -65,7 +65,9 @@ struct BenchIngestCommand: AsyncParsableCommand {
         guard (0...1000).contains(watchers) else { throw ValidationError("--watchers must be 0...1000") }
         guard (0...10_000_000).contains(preload) else { throw ValidationError("--preload must be 0...10000000") }
         guard timelineStart >= 0 else { throw ValidationError("--timeline-start must be ≥ 0") }
-        guard dramas >= 1, people >= 2 else { throw ValidationError("--dramas ≥ 1 and --people ≥ 2") }
+        guard (1...1_000_000).contains(dramas), (2...10_000_000).contains(people) else {
+            throw ValidationError("--dramas must be 1 to 1,000,000 and --people 2 to 10,000,000")
+        }
     }
 
     func run() async throws {

@@ -52,6 +52,8 @@ struct RealisticNews: Sendable {
     private let personCDF: [Double]
     /// Airing popularity: each drama's Zipf weight, from its fixed rank among ``inTheNews``.
     private let dramaWeight: [Double]
+    /// Each drama's cast (``castMember(_:_:)``).
+    private let rosters: [[Int]]
 
     init(dramas: Int, people: Int, popularity: Popularity = .airing, workers: Int = 1, start: Int = 0) {
         self.dramas = max(1, dramas)
@@ -63,6 +65,10 @@ struct RealisticNews: Sendable {
         personCDF = Self.zipfCDF(self.people, exponent: 0.9)
         let cohort = min(self.dramas, Self.inTheNews)
         dramaWeight = (0..<self.dramas).map { d in 1 / Double(1 + Int(Self.seed(d, 9) % UInt64(cohort))) }
+        let cdf = personCDF
+        rosters = (0..<self.dramas).map { d in
+            Self.roster(d, size: 6 + Int(Self.seed(d, 1) % UInt64(Self.maximumCast - 5)), cdf)
+        }
     }
 
     /// The same catalogue and popularity, for another set of connections starting elsewhere on
@@ -182,21 +188,26 @@ struct RealisticNews: Sendable {
     }
 
     /// Drama `d`'s roster sizes, fixed for the drama.
-    func castSize(_ d: Int) -> Int { 6 + Int(Self.seed(d, 1) % UInt64(Self.maximumCast - 5)) }
+    func castSize(_ d: Int) -> Int { rosters[d].count }
     func ostParts(_ d: Int) -> Int { 3 + Int(Self.seed(d, 2) % UInt64(Self.maximumOSTParts - 2)) }
 
     /// The person in slot `j` of drama `d`'s cast (or singing part `k`): popular people more often.
     /// A drama's cast are distinct people (one role each), so a slot whose draw is already in an
     /// earlier slot draws again.
-    func castMember(_ d: Int, _ j: Int) -> Int {
+    func castMember(_ d: Int, _ j: Int) -> Int { rosters[d][j] }
+
+    /// Drama `d`'s cast, slot by slot (drawn once, at init: the generator is on the hot path).
+    static func roster(_ d: Int, size: Int, _ cdf: [Double]) -> [Int] {
         var taken = Set<Int>()
-        var member = 0
-        for slot in 0...j {
-            var s = Stream(state: Self.seed(d, slot, 3))
-            repeat { member = Self.draw(personCDF, s.unit()) } while taken.contains(member) && taken.count < people
+        var cast: [Int] = []
+        for slot in 0..<size {
+            var s = Stream(state: seed(d, slot, 3))
+            var member = 0
+            repeat { member = draw(cdf, s.unit()) } while taken.contains(member) && taken.count < cdf.count
             taken.insert(member)
+            cast.append(member)
         }
-        return member
+        return cast
     }
     func singer(_ d: Int, _ k: Int) -> Int {
         var s = Stream(state: Self.seed(d, k, 4))

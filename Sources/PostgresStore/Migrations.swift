@@ -213,11 +213,13 @@ enum Migrations {
         """
 
     static let v4 = """
-        -- What a drama's own state and a casting's state were resolved from (StateFold: each
-        -- field's winning assertion, a casting's history entries with their first and last
-        -- report), so new articles fold into a state without re-reading its assertions. NULL
+        -- What a drama's own state, a casting's and a titled OST's state were resolved from
+        -- (StateFold: each field's winning assertion, a casting's history entries with their
+        -- first and last report, an OST's artists), so new articles fold into a state without
+        -- re-reading its assertions. NULL
         -- (rows from before this version, or written without one): resolve from every assertion.
         ALTER TABLE dramas ADD COLUMN fold text;
         ALTER TABLE castings ADD COLUMN fold text;
+        ALTER TABLE osts ADD COLUMN fold text;
         """
 }

@@ -284,7 +284,7 @@ extension WritePath {
     private struct DerivedWrites {
         var deleteOSTs: [String?] = []
         var deleteCastings: [String?] = []
-        var osts: [[String?]] = []  // key, drama_id, song, part, release, status, state, article_ids
+        var osts: [[String?]] = []  // key, drama_id, song, part, release, status, state, article_ids, fold
         var ostArtists: [[String?]] = []  // ost_key, position, person_id, credited_as
         var castings: [[String?]] = []  // key, drama_id, person_id, role, role_type, status, state, article_ids, fold
         var history: [[String?]] = []  // casting_key, position, status, as_of, article_id
@@ -416,6 +416,21 @@ extension WritePath {
                     [SQLValue.intArray(castingPairs.map(\.0)), SQLValue.intArray(castingPairs.map(\.1))]
                 ))
         }
+        // And the stored titled OSTs that may take one.
+        let ostPairs = foldable.flatMap { id in
+            (scopes[id]?.songs ?? []).filter { !$0.isEmpty }.sorted().map { (id, $0) }
+        }
+        if !ostPairs.isEmpty {
+            statements.append(
+                (
+                    """
+                    SELECT o.drama_id, w.s, o.state, o.fold FROM unnest($1::bigint[], $2::text[]) AS w(d, s)
+                    JOIN dramas d ON d.id = w.d JOIN osts o ON o.key = d.key || '/song/' || w.s
+                    WHERE o.fold IS NOT NULL
+                    """,
+                    [SQLValue.intArray(ostPairs.map(\.0)), SQLValue.textArray(ostPairs.map(\.1))]
+                ))
+        }
         let results = try run(statements, pipelined: !fromAliases, db: db)
         for row in results[0].rows {
             dramaRows[Int64(row[0]!)!] = row
@@ -425,6 +440,13 @@ extension WritePath {
         if !castingPairs.isEmpty {
             for row in results[2].rows {
                 castingRows[[Int64(row[0]!)!, Int64(row[1]!)!]] = (row[2]!, row[3]!)
+            }
+        }
+        var ostRows: [Int64: [String: (state: JSON, fold: StateFold)]] = [:]
+        if !ostPairs.isEmpty {
+            for row in results[castingPairs.isEmpty ? 2 : 3].rows {
+                guard let fold = StateFold(text: row[3]!), let state = try? JSON.parse(row[2]!) else { continue }
+                ostRows[Int64(row[0]!)!, default: [:]][row[1]!] = (state, fold)
             }
         }
 
@@ -473,9 +495,15 @@ extension WritePath {
         }
         // Any OST change can move an untitled announcement, so the drama's untitled ones
         // (song key "") come along.
+        // Titled OSTs with a stored fold are folded unless the drama has untitled ones (found
+        // with them below: then they are loaded after all).
+        var foldedOSTs: [Int64: [String: (state: JSON, fold: StateFold)]] = [:]
+        for id in partial where foldable.contains(id) { foldedOSTs[id] = ostRows[id] }
         var songPairs: [(Int64, String)] = []
         for id in partial where !scope[id]!.songs.isEmpty {
-            for song in scope[id]!.songs.union([""]).sorted() { songPairs.append((id, song)) }
+            for song in scope[id]!.songs.union([""]).sorted() where foldedOSTs[id]?[song] == nil {
+                songPairs.append((id, song))
+            }
             scope[id]!.songs.insert("")
         }
         var loaded = try loadFacts(
@@ -486,35 +514,50 @@ extension WritePath {
         // Untitled announcements bring the songs they may join.
         var parts: Set<[Int64]> = []
         var artists: Set<[Int64]> = []
+        var unfolded: [(Int64, String)] = []
         for f in loaded where scope[f.drama]?.full == false {
             guard case .ost(let ost) = f.fact, songKey(ost.song).isEmpty else { continue }
             if let part = ost.part { parts.insert([f.drama, Int64(part)]) }
             for person in f.people { artists.insert([f.drama, person]) }
+            // An untitled announcement may join a folded OST: those are resolved after all.
+            if let songs = foldedOSTs.removeValue(forKey: f.drama) {
+                unfolded += songs.keys.sorted().map { (f.drama, $0) }
+            }
         }
+        var more = unfolded
         if !parts.isEmpty || !artists.isEmpty {
-            let more = try candidateSongs(
+            let candidates = try candidateSongs(
                 parts: parts.sorted { $0.lexicographicallyPrecedes($1) }.map { ($0[0], Int($0[1])) },
                 artists: artists.sorted { $0.lexicographicallyPrecedes($1) }.map { ($0[0], $0[1]) }, db: db
             ).filter { scope[$0.0]?.songs.contains($0.1) == false }
-            for (drama, song) in more { scope[drama]!.songs.insert(song) }
-            loaded += try loadFacts(whole: [], dramaFacts: [], castings: [], songs: more, db: db)
+            for (drama, song) in candidates { scope[drama]!.songs.insert(song) }
+            more += candidates
         }
+        if !more.isEmpty { loaded += try loadFacts(whole: [], dramaFacts: [], castings: [], songs: more, db: db) }
 
         var personIDs = Set<Int64>()
         for f in loaded { personIDs.formUnion(f.people) }
         for id in partial { personIDs.formUnion(scope[id]!.castings) }
+        // A folded OST names the artists of its stored fold (by key) or of a new assertion.
+        var artistKeys = Set<String>()
+        for (id, songs) in foldedOSTs {
+            for (_, row) in songs { artistKeys.formUnion(row.fold.artists.map(\.key)) }
+            for fact in addedByDrama[id] ?? [] where ostSong(fact).flatMap({ songs[$0] }) != nil {
+                personIDs.formUnion(fact.people)
+            }
+        }
         var personKeys: [Int64: String] = [:]
         var personNames: [String: String] = [:]
         var personIDByKey: [String: Int64] = [:]
-        if !personIDs.isEmpty {
+        if !personIDs.isEmpty || !artistKeys.isEmpty {
             // Shared locks, in id order: a name this batch writes into a record cannot be
             // renamed by another writer until this one commits, and a writer that renames a
             // person finds these records (through the derived rows) only after it has. Without
             // them, a record recomputed because of someone else's fact (an untitled
             // announcement joining a song) could keep a name renamed meanwhile.
             for row in try db.query(
-                "SELECT id, key, name FROM people WHERE id = ANY($1::bigint[]) ORDER BY id FOR SHARE",
-                [SQLValue.intArray(personIDs.sorted())]
+                "SELECT id, key, name FROM people WHERE id = ANY($1::bigint[]) OR key = ANY($2::text[]) ORDER BY id FOR SHARE",
+                [SQLValue.intArray(personIDs.sorted()), SQLValue.textArray(artistKeys.sorted())]
             ).rows {
                 let pid = Int64(row[0]!)!
                 personKeys[pid] = row[1]!
@@ -557,6 +600,24 @@ extension WritePath {
                 }
                 resolved.castings.sort { $0.key < $1.key }
             }
+            if let folded = foldedOSTs[id] {
+                let dramaRef: JSON = ["key": .string(key), "title": .string(titles[id]!)]
+                for (song, row) in folded {
+                    let adding = (addedByDrama[id] ?? []).filter { ostSong($0) == song }.map { fact in
+                        var a = fact.assertion
+                        a.dramaKey = key
+                        a.personKeys = fact.people.map { personKeys[$0] ?? String($0) }
+                        return a
+                    }
+                    let (state, fold) = Resolver.foldOST(
+                        state: row.state, fold: row.fold, adding: adding, drama: dramaRef, personNames: personNames)
+                    let ostKey = "\(key)/song/\(song)"
+                    resolved.osts.append(DerivedState(key: ostKey, json: state))
+                    resolved.ostFolds[ostKey] = fold
+                    resolved.allKeys.insert(ostKey)
+                }
+                resolved.osts.sort { $0.key < $1.key }
+            }
             resolvedByDrama[id] = resolved
             guard let s = scope[id], !s.full else { continue }
             storedKeys.append(contentsOf: resolved.allKeys.sorted())
@@ -567,7 +628,7 @@ extension WritePath {
         var current: [Int64: [String: (kind: String, state: String, fold: String?)]] = [:]
         for row in try db.query(
             """
-            SELECT 'ost', drama_id, key, state, NULL FROM osts
+            SELECT 'ost', drama_id, key, state, fold FROM osts
             WHERE key = ANY($1::text[]) OR drama_id = ANY($2::bigint[])
                OR (song IS NULL AND drama_id = ANY($3::bigint[]))
             UNION ALL
@@ -624,12 +685,13 @@ extension WritePath {
             }
             for ost in resolved.osts {
                 let text = ost.json.serialized()
-                guard stored[ost.key]?.state != text else { continue }
+                let fold = resolved.ostFolds[ost.key]?.text
+                guard stored[ost.key]?.state != text || stored[ost.key]?.fold != fold else { continue }
                 let s = ost.json
                 if stored[ost.key] != nil { writes.replacedArtists.append(ost.key) }
                 writes.osts.append([
                     ost.key, String(dramaID), s["song"].stringValue, s["part"].intValue.map { String($0) },
-                    s["release"].stringValue, s["status"].stringValue ?? "announced", text, articleIDs(s),
+                    s["release"].stringValue, s["status"].stringValue ?? "announced", text, articleIDs(s), fold,
                 ])
                 for (position, artist) in (s["artists"].arrayValue ?? []).enumerated() {
                     writes.ostArtists.append([
@@ -637,7 +699,7 @@ extension WritePath {
                         artist["credited_as"].stringValue,
                     ])
                 }
-                changes.append(Change(.ostUpserted, key: ost.key, data: ost.json))
+                if stored[ost.key]?.state != text { changes.append(Change(.ostUpserted, key: ost.key, data: ost.json)) }
             }
             for casting in resolved.castings {
                 let text = casting.json.serialized()
@@ -671,6 +733,11 @@ extension WritePath {
             if !changes.isEmpty { derived[touched[dramaID]!, default: []].append(contentsOf: changes) }
         }
         try write(writes, db: db)
+    }
+
+    /// The song key of an added OST fact (nil for other kinds).
+    static func ostSong(_ fact: AddedFact) -> String? {
+        if case .ost(let f) = fact.assertion.fact { songKey(f.song) } else { nil }
     }
 
     /// The supporting article ids of a derived state, as a bigint array literal.
@@ -708,14 +775,14 @@ extension WritePath {
             statements.append(
                 (
                     """
-                    INSERT INTO osts AS o (key, drama_id, song, part, release, status, state, article_ids)
-                    SELECT k, d, s, p, r, st, sta, a::bigint[]
-                    FROM unnest($1::text[], $2::bigint[], $3::text[], $4::int[], $5::text[], $6::text[], $7::text[], $8::text[])
-                        AS t(k, d, s, p, r, st, sta, a)
+                    INSERT INTO osts AS o (key, drama_id, song, part, release, status, state, article_ids, fold)
+                    SELECT k, d, s, p, r, st, sta, a::bigint[], f
+                    FROM unnest($1::text[], $2::bigint[], $3::text[], $4::int[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[])
+                        AS t(k, d, s, p, r, st, sta, a, f)
                     ON CONFLICT (key) DO UPDATE SET drama_id = excluded.drama_id, song = excluded.song,
                         part = excluded.part, release = excluded.release, status = excluded.status,
-                        state = excluded.state, article_ids = excluded.article_ids
-                    """, columns(w.osts, 8)
+                        state = excluded.state, article_ids = excluded.article_ids, fold = excluded.fold
+                    """, columns(w.osts, 9)
                 ))
         }
         if !w.replacedArtists.isEmpty {

@@ -100,4 +100,55 @@ import Testing
         #expect(same.state["history"] == stored.json["history"])
         #expect(same.state["sources"] == ["1", "2", "3"])
     }
+
+    /// A random titled report of one OST (spellings, parts, artists, dates, tiers).
+    static func randomOST(_ id: Int, _ g: inout SeededRandom) -> Assertion {
+        let day = 1 + Int.random(in: 0..<20, using: &g)
+        // Equal instants in different offsets: the first announcement must pick as resolving does.
+        let published =
+            Bool.random(using: &g)
+            ? "2024-04-\(day < 10 ? "0" : "")\(day)T09:00:00+09:00" : "2024-04-\(day < 10 ? "0" : "")\(day)T00:00:00Z"
+        var fact = ost(
+            "Queen of Tears", song: ["Way Home", "way home", "WAY HOME"].randomElement(using: &g)!,
+            part: Bool.random(using: &g) ? [12, 13].randomElement(using: &g) : nil,
+            artists: [["Kim Soo-hyun"], ["Kim Soo Hyun", "Kim Ji-won"], []].randomElement(using: &g)!,
+            release: Bool.random(using: &g) ? "2024-04-27T18:00:00+09:00" : nil,
+            status: [.announced, .released, nil].randomElement(using: &g)!)
+        if case .ost(var f) = fact, Bool.random(using: &g) {
+            f.credits = Credits(composer: ["Nam Hye-seung"], lyricist: [], producer: [])
+            fact = .ost(f)
+        }
+        if Int.random(in: 0..<3, using: &g) == 0 { fact = extracted(fact, [0.3, 0.6, 0.9].randomElement(using: &g)!) }
+        return assertion(String(id), published, Int.random(in: 0..<2, using: &g), fact)
+    }
+
+    @Test func foldingATitledOSTEqualsResolvingEverything() throws {
+        var g = SeededRandom(seed: 12)
+        for round in 0..<400 {
+            let all = (0..<Int.random(in: 2..<12, using: &g)).map { Self.randomOST(round * 100 + $0, &g) }
+            let cut = Int.random(in: 1..<all.count, using: &g)
+            let (old, new) = (Array(all[..<cut]), Array(all[cut...]))
+            let before = Self.resolve(old)
+            let after = Self.resolve(old + new)
+            let key = "queenoftears/song/wayhome"
+            let stored = try #require(before.osts.first)
+            let fold = try #require(before.ostFolds[key].flatMap { StateFold(text: $0.text) })
+            #expect(fold == before.ostFolds[key])
+            let folded = Resolver.foldOST(
+                state: stored.json, fold: fold, adding: new, drama: stored.json["drama"], personNames: names)
+            #expect(folded.state == after.osts.first?.json, "round \(round)")
+            #expect(folded.fold == after.ostFolds[key], "round \(round)")
+        }
+    }
+
+    /// An OST an untitled announcement joined has no fold: its state depends on the others.
+    @Test func anOSTAnUntitledAnnouncementJoinedHasNoFold() {
+        let resolved = Self.resolve([
+            assertion("1", "2024-04-19T10:00:00+09:00", 0, ost("Queen of Tears", song: nil, part: 12, artists: [])),
+            assertion(
+                "2", "2024-04-25T18:00:00+09:00", 0, ost("Queen of Tears", song: "Way Home", part: 12, artists: [])),
+        ])
+        #expect(resolved.osts.map(\.key) == ["queenoftears/song/wayhome"])
+        #expect(resolved.ostFolds.isEmpty)
+    }
 }
