@@ -136,7 +136,9 @@ extension Resolver {
     /// only drama facts count).
     public static func dramaFold(_ assertions: [Assertion]) -> StateFold {
         var fold = StateFold()
-        for a in assertions { fold.addDramaWinners(a) }
+        for a in assertions {
+            if case .drama = a.fact { fold.take(a) }
+        }
         return fold
     }
 
@@ -149,7 +151,7 @@ extension Resolver {
     /// growing for as long as the drama was in the news.
     public static func castingFold(_ group: [Assertion]) -> StateFold {
         var fold = StateFold()
-        for a in group { fold.addCastingWinners(a) }
+        for a in group { fold.take(a) }
         fold.allUnconfirmed = group.allSatisfy { $0.fact.extraction?.unconfirmed == true }
         for i in group.indices.sorted(by: { Assertion.later(group[$1], group[$0]) }) {
             let a = group[i]
@@ -178,18 +180,9 @@ extension Resolver {
         var fields = state.objectValue ?? [:]
         var sources = Set((state["sources"].arrayValue ?? []).compactMap(\.stringValue))
         for a in adding {
-            guard case .drama(let f) = a.fact else { continue }
+            guard case .drama = a.fact else { continue }
             sources.insert(a.articleID)
-            let rank = AssertionRank(a)
-            func take(_ field: String, _ value: JSON?) {
-                guard let value, fold.winners[field].map({ rank.precedes($0) }) ?? true else { return }
-                fold.winners[field] = rank
-                fields[field] = value
-            }
-            take("network", f.network.map { .string($0) })
-            take("platforms", f.platforms.map { .array($0.map { .string($0) }) })
-            take("premiere", f.premiere.map { .string($0.text) })
-            take("episodes", f.episodes.map { .int(Int64($0)) })
+            fields.merge(fold.take(a)) { $1 }
         }
         fields["title"] = .string(title)
         fields["aliases"] = .array(Set(aliases).sorted().map { .string($0) })
@@ -214,14 +207,7 @@ extension Resolver {
             let unconfirmed = f.extraction?.unconfirmed == true
             fold.allUnconfirmed = fold.allUnconfirmed && unconfirmed
             let rank = AssertionRank(a)
-            func take(_ field: String, _ value: JSON?) {
-                guard let value, fold.winners[field].map({ rank.precedes($0) }) ?? true else { return }
-                fold.winners[field] = rank
-                fields[field] = value
-            }
-            take("role", f.role.map { .string($0) })
-            take("role_type", f.roleType.map { .string($0.rawValue) })
-            take("status", f.status.map { .string($0.rawValue) })
+            fields.merge(fold.take(a)) { $1 }
             guard let status = f.status?.rawValue else { continue }
             let newRun = StateFold.Run(
                 status: status, first: rank, last: rank, article: a.articleID, asOf: a.publishedAt.text,
@@ -268,29 +254,41 @@ extension Resolver {
 }
 
 extension StateFold {
-    mutating func addDramaWinners(_ a: Assertion) {
-        guard case .drama(let f) = a.fact else { return }
-        let rank = AssertionRank(a)
-        func take(_ field: String, _ present: Bool) {
-            guard present, winners[field].map({ rank.precedes($0) }) ?? true else { return }
-            winners[field] = rank
+    /// The fields a fact gives, with their values as states show them (``Resolver``).
+    static func fieldValues(_ fact: Fact) -> [(String, JSON?)] {
+        switch fact {
+        case .drama(let f):
+            [
+                ("network", f.network.map { .string($0) }),
+                ("platforms", f.platforms.map { .array($0.map { .string($0) }) }),
+                ("premiere", f.premiere.map { .string($0.text) }), ("episodes", f.episodes.map { .int(Int64($0)) }),
+            ]
+        case .casting(let f):
+            [
+                ("role", f.role.map { .string($0) }), ("role_type", f.roleType.map { .string($0.rawValue) }),
+                ("status", f.status.map { .string($0.rawValue) }),
+            ]
+        case .ost(let f):
+            [
+                ("song", f.song.map { .string($0) }), ("part", f.part.map { .int(Int64($0)) }),
+                ("release", f.release.map { .string($0.text) }), ("status", f.status.map { .string($0.rawValue) }),
+                ("credits", f.credits.map(\.json)),
+            ]
         }
-        take("network", f.network != nil)
-        take("platforms", f.platforms != nil)
-        take("premiere", f.premiere != nil)
-        take("episodes", f.episodes != nil)
     }
 
-    mutating func addCastingWinners(_ a: Assertion) {
-        guard case .casting(let f) = a.fact else { return }
+    /// Takes `a` into the winners of the fields it gives; returns those it now wins, with
+    /// their values.
+    @discardableResult
+    mutating func take(_ a: Assertion) -> [String: JSON] {
         let rank = AssertionRank(a)
-        func take(_ field: String, _ present: Bool) {
-            guard present, winners[field].map({ rank.precedes($0) }) ?? true else { return }
+        var won: [String: JSON] = [:]
+        for case (let field, let value?) in Self.fieldValues(a.fact)
+        where winners[field].map({ rank.precedes($0) }) ?? true {
             winners[field] = rank
+            won[field] = value
         }
-        take("role", f.role != nil)
-        take("role_type", f.roleType != nil)
-        take("status", f.status != nil)
+        return won
     }
 }
 
@@ -300,7 +298,7 @@ extension Resolver {
     /// those artists, and the first announcement.
     public static func ostFold(_ group: [Assertion]) -> StateFold {
         var fold = StateFold()
-        for a in group { fold.addOSTWinners(a) }
+        for a in group { fold.takeOST(a) }
         fold.allUnconfirmed = group.allSatisfy { $0.fact.extraction?.unconfirmed == true }
         return fold
     }
@@ -317,17 +315,9 @@ extension Resolver {
             guard case .ost(let f) = a.fact else { continue }
             sources.insert(a.articleID)
             fold.allUnconfirmed = fold.allUnconfirmed && f.extraction?.unconfirmed == true
-            let changed = fold.addOSTWinners(a)
-            let rank = AssertionRank(a)
-            func take(_ field: String, _ value: JSON?) {
-                if let value, changed.contains(field), fold.winners[field] == rank { fields[field] = value }
-            }
-            take("song", f.song.map { .string($0) })
-            take("part", f.part.map { .int(Int64($0)) })
-            take("release", f.release.map { .string($0.text) })
-            take("status", f.status.map { .string($0.rawValue) })
-            take("credits", f.credits.map(\.json))
-            if changed.contains("announced") { fields["announced_at"] = .string(a.publishedAt.text) }
+            let (won, announced) = fold.takeOST(a)
+            fields.merge(won) { $1 }
+            if announced { fields["announced_at"] = .string(a.publishedAt.text) }
         }
         fields["drama"] = drama
         fields["artists"] = .array(
@@ -344,36 +334,25 @@ extension Resolver {
 }
 
 extension StateFold {
-    /// Takes `a` into an OST's winners; returns the fields it now gives.
+    /// Takes `a` into an OST's winners: its fields, the top assertion (whose artists the OST
+    /// shows) and the first announcement. Returns the fields it now wins with their values, and
+    /// whether it is the first announcement now.
     @discardableResult
-    mutating func addOSTWinners(_ a: Assertion) -> Set<String> {
-        guard case .ost(let f) = a.fact else { return [] }
+    mutating func takeOST(_ a: Assertion) -> (won: [String: JSON], announced: Bool) {
+        guard case .ost(let f) = a.fact else { return ([:], false) }
         let rank = AssertionRank(a)
-        var changed = Set<String>()
-        func take(_ field: String, _ present: Bool) {
-            guard present, winners[field].map({ rank.precedes($0) }) ?? true else { return }
-            winners[field] = rank
-            changed.insert(field)
-        }
-        take("song", f.song != nil)
-        take("part", f.part != nil)
-        take("release", f.release != nil)
-        take("status", f.status != nil)
-        take("credits", f.credits != nil)
+        let won = take(a)
         // The artists are the top assertion's, as credited there.
-        take("top", true)
-        if changed.contains("top") { artists = zip(a.personKeys, f.artists).map { Artist(key: $0, credited: $1) } }
+        if winners["top"].map({ rank.precedes($0) }) ?? true {
+            winners["top"] = rank
+            artists = zip(a.personKeys, f.artists).map { Artist(key: $0, credited: $1) }
+        }
         // The first announcement: the earliest instant, and of equal instants the first in
         // precedence order (as the resolver's `min` finds it).
-        if let first = winners["announced"] {
-            if rank.millis < first.millis || (rank.millis == first.millis && rank.precedes(first)) {
-                winners["announced"] = rank
-                changed.insert("announced")
-            }
-        } else {
-            winners["announced"] = rank
-            changed.insert("announced")
-        }
-        return changed
+        let announced =
+            winners["announced"].map { rank.millis < $0.millis || (rank.millis == $0.millis && rank.precedes($0)) }
+            ?? true
+        if announced { winners["announced"] = rank }
+        return (won, announced)
     }
 }
