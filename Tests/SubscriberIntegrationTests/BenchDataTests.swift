@@ -72,10 +72,10 @@ import Testing
     /// hundreds of times, but its status history (as the resolver folds it) stays short.
     @Test func castingStatusesProgressSoHistoriesStayShort() throws {
         let news = RealisticNews(dramas: 5000, people: 20000)
-        // What the store would hold after 30,000 items of one connection: the latest content of
+        // What the store would hold after 15,000 items of one connection: the latest content of
         // each url (re-sends and corrections replace it).
         var latest: [String: NewsItem] = [:]
-        for n in 0..<30_000 {
+        for n in 0..<15_000 {
             let item = try NewsItem.validate(try JSON.parse(news.item(run: "r", worker: 0, n: n)))
             latest[item.url] = item
         }
