@@ -82,6 +82,38 @@ final class BatchApplier {
     private var renderedOSTs: [String: RenderedItem] = [:]
     private var renderedCastings: [String: RenderedItem] = [:]
     private var renderedByDocument: [DocumentID: [(ost: Bool, key: String)]] = [:]
+    /// OSTs and castings this batch upserted or withdrew, not yet written to their tables.
+    private var pendingOSTs: [String: PendingItem] = [:]
+    private var pendingCastings: [String: PendingItem] = [:]
+    /// The pending items that have cited each article during this batch (a superset of those
+    /// that cite it now; the rows give those that cited it before).
+    private var pendingCiting: [String: [ItemRef]] = [:]
+
+    /// An OST (`ost`) or a casting, by key.
+    private struct ItemRef: Hashable {
+        var ost: Bool
+        var key: String
+    }
+
+    /// An OST or casting as this batch left it so far, and as its rows stood before.
+    ///
+    /// A popular entry is upserted again and again within a large batch, each time with all
+    /// its sources; its rows (and its share of `doc_news`) are written once, from the first
+    /// state to the last. Sources counts telescope, so the tables end as if every record had
+    /// been written in turn. Records mark documents from these states, as they would from
+    /// the rows.
+    private struct PendingItem {
+        /// The documents it was part of and its sources, by the rows when it was first touched.
+        var baseDocuments: Set<DocumentID>
+        var baseSources: Set<String>
+        /// Its state now; nil when withdrawn (or never stored).
+        var data: JSON?
+        /// The articles its state cites now.
+        var sources: Set<String>
+        var dramaKey: String
+        /// Its artists (an OST) or its person (a casting), without repeats.
+        var personKeys: [String]
+    }
 
     /// An OST's or casting's freshly rendered parts and where they go.
     private struct RenderedItem {
@@ -111,6 +143,7 @@ final class BatchApplier {
             count += 1
         }
         guard count > 0 else { return ApplyResult(appliedSeq: applied, applied: 0, events: []) }
+        try flushPending()
         for key in dirtyOSTs.sorted() { try renderItem(table: "osts", key: key) }
         for key in dirtyCastings.sorted() { try renderItem(table: "castings", key: key) }
         let order = dirtyDocuments.sorted { a, b in
@@ -137,15 +170,26 @@ final class BatchApplier {
             try putState("article", key, data)
             try putNews(key, data)
             mark("article", key, seq)
+            // The entities citing this article now: by the rows, except pending items, which
+            // cite it if their state now does.
             let rows = try Row.fetchAll(
                 db.cachedStatement(sql: "SELECT kind, key FROM entity_sources WHERE article = ?"), arguments: [key])
+            var items: Set<ItemRef> = Set(pendingCiting[key] ?? [])
             for row in rows {
                 let entityKey: String = row["key"]
                 switch row["kind"] as String {
                 case "drama": mark("drama", entityKey, seq)
-                case "ost": try markOST(entityKey, seq)
-                default: try markCasting(entityKey, seq)
+                case "ost": items.insert(ItemRef(ost: true, key: entityKey))
+                default: items.insert(ItemRef(ost: false, key: entityKey))
                 }
+            }
+            for item in items {
+                if let pending = item.ost ? pendingOSTs[item.key] : pendingCastings[item.key],
+                    !pending.sources.contains(key)
+                {
+                    continue
+                }
+                if item.ost { try markOST(item.key, seq) } else { try markCasting(item.key, seq) }
             }
         case "drama.upserted", "person.upserted":
             let kind = type == "drama.upserted" ? "drama" : "person"
@@ -159,10 +203,14 @@ final class BatchApplier {
                     to: [DocumentID(kind: "drama", key: key)])
             }
             mark(kind, key, seq)
-            if old?[nameField] != data[nameField] { try markReferences(kind: kind, key: key, seq: seq) }
+            if old?[nameField] != data[nameField] {
+                try flushPending()
+                try markReferences(kind: kind, key: key, seq: seq)
+            }
         case "drama.merged", "person.merged":
             let kind = type == "drama.merged" ? "drama" : "person"
             let into = data["into"]["key"].stringValue ?? ""
+            try flushPending()
             try db.cachedStatement(sql: "DELETE FROM state WHERE kind = ? AND key = ?").execute(arguments: [kind, key])
             try db.cachedStatement(sql: "DELETE FROM names WHERE kind = ? AND key = ?").execute(arguments: [kind, key])
             try db.execute(
@@ -177,25 +225,22 @@ final class BatchApplier {
             mark(kind, into, seq)
         case "ost.upserted":
             try markOST(key, seq)
-            try upsertOST(key, data)
+            try setPending(ost: true, key, data: data)
+            dirtyOSTs.insert(key)
             try markOST(key, seq)
         case "casting.upserted":
             try markCasting(key, seq)
-            try upsertCasting(key, data)
+            try setPending(ost: false, key, data: data)
+            dirtyCastings.insert(key)
             try markCasting(key, seq)
         case "ost.withdrawn":
             try markOST(key, seq)
-            let embedding = try documentsEmbedding("ost", key)
-            try db.cachedStatement(sql: "DELETE FROM osts WHERE key = ?").execute(arguments: [key])
-            try db.cachedStatement(sql: "DELETE FROM ost_artists WHERE ost_key = ?").execute(arguments: [key])
-            try replaceSources("ost", key, .null, from: embedding, to: [])
+            try setPending(ost: true, key, data: nil)
             dirtyOSTs.remove(key)
             removedOSTs.insert(key)
         case "casting.withdrawn":
             try markCasting(key, seq)
-            let embedding = try documentsEmbedding("casting", key)
-            try db.cachedStatement(sql: "DELETE FROM castings WHERE key = ?").execute(arguments: [key])
-            try replaceSources("casting", key, .null, from: embedding, to: [])
+            try setPending(ost: false, key, data: nil)
             dirtyCastings.remove(key)
             removedCastings.insert(key)
         default:
@@ -230,28 +275,124 @@ final class BatchApplier {
 
     /// Marks an OST's item and the documents that embed it (its drama and its artists).
     private func markOST(_ key: String, _ seq: Int64) throws {
-        guard
-            let dramaKey = try String.fetchOne(
-                db.cachedStatement(sql: "SELECT drama_key FROM osts WHERE key = ?"), arguments: [key])
-        else { return }
+        guard let (dramaKey, people) = try current(ost: true, key) else { return }
         dirtyOSTs.insert(key)
         mark("drama", dramaKey, seq)
-        for person in try String.fetchAll(
-            db.cachedStatement(sql: "SELECT person_key FROM ost_artists WHERE ost_key = ?"), arguments: [key])
-        {
-            mark("person", person, seq)
-        }
+        for person in people { mark("person", person, seq) }
     }
 
     /// Marks a casting's item and the documents that embed it (its drama and its person).
     private func markCasting(_ key: String, _ seq: Int64) throws {
+        guard let (dramaKey, people) = try current(ost: false, key) else { return }
+        dirtyCastings.insert(key)
+        mark("drama", dramaKey, seq)
+        for person in people { mark("person", person, seq) }
+    }
+
+    /// An OST's or casting's drama and people as the batch has left it so far (nil: none).
+    private func current(ost: Bool, _ key: String) throws -> (String, [String])? {
+        if let item = ost ? pendingOSTs[key] : pendingCastings[key] {
+            return item.data == nil ? nil : (item.dramaKey, item.personKeys)
+        }
+        return try stored(ost: ost, key)
+    }
+
+    /// An OST's or casting's drama and people by its rows.
+    private func stored(ost: Bool, _ key: String) throws -> (String, [String])? {
+        if ost {
+            guard
+                let dramaKey = try String.fetchOne(
+                    db.cachedStatement(sql: "SELECT drama_key FROM osts WHERE key = ?"), arguments: [key])
+            else { return nil }
+            let people = try String.fetchAll(
+                db.cachedStatement(sql: "SELECT person_key FROM ost_artists WHERE ost_key = ?"), arguments: [key])
+            return (dramaKey, people)
+        }
         guard
             let row = try Row.fetchOne(
                 db.cachedStatement(sql: "SELECT drama_key, person_key FROM castings WHERE key = ?"), arguments: [key])
-        else { return }
-        dirtyCastings.insert(key)
-        mark("drama", row["drama_key"], seq)
-        mark("person", row["person_key"], seq)
+        else { return nil }
+        return (row[0], [row[1]])
+    }
+
+    /// Records an OST's or casting's new state (nil: withdrawn) for ``flushPending()``.
+    private func setPending(ost: Bool, _ key: String, data: JSON?) throws {
+        var item: PendingItem
+        if let existing = ost ? pendingOSTs[key] : pendingCastings[key] {
+            item = existing
+        } else {
+            let stored = try stored(ost: ost, key)
+            var documents: Set<DocumentID> = []
+            if let (dramaKey, people) = stored {
+                documents.insert(DocumentID(kind: "drama", key: dramaKey))
+                for person in people { documents.insert(DocumentID(kind: "person", key: person)) }
+            }
+            let sources = Set(
+                try String.fetchAll(
+                    db.cachedStatement(sql: "SELECT article FROM entity_sources WHERE kind = ? AND key = ?"),
+                    arguments: [ost ? "ost" : "casting", key]))
+            item = PendingItem(
+                baseDocuments: documents, baseSources: sources, data: nil, sources: sources,
+                dramaKey: stored?.0 ?? "", personKeys: stored?.1 ?? [])
+        }
+        item.data = data
+        var sources: Set<String> = []
+        if let data {
+            let ref = ItemRef(ost: ost, key: key)
+            for source in data["sources"].arrayValue ?? [] {
+                guard let article = source.stringValue else { continue }
+                if sources.insert(article).inserted, !item.sources.contains(article) {
+                    pendingCiting[article, default: []].append(ref)
+                }
+            }
+            item.dramaKey = data["drama"]["key"].stringValue ?? ""
+            if ost {
+                var seen: Set<String> = []
+                item.personKeys = (data["artists"].arrayValue ?? []).compactMap { $0["key"].stringValue }.filter {
+                    seen.insert($0).inserted
+                }
+            } else {
+                item.personKeys = [data["person"]["key"].stringValue ?? ""]
+            }
+        }
+        item.sources = sources
+        if ost { pendingOSTs[key] = item } else { pendingCastings[key] = item }
+    }
+
+    /// Writes every pending OST and casting to its rows, and moves its sources' counts in
+    /// `doc_news` from the documents it was part of to those it is part of now.
+    private func flushPending() throws {
+        for (key, item) in pendingOSTs.sorted(by: { $0.key < $1.key }) {
+            var documents: Set<DocumentID> = []
+            if let data = item.data {
+                try writeOST(key, data, artists: item.personKeys)
+                documents.insert(DocumentID(kind: "drama", key: item.dramaKey))
+                for person in item.personKeys { documents.insert(DocumentID(kind: "person", key: person)) }
+            } else {
+                try db.cachedStatement(sql: "DELETE FROM osts WHERE key = ?").execute(arguments: [key])
+                try db.cachedStatement(sql: "DELETE FROM ost_artists WHERE ost_key = ?").execute(arguments: [key])
+            }
+            try replaceSources(
+                "ost", key, wanted: item.sources, from: item.baseDocuments, to: documents, existing: item.baseSources)
+        }
+        for (key, item) in pendingCastings.sorted(by: { $0.key < $1.key }) {
+            var documents: Set<DocumentID> = []
+            if let data = item.data {
+                try writeCasting(key, data)
+                documents = [
+                    DocumentID(kind: "drama", key: item.dramaKey),
+                    DocumentID(kind: "person", key: item.personKeys.first ?? ""),
+                ]
+            } else {
+                try db.cachedStatement(sql: "DELETE FROM castings WHERE key = ?").execute(arguments: [key])
+            }
+            try replaceSources(
+                "casting", key, wanted: item.sources, from: item.baseDocuments, to: documents,
+                existing: item.baseSources)
+        }
+        pendingOSTs = [:]
+        pendingCastings = [:]
+        pendingCiting = [:]
     }
 
     /// A renamed drama or person: everything that shows its name elsewhere.
@@ -322,34 +463,6 @@ final class BatchApplier {
         }
     }
 
-    /// The documents an OST, casting or drama state is part of, by the rows stored now: what
-    /// its sources count towards in `doc_news`.
-    private func documentsEmbedding(_ kind: String, _ key: String) throws -> Set<DocumentID> {
-        switch kind {
-        case "ost":
-            guard
-                let drama = try String.fetchOne(
-                    db.cachedStatement(sql: "SELECT drama_key FROM osts WHERE key = ?"), arguments: [key])
-            else { return [] }
-            var documents: Set = [DocumentID(kind: "drama", key: drama)]
-            for person in try String.fetchAll(
-                db.cachedStatement(sql: "SELECT person_key FROM ost_artists WHERE ost_key = ?"), arguments: [key])
-            {
-                documents.insert(DocumentID(kind: "person", key: person))
-            }
-            return documents
-        case "casting":
-            guard
-                let row = try Row.fetchOne(
-                    db.cachedStatement(sql: "SELECT drama_key, person_key FROM castings WHERE key = ?"),
-                    arguments: [key])
-            else { return [] }
-            return [DocumentID(kind: "drama", key: row[0]), DocumentID(kind: "person", key: row[1])]
-        default:
-            return [DocumentID(kind: "drama", key: key)]
-        }
-    }
-
     /// Makes the entity's source rows those of `data`, and moves its contribution to the news
     /// of the documents it is part of (`old` before this change, `new` after): every pair of
     /// a document and a source is counted in `doc_news`, so a document's newest news is an
@@ -358,11 +471,19 @@ final class BatchApplier {
     private func replaceSources(
         _ kind: String, _ key: String, _ data: JSON, from old: Set<DocumentID>, to new: Set<DocumentID>
     ) throws {
-        let wanted = Set((data["sources"].arrayValue ?? []).compactMap(\.stringValue))
-        let existing = Set(
-            try String.fetchAll(
-                db.cachedStatement(sql: "SELECT article FROM entity_sources WHERE kind = ? AND key = ?"),
-                arguments: [kind, key]))
+        try replaceSources(
+            kind, key, wanted: Set((data["sources"].arrayValue ?? []).compactMap(\.stringValue)), from: old, to: new,
+            existing: Set(
+                String.fetchAll(
+                    db.cachedStatement(sql: "SELECT article FROM entity_sources WHERE kind = ? AND key = ?"),
+                    arguments: [kind, key])))
+    }
+
+    /// ``replaceSources(_:_:_:from:to:)`` with the sources wanted and those stored known.
+    private func replaceSources(
+        _ kind: String, _ key: String, wanted: Set<String>, from old: Set<DocumentID>, to new: Set<DocumentID>,
+        existing: Set<String>
+    ) throws {
         for article in existing.subtracting(wanted) {
             try db.cachedStatement(sql: "DELETE FROM entity_sources WHERE article = ? AND kind = ? AND key = ?")
                 .execute(arguments: [article, kind, key])
@@ -401,10 +522,9 @@ final class BatchApplier {
         }
     }
 
-    private func upsertOST(_ key: String, _ data: JSON) throws {
+    /// An OST's rows: its entry and its artists.
+    private func writeOST(_ key: String, _ data: JSON, artists: [String]) throws {
         let dramaKey = data["drama"]["key"].stringValue ?? ""
-        let embedding = try documentsEmbedding("ost", key)
-        let artists = Set((data["artists"].arrayValue ?? []).compactMap { $0["key"].stringValue })
         let release = data["release"].stringValue.flatMap { Timestamp($0, allowDateOnly: true)?.instantMillis }
         try db.cachedStatement(
             sql: """
@@ -424,16 +544,12 @@ final class BatchApplier {
             try db.cachedStatement(sql: "INSERT OR IGNORE INTO ost_artists (person_key, ost_key) VALUES (?, ?)")
                 .execute(arguments: [artist, key])
         }
-        try replaceSources(
-            "ost", key, data, from: embedding,
-            to: Set([DocumentID(kind: "drama", key: dramaKey)] + artists.map { DocumentID(kind: "person", key: $0) }))
-        dirtyOSTs.insert(key)
     }
 
-    private func upsertCasting(_ key: String, _ data: JSON) throws {
+    /// A casting's row.
+    private func writeCasting(_ key: String, _ data: JSON) throws {
         let dramaKey = data["drama"]["key"].stringValue ?? ""
         let personKey = data["person"]["key"].stringValue ?? ""
-        let embedding = try documentsEmbedding("casting", key)
         try db.cachedStatement(
             sql: """
                 INSERT INTO castings (key, drama_key, person_key, status, role_type, sort, data)
@@ -448,10 +564,6 @@ final class BatchApplier {
             SortKey.casting(dramaKey: dramaKey, roleType: data["role_type"].stringValue, key: key),
             data.serialized(),
         ])
-        try replaceSources(
-            "casting", key, data, from: embedding,
-            to: [DocumentID(kind: "drama", key: dramaKey), DocumentID(kind: "person", key: personKey)])
-        dirtyCastings.insert(key)
     }
 
     // MARK: - Documents
