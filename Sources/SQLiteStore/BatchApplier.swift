@@ -82,6 +82,16 @@ final class BatchApplier {
     private var renderedOSTs: [String: RenderedItem] = [:]
     private var renderedCastings: [String: RenderedItem] = [:]
     private var renderedByDocument: [DocumentID: [(ost: Bool, key: String)]] = [:]
+    /// The `doc_news` rows this batch created and deleted, by document, to patch kept news.
+    private var newsDelta: [DocumentID: NewsDelta] = [:]
+    /// Documents whose `doc_news` rows an article record changed: their news is read again.
+    private var newsChanged: Set<DocumentID> = []
+
+    private struct NewsDelta {
+        var added: [NewsPart] = []
+        var removed: Set<String> = []
+    }
+
     /// OSTs and castings this batch upserted or withdrew, not yet written to their tables.
     private var pendingOSTs: [String: PendingItem] = [:]
     private var pendingCastings: [String: PendingItem] = [:]
@@ -152,6 +162,9 @@ final class BatchApplier {
         var events: [DocumentEvent] = []
         events.reserveCapacity(order.count)
         for (id, seq) in order { events.append(try rebuild(id, seq: seq)) }
+        // Records mark every document whose news rows they change, so none is left here; if
+        // one were, its kept news would be stale, so it is forgotten rather than trusted.
+        for id in newsChanged.union(newsDelta.keys) where dirtyDocuments[id] == nil { partsCache?.remove(id) }
         try db.cachedStatement(sql: "UPDATE meta SET value = ? WHERE name = 'applied_seq'").execute(arguments: [applied]
         )
         return ApplyResult(appliedSeq: applied, applied: count, events: events)
@@ -432,8 +445,13 @@ final class BatchApplier {
         ).execute(arguments: [
             id, published?.instantMillis ?? 0, data["retracted"].boolValue == true, entry.serialized(),
         ])
-        try db.cachedStatement(sql: "UPDATE doc_news SET published_ms = ?, retracted = ? WHERE article = ?")
-            .execute(arguments: [published?.instantMillis ?? 0, data["retracted"].boolValue == true, id])
+        // Every document counting this article has its news read again: the entry, its
+        // instant or its retraction may have changed.
+        let counting = try Row.fetchCursor(
+            db.cachedStatement(
+                sql: "UPDATE doc_news SET published_ms = ?, retracted = ? WHERE article = ? RETURNING kind, key"),
+            arguments: [published?.instantMillis ?? 0, data["retracted"].boolValue == true, id])
+        while let row = try counting.next() { newsChanged.insert(DocumentID(kind: row[0], key: row[1])) }
     }
 
     /// The newest news entries among the articles supporting a document's entities.
@@ -502,14 +520,19 @@ final class BatchApplier {
         for (document, articles) in delta.sorted(by: { ($0.key.kind, $0.key.key) < ($1.key.kind, $1.key.key) }) {
             for (article, change) in articles.sorted(by: { $0.key < $1.key }) {
                 if change > 0 {
-                    try db.cachedStatement(
-                        sql: """
-                            INSERT INTO doc_news (kind, key, article, refs, published_ms, retracted, article_num)
-                            VALUES (?1, ?2, ?3, 1, coalesce((SELECT published_ms FROM news WHERE id = ?3), 0),
-                                    coalesce((SELECT retracted FROM news WHERE id = ?3), 0), CAST(?3 AS INTEGER))
-                            ON CONFLICT (kind, key, article) DO UPDATE SET refs = refs + 1
-                            """
-                    ).execute(arguments: [document.kind, document.key, article])
+                    let row = try Row.fetchOne(
+                        db.cachedStatement(
+                            sql: """
+                                INSERT INTO doc_news (kind, key, article, refs, published_ms, retracted, article_num)
+                                VALUES (?1, ?2, ?3, 1, coalesce((SELECT published_ms FROM news WHERE id = ?3), 0),
+                                        coalesce((SELECT retracted FROM news WHERE id = ?3), 0), CAST(?3 AS INTEGER))
+                                ON CONFLICT (kind, key, article) DO UPDATE SET refs = refs + 1
+                                RETURNING refs, published_ms, retracted, article_num
+                                """), arguments: [document.kind, document.key, article])
+                    if let row, row[0] as Int64 == 1, row[2] as Bool == false {
+                        newsDelta[document, default: NewsDelta()].added.append(
+                            NewsPart(published: row[1], number: row[3], article: article, entry: ""))
+                    }
                 } else {
                     try db.cachedStatement(
                         sql: "UPDATE doc_news SET refs = refs - 1 WHERE kind = ? AND key = ? AND article = ?"
@@ -517,6 +540,7 @@ final class BatchApplier {
                     try db.cachedStatement(
                         sql: "DELETE FROM doc_news WHERE kind = ? AND key = ? AND article = ? AND refs <= 0"
                     ).execute(arguments: [document.kind, document.key, article])
+                    if db.changesCount > 0 { newsDelta[document, default: NewsDelta()].removed.insert(article) }
                 }
             }
         }
@@ -666,15 +690,48 @@ final class BatchApplier {
         }
     }
 
-    /// The newest news entries of a document, serialized, from its range of `doc_news`.
-    private func newsEntries(_ id: DocumentID) throws -> [String] {
-        try String.fetchAll(
+    /// The newest news entries of a document, from its range of `doc_news`.
+    private func newsEntries(_ id: DocumentID) throws -> [NewsPart] {
+        var entries: [NewsPart] = []
+        let rows = try Row.fetchCursor(
             db.cachedStatement(
                 sql: """
-                    SELECT n.entry FROM doc_news AS d CROSS JOIN news AS n ON n.id = d.article
+                    SELECT d.published_ms, d.article_num, d.article, n.entry
+                    FROM doc_news AS d CROSS JOIN news AS n ON n.id = d.article
                     WHERE d.kind = ? AND d.key = ? AND d.retracted = 0
                     ORDER BY d.published_ms DESC, d.article_num DESC LIMIT \(Projection.newsLimit)
                     """), arguments: [id.kind, id.key])
+        while let row = try rows.next() {
+            entries.append(NewsPart(published: row[0], number: row[1], article: row[2], entry: row[3]))
+        }
+        return entries
+    }
+
+    /// A document's newest news: the kept entries patched with the rows this batch created,
+    /// when no row it deleted and no article it changed was among them; else from the rows.
+    ///
+    /// A deleted row that is not kept was retracted or older than the oldest kept entry, so
+    /// it never mattered; a created one is placed by its sort key and the oldest falls off.
+    private func news(_ id: DocumentID, kept: [NewsPart]?) throws -> [NewsPart] {
+        guard var entries = kept, !newsChanged.contains(id) else { return try newsEntries(id) }
+        guard let delta = newsDelta[id] else { return entries }
+        if entries.contains(where: { delta.removed.contains($0.article) })
+            || delta.added.contains(where: { delta.removed.contains($0.article) })
+        {
+            return try newsEntries(id)
+        }
+        for var added in delta.added {
+            if entries.count >= Projection.newsLimit, let last = entries.last, !added.precedes(last) { continue }
+            // An article without a news row is not listed (the rows' join drops it).
+            guard
+                let entry = try String.fetchOne(
+                    db.cachedStatement(sql: "SELECT entry FROM news WHERE id = ?"), arguments: [added.article])
+            else { continue }
+            added.entry = entry
+            entries.insert(added, at: entries.firstIndex { added.precedes($0) } ?? entries.endIndex)
+            if entries.count > Projection.newsLimit { entries.removeLast() }
+        }
+        return entries
     }
 
     /// The newest news entries of a document by their definition: a union over the sources of
@@ -728,18 +785,24 @@ final class BatchApplier {
             for name in ["key", "title", "aliases", "network", "platforms", "premiere", "episodes", "sources"] {
                 field(name)
             }
-            let (cast, osts) = try documentParts(id).sorted()
+            var parts = try documentParts(id)
+            let (cast, osts) = parts.sorted()
             songs = osts.compactMap(\.song)
             members.append(("cast", array(cast.map(\.entry))))
             members.append(("osts", array(osts.map(\.entry))))
-            members.append(("news", array(try newsEntries(id))))
+            parts.news = try news(id, kept: parts.news)
+            members.append(("news", array(parts.news!.map(\.entry))))
+            partsCache?.store(parts, for: id)
         case "person":
             for name in ["key", "name", "aliases"] { field(name) }
-            let (roles, entries) = try documentParts(id).sorted()
+            var parts = try documentParts(id)
+            let (roles, entries) = parts.sorted()
             songs = entries.compactMap(\.song)
             members.append(("roles", array(roles.map(\.entry))))
             members.append(("songs", array(entries.map(\.entry))))
-            members.append(("news", array(try newsEntries(id))))
+            parts.news = try news(id, kept: parts.news)
+            members.append(("news", array(parts.news!.map(\.entry))))
+            partsCache?.store(parts, for: id)
         default:
             return (Projection.articleDocument(article: data, seq: seq).serialized(), data, [])
         }
@@ -751,12 +814,9 @@ final class BatchApplier {
     private func documentParts(_ id: DocumentID) throws -> DocumentParts {
         if let partsCache, var parts = partsCache.parts(of: id) {
             patch(&parts, id)
-            partsCache.store(parts, for: id)
             return parts
         }
-        let parts = try readParts(id)
-        partsCache?.store(parts, for: id)
-        return parts
+        return try readParts(id)
     }
 
     /// Brings cached parts up to date with this batch: every entry of an OST or casting the

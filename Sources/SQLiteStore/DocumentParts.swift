@@ -24,11 +24,26 @@ struct Part {
     var song: String?
 }
 
+/// One entry of a document's `news`: its serialized fragment and what it is sorted by
+/// (newest first: published instant, then article number, both descending).
+struct NewsPart {
+    var published: Int64
+    var number: Int64
+    var article: String
+    var entry: String
+
+    /// Whether it comes before `other` in `news`.
+    func precedes(_ other: NewsPart) -> Bool {
+        (published, number) > (other.published, other.number)
+    }
+}
+
 /// The entries of a drama's `cast` and `osts`, or of a person's `roles` and `songs`, keyed by
-/// the casting's or OST's key.
+/// the casting's or OST's key, and its newest news (nil: not known, read it from the rows).
 struct DocumentParts {
     var first: [String: Part] = [:]
     var second: [String: Part] = [:]
+    var news: [NewsPart]?
 
     /// Both lists in document order.
     func sorted() -> (first: [Part], second: [Part]) {
@@ -42,6 +57,7 @@ struct DocumentParts {
         for part in second.values {
             total += part.entry.utf8.count + part.order.text.utf8.count + (part.song?.utf8.count ?? 0) + 96
         }
+        for entry in news ?? [] { total += entry.entry.utf8.count + entry.article.utf8.count + 48 }
         return total
     }
 }
