@@ -939,7 +939,8 @@ final class BatchApplier {
         for row in try Row.fetchAll(db, sql: "SELECT kind, key, seq, doc FROM documents ORDER BY kind, key") {
             let id = DocumentID(kind: row[0], key: row[1])
             let projected = try projectedDocument(id, seq: row[2])?.serialized()
-            if projected != row[3] { differing.append("\(id.kind) \(id.key)") }
+            let stored = try ReadModel.document(db, kind: id.kind, key: id.key, seq: row[2], stored: row[3])
+            if projected != stored { differing.append("\(id.kind) \(id.key)") }
         }
         let columns = "kind, key, article, refs, published_ms, retracted, article_num"
         for row in try Row.fetchAll(
@@ -986,7 +987,7 @@ final class BatchApplier {
                     ON CONFLICT (kind, key) DO UPDATE SET seq = excluded.seq, doc = excluded.doc,
                         search_text = excluded.search_text
                     RETURNING id
-                    """), arguments: [id.kind, id.key, seq, text, indexed])!
+                    """), arguments: [id.kind, id.key, seq, id.kind == "article" ? text : nil, indexed])!
         // Most rebuilds change statuses or news, not names: the full-text row is only
         // rewritten when its text changed (FTS5 deletes re-tokenize the old text).
         if let indexed, previous?["search_text"] as String? != indexed {

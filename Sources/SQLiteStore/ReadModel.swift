@@ -120,12 +120,20 @@ public final class ReadModel: Sendable {
     public func keyedDocument(kind: String, name: String) async throws -> (key: String, document: String)? {
         try await pool.read { db in
             guard let key = try Self.resolve(db, kind: kind, name: name),
-                let document = try String.fetchOne(
-                    db.cachedStatement(sql: "SELECT doc FROM documents WHERE kind = ? AND key = ?"),
-                    arguments: [kind, key])
+                let row = try Row.fetchOne(
+                    db.cachedStatement(sql: "SELECT seq, doc FROM documents WHERE kind = ? AND key = ?"),
+                    arguments: [kind, key]),
+                let document = try Self.document(db, kind: kind, key: key, seq: row[0], stored: row[1])
             else { return nil }
             return (key, document)
         }
+    }
+
+    /// A document's serialized bytes: an article's as stored, a drama's or person's assembled
+    /// from its fragments in this read transaction (the same bytes the applier published).
+    static func document(_ db: Database, kind: String, key: String, seq: Int64, stored: String?) throws -> String? {
+        if let stored { return stored }
+        return try BatchApplier(db).assembleDocument(DocumentID(kind: kind, key: key), seq: seq)?.text
     }
 
     /// The key `name` refers to: a key itself, a spelling's normalization key, or a key that
@@ -279,8 +287,10 @@ public final class ReadModel: Sendable {
     public func allDocuments() async throws -> [String: String] {
         try await pool.read { db in
             var documents: [String: String] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT kind, key, doc FROM documents") {
-                documents["\(row["kind"] as String)/\(row["key"] as String)"] = row["doc"]
+            for row in try Row.fetchAll(db, sql: "SELECT kind, key, seq, doc FROM documents") {
+                let (kind, key): (String, String) = (row["kind"], row["key"])
+                documents["\(kind)/\(key)"] = try Self.document(
+                    db, kind: kind, key: key, seq: row["seq"], stored: row["doc"])
             }
             return documents
         }

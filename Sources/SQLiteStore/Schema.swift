@@ -2,9 +2,11 @@ import GRDB
 
 /// The read model's schema, versioned with GRDB's migrator.
 ///
-/// Entity state (the latest `data` of each record) lives in `state`, `osts` and `castings`;
-/// documents are derived from it and stored serialized in `documents`, so a GET is one indexed
-/// read of ready-made bytes.
+/// Entity state (the latest `data` of each record) lives in `state`, `osts` and `castings`.
+/// Each OST and casting also keeps its serialized entries in the documents that embed it, and
+/// `doc_news` each document's news in order, so a drama or person document is assembled from
+/// its state, its entries and its newest news without re-serializing anything; `documents`
+/// holds each document's seq and full-text row, and the serialized document of articles.
 enum Schema {
     static func migrator() -> DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -102,6 +104,22 @@ enum Schema {
                     \(BatchApplier.docNewsDefinition);
                     """)
             try BatchApplier(db).renderAllItems()
+        }
+        migrator.registerMigration("v3") { db in
+            // Drama and person documents are no longer stored whole: a batch that changes one
+            // entry of a large document wrote all of it again (the commit's page writes were a
+            // fifth of applying). They are assembled from their fragments when read; `doc`
+            // keeps articles only. The table is recreated because SQLite cannot relax NOT NULL.
+            try db.execute(
+                sql: """
+                    CREATE TABLE documents_v3 (
+                        id INTEGER PRIMARY KEY, kind TEXT NOT NULL, key TEXT NOT NULL, seq INTEGER NOT NULL,
+                        doc TEXT, search_text TEXT, UNIQUE (kind, key));
+                    INSERT INTO documents_v3 (id, kind, key, seq, doc, search_text)
+                        SELECT id, kind, key, seq, CASE WHEN kind = 'article' THEN doc END, search_text FROM documents;
+                    DROP TABLE documents;
+                    ALTER TABLE documents_v3 RENAME TO documents;
+                    """)
         }
         return migrator
     }
