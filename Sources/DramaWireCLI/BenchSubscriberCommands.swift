@@ -174,7 +174,13 @@ struct BenchReplayCommand: AsyncParsableCommand {
     @Option(help: "Read model file to build (deleted first) [a temporary file].") var readmodel: String?
     @Option(help: "Bytes of documents' entries kept between batches; 0: off (as the subscriber's flag).")
     var partsCacheBytes = 32 << 20
+    @Option(help: "Most records applied in one transaction (as the subscriber's; small values imitate following live).")
+    var batchLimit = 20_000
     @Flag(help: "Print one JSON object.") var json = false
+
+    func validate() throws {
+        guard (1...1_000_000).contains(batchLimit) else { throw ValidationError("--batch-limit must be 1...1000000") }
+    }
 
     func run() async throws {
         let address = try ingest.address()
@@ -190,6 +196,7 @@ struct BenchReplayCommand: AsyncParsableCommand {
         logger.logLevel = .warning
         var configuration = SubscriberConfiguration(port: 0, ingest: address, ingestToken: token, readModelPath: path)
         configuration.partsCacheBytes = partsCacheBytes
+        configuration.batchLimit = batchLimit
         let server = try SubscriberServer(configuration: configuration, logger: logger)
         let started = monotonicSeconds()
         let running = Task { try await server.run() }

@@ -82,6 +82,8 @@ final class BatchApplier {
     private var renderedOSTs: [String: RenderedItem] = [:]
     private var renderedCastings: [String: RenderedItem] = [:]
     private var renderedByDocument: [DocumentID: [(ost: Bool, key: String)]] = [:]
+    /// States read or written in this batch (nil: none stored), by kind and key.
+    private var states: [DocumentID: JSON?] = [:]
     /// The `doc_news` rows this batch created and deleted, by document, to patch kept news.
     private var newsDelta: [DocumentID: NewsDelta] = [:]
     /// Documents whose `doc_news` rows an article record changed: their news is read again.
@@ -225,6 +227,7 @@ final class BatchApplier {
             let into = data["into"]["key"].stringValue ?? ""
             try flushPending()
             try db.cachedStatement(sql: "DELETE FROM state WHERE kind = ? AND key = ?").execute(arguments: [kind, key])
+            states[DocumentID(kind: kind, key: key)] = .some(nil)
             try db.cachedStatement(sql: "DELETE FROM names WHERE kind = ? AND key = ?").execute(arguments: [kind, key])
             try db.execute(
                 sql: "UPDATE merges SET into_key = ? WHERE kind = ? AND into_key = ?", arguments: [into, kind, key])
@@ -423,15 +426,23 @@ final class BatchApplier {
 
     // MARK: - State
 
+    /// A drama's, person's or article's state. A batch reads the same few states again and
+    /// again (every entry of a drama shows its title), so each is parsed once per batch, and
+    /// a state the batch wrote is never parsed at all.
     private func state(_ kind: String, _ key: String) throws -> JSON? {
-        try String.fetchOne(
+        let id = DocumentID(kind: kind, key: key)
+        if let known = states[id] { return known }
+        let data = try String.fetchOne(
             db.cachedStatement(sql: "SELECT data FROM state WHERE kind = ? AND key = ?"), arguments: [kind, key]
         ).flatMap { try? JSON.parse($0) }
+        states[id] = .some(data)
+        return data
     }
 
     private func putState(_ kind: String, _ key: String, _ data: JSON) throws {
         try db.cachedStatement(sql: "INSERT OR REPLACE INTO state (kind, key, data) VALUES (?, ?, ?)")
             .execute(arguments: [kind, key, data.serialized()])
+        states[DocumentID(kind: kind, key: key)] = .some(data)
     }
 
     private func putNews(_ id: String, _ data: JSON) throws {
@@ -595,12 +606,7 @@ final class BatchApplier {
     private func stateMap(_ kind: String, _ keys: some Sequence<String>) throws -> [String: JSON] {
         var map: [String: JSON] = [:]
         for key in Set(keys) {
-            if let data = try String.fetchOne(
-                db.cachedStatement(sql: "SELECT data FROM state WHERE kind = ? AND key = ?"), arguments: [kind, key]),
-                let json = try? JSON.parse(data)
-            {
-                map[key] = json
-            }
+            if let json = try state(kind, key) { map[key] = json }
         }
         return map
     }
@@ -778,7 +784,6 @@ final class BatchApplier {
         guard let data = try state(id.kind, id.key) else { return nil }
         var members: [(String, String)] = [("seq", String(seq))]
         func field(_ name: String) { members.append((name, data[name].serialized())) }
-        func array(_ entries: [String]) -> String { "[" + entries.joined(separator: ",") + "]" }
         var songs: [String] = []
         switch id.kind {
         case "drama":
@@ -786,22 +791,22 @@ final class BatchApplier {
                 field(name)
             }
             var parts = try documentParts(id)
-            let (cast, osts) = parts.sorted()
-            songs = osts.compactMap(\.song)
-            members.append(("cast", array(cast.map(\.entry))))
-            members.append(("osts", array(osts.map(\.entry))))
+            let osts = parts.secondArray()
+            songs = osts.songs
+            members.append(("cast", parts.firstArray()))
+            members.append(("osts", osts.text))
             parts.news = try news(id, kept: parts.news)
-            members.append(("news", array(parts.news!.map(\.entry))))
+            members.append(("news", DocumentParts.array(parts.news!.map(\.entry))))
             partsCache?.store(parts, for: id)
         case "person":
             for name in ["key", "name", "aliases"] { field(name) }
             var parts = try documentParts(id)
-            let (roles, entries) = parts.sorted()
-            songs = entries.compactMap(\.song)
-            members.append(("roles", array(roles.map(\.entry))))
-            members.append(("songs", array(entries.map(\.entry))))
+            let entries = parts.secondArray()
+            songs = entries.songs
+            members.append(("roles", parts.firstArray()))
+            members.append(("songs", entries.text))
             parts.news = try news(id, kept: parts.news)
-            members.append(("news", array(parts.news!.map(\.entry))))
+            members.append(("news", DocumentParts.array(parts.news!.map(\.entry))))
             partsCache?.store(parts, for: id)
         default:
             return (Projection.articleDocument(article: data, seq: seq).serialized(), data, [])
@@ -812,7 +817,7 @@ final class BatchApplier {
     /// A drama's cast and OST entries, or a person's roles and songs: the cached parts
     /// patched with this batch's changes, or else read from the entry rows.
     private func documentParts(_ id: DocumentID) throws -> DocumentParts {
-        if let partsCache, var parts = partsCache.parts(of: id) {
+        if let partsCache, var parts = partsCache.take(id) {
             patch(&parts, id)
             return parts
         }
@@ -824,12 +829,18 @@ final class BatchApplier {
     /// comes back. Every document that held or now holds a changed entry was marked by the
     /// records that changed it, so it is rebuilt (and patched) in this batch.
     private func patch(_ parts: inout DocumentParts, _ id: DocumentID) {
-        for key in parts.first.keys where renderedCastings[key] != nil || removedCastings.contains(key) {
-            parts.first[key] = nil
+        // Whichever is smaller is walked: the document's entries, or the batch's changes. A
+        // list is only written when an entry goes (writing it drops its serialized text).
+        func gone(_ list: [String: Part], rendered: [String: RenderedItem], removed: Set<String>) -> [String] {
+            if list.count < rendered.count + removed.count {
+                return list.keys.filter { rendered[$0] != nil || removed.contains($0) }
+            }
+            return rendered.keys.filter { list[$0] != nil } + removed.filter { list[$0] != nil }
         }
-        for key in parts.second.keys where renderedOSTs[key] != nil || removedOSTs.contains(key) {
-            parts.second[key] = nil
-        }
+        let castings = gone(parts.first, rendered: renderedCastings, removed: removedCastings)
+        if !castings.isEmpty { for key in castings { parts.first[key] = nil } }
+        let osts = gone(parts.second, rendered: renderedOSTs, removed: removedOSTs)
+        if !osts.isEmpty { for key in osts { parts.second[key] = nil } }
         let isDrama = id.kind == "drama"
         for (ost, key) in renderedByDocument[id] ?? [] {
             guard let item = ost ? renderedOSTs[key] : renderedCastings[key] else { continue }

@@ -41,14 +41,36 @@ struct NewsPart {
 /// The entries of a drama's `cast` and `osts`, or of a person's `roles` and `songs`, keyed by
 /// the casting's or OST's key, and its newest news (nil: not known, read it from the rows).
 struct DocumentParts {
-    var first: [String: Part] = [:]
-    var second: [String: Part] = [:]
-    var news: [NewsPart]?
-
-    /// Both lists in document order.
-    func sorted() -> (first: [Part], second: [Part]) {
-        (first.values.sorted { $0.order < $1.order }, second.values.sorted { $0.order < $1.order })
+    var first: [String: Part] = [:] {
+        didSet { firstText = nil }
     }
+    var second: [String: Part] = [:] {
+        didSet { secondText = nil }
+    }
+    var news: [NewsPart]?
+    /// Each list serialized in document order (and the second list's song titles), kept until
+    /// the list changes: most batches change one entry of one list of a large document.
+    private var firstText: String?
+    private var secondText: (text: String, songs: [String])?
+
+    /// The first list as a JSON array in document order.
+    mutating func firstArray() -> String {
+        if let firstText { return firstText }
+        let text = Self.array(first.values.sorted { $0.order < $1.order }.map(\.entry))
+        firstText = text
+        return text
+    }
+
+    /// The second list as a JSON array in document order, and its entries' song titles.
+    mutating func secondArray() -> (text: String, songs: [String]) {
+        if let secondText { return secondText }
+        let sorted = second.values.sorted { $0.order < $1.order }
+        let result = (Self.array(sorted.map(\.entry)), sorted.compactMap(\.song))
+        secondText = result
+        return result
+    }
+
+    static func array(_ entries: [String]) -> String { "[" + entries.joined(separator: ",") + "]" }
 
     /// About how much memory the parts take, for the cache's budget.
     var bytes: Int {
@@ -58,6 +80,10 @@ struct DocumentParts {
             total += part.entry.utf8.count + part.order.text.utf8.count + (part.song?.utf8.count ?? 0) + 96
         }
         for entry in news ?? [] { total += entry.entry.utf8.count + entry.article.utf8.count + 48 }
+        total += firstText?.utf8.count ?? 0
+        if let secondText {
+            total += secondText.text.utf8.count + secondText.songs.reduce(0) { $0 + $1.utf8.count + 16 }
+        }
         return total
     }
 }
@@ -94,19 +120,17 @@ final class DocumentPartsCache: Sendable {
         self.maximumBytes = maximumBytes
     }
 
-    /// The cached parts of a document, if any.
-    func parts(of id: DocumentID) -> DocumentParts? {
+    /// Takes a document's cached parts out of the cache, if any (so that patching them does
+    /// not copy them); ``store(_:for:)`` puts them back.
+    func take(_ id: DocumentID) -> DocumentParts? {
         state.withLock { state in
-            guard var entry = state.entries[id] else {
+            guard let entry = state.entries.removeValue(forKey: id) else {
                 state.misses += 1
                 return nil
             }
             state.hits += 1
-            state.clock += 1
-            entry.lastUse = state.clock
-            let parts = entry.parts
-            state.entries[id] = entry
-            return parts
+            state.bytes -= entry.bytes
+            return entry.parts
         }
     }
 
